@@ -1,0 +1,11 @@
+"""keras_perceptual: autoencoders that learn beyond pixels, for Keras 3."""
+
+from keras_perceptual import layers
+from keras_perceptual import losses
+from keras_perceptual import metrics
+from keras_perceptual import networks
+from keras_perceptual.models import VAEGAN
+from keras_perceptual.models import AdversarialModel
+from keras_perceptual.version import __version__
+
+__all__ = ["AdversarialModel", "VAEGAN", "layers", "losses", "metrics", "networks", "__version__"]

@@ -1,0 +1,73 @@
+"""PyTorch training step: `torch.autograd.grad` per player on one graph,
+then each player's sub-optimizer applied under `no_grad` (skipped when the
+player's gate is False). All gradients are taken before any update so that
+no in-place update invalidates the graph."""
+
+import torch
+import torch._functorch.config
+
+# Several players' gradients come from one graph (`retain_graph=True`), which
+# AOTAutograd's donated buffers forbid under `torch.compile`.
+torch._functorch.config.donated_buffer = False
+
+
+class AdversarialTrainer:
+    def make_train_function(self, force=False):
+        if self.train_function is not None and not force:
+            return self.train_function
+        if self.steps_per_execution > 1:
+            raise ValueError(
+                "`steps_per_execution` must be 1 with the PyTorch backend. "
+                f"Received: steps_per_execution={self.steps_per_execution}"
+            )
+
+        def one_step_on_data(data):
+            return self.train_step(data[0])
+
+        if self._should_torch_compile():
+            # Static shapes: Inductor fails to lower the convolution backward
+            # of the several-player step once it switches to dynamic shapes.
+            self.train_function = torch.compile(one_step_on_data, dynamic=False)
+        else:
+            self.train_function = one_step_on_data
+        return self.train_function
+
+    def train_step(self, data):
+        losses, logs = self._player_losses(data, training=True)
+        gates = self._player_gates(losses, logs)
+        players = list(self._player_variables)
+        grads = {}
+        for k, player in enumerate(players):
+            variables = self._player_variables[player]
+            values = [v.value for v in variables]
+            loss = losses[player]
+            if loss.requires_grad:
+                player_grads = torch.autograd.grad(
+                    loss,
+                    values,
+                    retain_graph=k < len(players) - 1,
+                    allow_unused=True,
+                )
+            else:
+                player_grads = [None] * len(values)
+            grads[player] = [
+                torch.zeros_like(x) if g is None else g
+                for g, x in zip(player_grads, values)
+            ]
+        with torch.no_grad():
+            for player in players:
+                if player in gates and not bool(gates[player]):
+                    continue
+                self.player_optimizers[player].apply(
+                    grads[player], self._player_variables[player]
+                )
+            self.optimizer.iterations.assign_add(1)
+            losses = {p: l.detach() for p, l in losses.items()}
+            logs = {k: v.detach() for k, v in logs.items()}
+            return self._update_trackers(losses, logs, gates)
+
+    def test_step(self, data):
+        with torch.no_grad():
+            losses, logs = self._player_losses(data, training=False)
+            gates = self._player_gates(losses, logs)
+            return self._update_trackers(losses, logs, gates)

@@ -1,0 +1,4 @@
+from keras_perceptual.layers.sampling import GaussianSampling
+from keras_perceptual.layers.up_convolution import UpConvolution2D
+
+__all__ = ["GaussianSampling", "UpConvolution2D"]

@@ -1,0 +1,325 @@
+"""VAE/GAN: a VAE whose reconstruction likelihood is measured in a GAN
+discriminator's l-th layer (Larsen et al., ICML 2016)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_perceptual import losses as kp_losses
+from keras_perceptual.layers import GaussianSampling
+from keras_perceptual.models.adversarial_model import AdversarialModel
+from keras_perceptual.models.generative_api import GenerativeAPI
+from keras_perceptual.models.generative_api import check_choice
+from keras_perceptual.models.generative_api import check_images
+from keras_perceptual.models.generative_api import check_nonnegative
+from keras_perceptual.models.generative_api import split_conditional_data
+
+
+@keras.saving.register_keras_serializable(package="keras_perceptual")
+class VAEGAN(GenerativeAPI, AdversarialModel):
+    """VAE/GAN with the learned similarity metric.
+
+    Three players, updated simultaneously from one forward pass:
+
+    - encoder <- `kl_weight * L_prior + L_llike^{Dis_l}`
+    - decoder <- `gamma * L_llike^{Dis_l} - L_GAN` (the GAN term in the form
+      chosen by `decoder_gan_loss`)
+    - discriminator <- `L_GAN`
+
+    The discriminator never minimises the feature loss and the encoder gets
+    no gradient from `L_GAN`: each player's gradient is taken of its own loss
+    with respect to its own variables only.
+
+    Args:
+        encoder: `keras.Model`, `x -> [mean, log_var]`.
+        decoder: `keras.Model`, `z -> x` (or `[z, y] -> x` when conditional),
+            output in [-1, 1].
+        discriminator: `keras.Model`, `x -> [logits, dis_l]` (or
+            `[x, y] -> ...` when conditional), unless `feature_layer` names
+            the layer to tap for Dis_l, in which case its first output is the
+            logits. See `keras_perceptual.networks.vaegan_networks`.
+        gamma: weight of the feature loss in the decoder's update only
+            (paper: 1e-6 on CelebA with summed losses, 1e-5 on CIFAR).
+        kl_weight: weight of the KL term in the encoder's loss (paper: 1).
+        reconstructions_as_fakes: show `Dec(Enc(x))` to the discriminator as
+            fakes next to `Dec(z_p)` (paper: True; the authors' code: False).
+        decoder_gan_loss: "minimax" (the saturating `log(1 - D(x~))` of the
+            paper and the authors' code) or "non_saturating" (`-log D(x~)`).
+        equilibrium: apply the authors' equilibrium rule: skip the
+            discriminator's update when its real or fake BCE is below
+            `equilibrium_center - equilibrium_margin`, skip the decoder's when
+            either is above `equilibrium_center + equilibrium_margin`, update
+            both if both would be skipped.
+        equilibrium_center: 0.68 in the authors' code.
+        equilibrium_margin: 0.35 in the authors' code.
+        feature_layer: None (Dis_l is the discriminator's second output) or
+            the name of a discriminator layer whose output is Dis_l.
+        seed: seed of the model's random draws.
+
+    Example:
+    >>> nets = kp.networks.vaegan_networks("small28", channels=1)
+    >>> model = kp.VAEGAN(**nets, gamma=1e-3)
+    >>> model.compile(optimizer=keras.optimizers.RMSprop(3e-4))
+    >>> model.fit(dataset, epochs=10)
+    >>> images = model.generate(16)
+
+    Reference:
+        Larsen, Sønderby, Larochelle, Winther, "Autoencoding beyond pixels
+        using a learned similarity metric", ICML 2016, arXiv:1512.09300.
+    """
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        discriminator,
+        gamma=1e-6,
+        kl_weight=1.0,
+        reconstructions_as_fakes=True,
+        decoder_gan_loss="minimax",
+        equilibrium=True,
+        equilibrium_center=0.68,
+        equilibrium_margin=0.35,
+        feature_layer=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        check_nonnegative(gamma=gamma, kl_weight=kl_weight, equilibrium_margin=equilibrium_margin)
+        check_choice("decoder_gan_loss", decoder_gan_loss, kp_losses.gan.GENERATOR_MODES)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.discriminator = discriminator
+        self.gamma = gamma
+        self.kl_weight = kl_weight
+        self.reconstructions_as_fakes = reconstructions_as_fakes
+        self.decoder_gan_loss = decoder_gan_loss
+        self.equilibrium = equilibrium
+        self.equilibrium_center = equilibrium_center
+        self.equilibrium_margin = equilibrium_margin
+        self.feature_layer = feature_layer
+        self.sampler = GaussianSampling(seed=seed, name="sampler")
+        self._critic = self._feature_tap(discriminator, feature_layer)
+        self._check_networks()
+        self.built = True
+
+    # -- structure ---------------------------------------------------------
+    @staticmethod
+    def _feature_tap(discriminator, feature_layer):
+        if feature_layer is None:
+            if len(discriminator.outputs) != 2:
+                raise ValueError(
+                    "The discriminator must output [logits, dis_l], or pass "
+                    "`feature_layer` to name the layer to tap for Dis_l. "
+                    f"Received a discriminator with {len(discriminator.outputs)} output(s)."
+                )
+            return discriminator
+        names = [layer.name for layer in discriminator.layers]
+        if feature_layer not in names:
+            raise ValueError(
+                f"`feature_layer` must name a layer of the discriminator. Expected one of "
+                f"{names}. Received: feature_layer={feature_layer!r}"
+            )
+        logits = discriminator.outputs[0]
+        features = discriminator.get_layer(feature_layer).output
+        return keras.Model(discriminator.inputs, [logits, features], name="discriminator_tap")
+
+    def _check_networks(self):
+        enc_in = self.encoder.inputs[0].shape
+        dec_out = self.decoder.outputs[0].shape
+        if tuple(enc_in[1:]) != tuple(dec_out[1:]):
+            raise ValueError(
+                "The decoder must output images of the encoder's input shape. Expected "
+                f"{tuple(enc_in[1:])}. Received: decoder output {tuple(dec_out[1:])}"
+            )
+        z_dim = self.encoder.outputs[0].shape[-1]
+        dec_z = self.decoder.inputs[0].shape[-1]
+        if z_dim != dec_z:
+            raise ValueError(
+                f"The decoder's code input must match the encoder's code size. Expected "
+                f"{z_dim}. Received: decoder input size {dec_z}"
+            )
+        if self.conditional != (len(self.discriminator.inputs) == 2):
+            raise ValueError(
+                "A conditional VAE/GAN feeds the condition to both the decoder and the "
+                "discriminator. Received: decoder inputs "
+                f"{len(self.decoder.inputs)}, discriminator inputs {len(self.discriminator.inputs)}"
+            )
+
+    @property
+    def image_shape(self):
+        return tuple(self.encoder.inputs[0].shape[1:])
+
+    @property
+    def latent_dim(self):
+        return self.encoder.outputs[0].shape[-1]
+
+    @property
+    def condition_dim(self):
+        return self.decoder.inputs[1].shape[-1] if self.conditional else 0
+
+    @property
+    def conditional(self):
+        return len(self.decoder.inputs) == 2
+
+    @property
+    def players(self):
+        return {
+            "encoder": [self.encoder],
+            "decoder": [self.decoder],
+            "discriminator": [self.discriminator],
+        }
+
+    @property
+    def gated_players(self):
+        return ("decoder", "discriminator") if self.equilibrium else ()
+
+    @property
+    def log_names(self):
+        return ("kl", "feature_loss", "real_bce", "fake_bce")
+
+    # -- the game ----------------------------------------------------------
+    def _decode(self, z, y, training=False):
+        return self.decoder([z, y] if self.conditional else z, training=training)
+
+    def _discriminate(self, x, y, training=False):
+        return self._critic([x, y] if self.conditional else x, training=training)
+
+    def compute_losses(self, data, training=True):
+        x, y = split_conditional_data(data, self.conditional, self.image_shape, "VAEGAN")
+        batch = ops.shape(x)[0]
+        mean, log_var = self.encoder(x, training=training)
+        z = self.sampler([mean, log_var])
+        x_tilde = self._decode(z, y, training=training)
+        z_p = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        x_p = self._decode(z_p, y, training=training)
+
+        # One discriminator call on [real, reconstruction, prior sample]:
+        # BatchNorm then never sees a batch that is all real or all fake.
+        images = ops.concatenate([x, ops.cast(x_tilde, x.dtype), ops.cast(x_p, x.dtype)], axis=0)
+        conds = ops.concatenate([y, y, y], axis=0) if self.conditional else None
+        logits, features = self._discriminate(images, conds, training=training)
+        l_real, l_tilde, l_p = ops.split(logits, 3, axis=0)
+        f_real, f_tilde, _ = ops.split(features, 3, axis=0)
+
+        kl = ops.mean(kp_losses.gaussian_kl(mean, log_var))
+        feature = ops.mean(kp_losses.learned_similarity_loss(f_real, f_tilde))
+        real_bce = ops.mean(kp_losses.bce_from_logits(l_real, 1.0))
+        fake_bce = ops.mean(kp_losses.bce_from_logits(l_p, 0.0))
+        disc = real_bce + fake_bce
+        gen = ops.mean(kp_losses.gan_generator_loss(l_p, self.decoder_gan_loss))
+        if self.reconstructions_as_fakes:
+            disc = disc + ops.mean(kp_losses.bce_from_logits(l_tilde, 0.0))
+            gen = gen + ops.mean(kp_losses.gan_generator_loss(l_tilde, self.decoder_gan_loss))
+        del batch
+        losses = {
+            "encoder": self.kl_weight * kl + feature,
+            "decoder": self.gamma * feature + gen,
+            "discriminator": disc,
+        }
+        logs = {"kl": kl, "feature_loss": feature, "real_bce": real_bce, "fake_bce": fake_bce}
+        return losses, logs
+
+    def gates(self, losses, logs):
+        real, fake = logs["real_bce"], logs["fake_bce"]
+        low = self.equilibrium_center - self.equilibrium_margin
+        high = self.equilibrium_center + self.equilibrium_margin
+        train_disc = ops.logical_not(ops.logical_or(real < low, fake < low))
+        train_dec = ops.logical_not(ops.logical_or(real > high, fake > high))
+        neither = ops.logical_not(ops.logical_or(train_disc, train_dec))
+        return {
+            "discriminator": ops.logical_or(train_disc, neither),
+            "decoder": ops.logical_or(train_dec, neither),
+        }
+
+    def call(self, inputs, training=False):
+        """Reconstruction from the posterior mean: `decoder(mean(x) (, y))`."""
+        if self.conditional:
+            x, y = inputs
+        else:
+            x, y = inputs, None
+        mean, _ = self.encoder(x, training=training)
+        return self._decode(mean, y, training=training)
+
+    # -- the user API --------------------------------------------------------
+    def encode(self, images, sample=False, batch_size=256):
+        """Codes of `images` (in [-1, 1]): the posterior mean, or a sample
+        from `q(z|x)` when `sample=True`. Returns a NumPy array."""
+        images = check_images(images, self.image_shape, "images")
+
+        def fn(x):
+            mean, log_var = self.encoder(x, training=False)
+            return self.sampler([mean, log_var]) if sample else mean
+
+        return self.predict_batches(fn, [images], batch_size)
+
+    def decode(self, z, conditions=None, batch_size=256):
+        """Images in [-1, 1] from codes `z` (and conditions when conditional)."""
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"`z` must have shape (n, {self.latent_dim}). Received: z.shape={z.shape}"
+            )
+        conditions = self.check_conditions(conditions, len(z))
+        if self.conditional:
+            return self.predict_batches(lambda a, b: self._decode(a, b), [z, conditions], batch_size)
+        return self.predict_batches(lambda a: self._decode(a, None), [z], batch_size)
+
+    def reconstruct(self, images, conditions=None, sample=False, batch_size=256):
+        """`decode(encode(images))`, from the posterior mean unless `sample`."""
+        images = check_images(images, self.image_shape, "images")
+        conditions = self.check_conditions(conditions, len(images))
+        return self.decode(self.encode(images, sample=sample, batch_size=batch_size), conditions, batch_size)
+
+    def attribute_vectors(self, images, attributes, batch_size=256):
+        """Visual attribute vectors (paper Fig. 5): for each attribute, the
+        mean code of the images that have it minus the mean code of those that
+        do not. `attributes` is `(n, num_attributes)` of 0/1 (or -1/1).
+        Returns `(num_attributes, latent_dim)`; add `alpha * vector` to a code
+        to edit the image."""
+        images = check_images(images, self.image_shape, "images")
+        attributes = np.asarray(attributes)
+        if attributes.ndim != 2 or len(attributes) != len(images):
+            raise ValueError(
+                f"`attributes` must have shape ({len(images)}, num_attributes). "
+                f"Received: attributes.shape={attributes.shape}"
+            )
+        z = self.encode(images, batch_size=batch_size)
+        has = attributes > 0
+        vectors = []
+        for j in range(attributes.shape[1]):
+            if has[:, j].all() or not has[:, j].any():
+                raise ValueError(
+                    f"Attribute {j} is present in all or none of the images; its vector "
+                    "needs images with and without it."
+                )
+            vectors.append(z[has[:, j]].mean(0) - z[~has[:, j]].mean(0))
+        return np.stack(vectors)
+
+    def get_config(self):
+        config = super().get_config()
+        ser = keras.saving.serialize_keras_object
+        config.update(
+            {
+                "encoder": ser(self.encoder),
+                "decoder": ser(self.decoder),
+                "discriminator": ser(self.discriminator),
+                "gamma": self.gamma,
+                "kl_weight": self.kl_weight,
+                "reconstructions_as_fakes": self.reconstructions_as_fakes,
+                "decoder_gan_loss": self.decoder_gan_loss,
+                "equilibrium": self.equilibrium,
+                "equilibrium_center": self.equilibrium_center,
+                "equilibrium_margin": self.equilibrium_margin,
+                "feature_layer": self.feature_layer,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "decoder", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

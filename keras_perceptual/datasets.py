@@ -1,0 +1,242 @@
+"""tf.data input pipelines; images come out as float32 in [-1, 1].
+
+tf.data serves every Keras backend (as in Keras itself), so this module is
+the one place outside `backend/` that imports TensorFlow.
+
+- Fashion-MNIST from its official IDX files (no download when a copy is on
+  disk), `fashion_mnist_dataset` / `load_fashion_mnist`.
+- CelebA through `tensorflow_datasets` with Larsen et al.'s crop, blur and
+  resize recipe and the 40 attributes, `celeba_dataset`.
+- Any folder of images, `image_folder_dataset`.
+"""
+
+import gzip
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+_FASHION_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+FASHION_MNIST_SEARCH_PATH = (
+    "$KERAS_PERCEPTUAL_DATA",
+    "/usr/share/datasets/fashion-mnist",
+    "~/.keras/datasets/fashion-mnist",
+)
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def _check_split(split, splits):
+    if split not in splits:
+        raise ValueError(f"`split` must be one of {tuple(splits)}. Received: split={split!r}")
+
+
+def _read_idx(path):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    magic = int.from_bytes(data[0:4], "big")
+    ndim = magic & 0xFF
+    if magic >> 8 != 0x08:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes (magic {magic:#x}).")
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _find_idx(folder, stem):
+    for name in (stem + ".gz", stem):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def find_fashion_mnist(path=None):
+    """The folder holding Fashion-MNIST's IDX files: `path`, then
+    `$KERAS_PERCEPTUAL_DATA` (or its `fashion-mnist/`),
+    `/usr/share/datasets/fashion-mnist/` (Debian's `dataset-fashion-mnist`),
+    `~/.keras/datasets/fashion-mnist/`. None when no copy is found."""
+    candidates = [path] if path else []
+    env = os.environ.get("KERAS_PERCEPTUAL_DATA")
+    if env:
+        candidates += [env, os.path.join(env, "fashion-mnist")]
+    candidates += list(FASHION_MNIST_SEARCH_PATH[1:])
+    for c in candidates:
+        folder = Path(os.path.expanduser(c))
+        if all(_find_idx(folder, stem) for stem in _FASHION_FILES["train"] + _FASHION_FILES["test"]):
+            return folder
+    if path:
+        raise ValueError(
+            f"No Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], ...) in {path}."
+        )
+    return None
+
+
+def load_fashion_mnist(split="train", path=None):
+    """Fashion-MNIST as NumPy: `(images uint8 (n, 28, 28), labels uint8 (n,))`.
+
+    Reads the official IDX files from the first folder `find_fashion_mnist`
+    finds; downloads through `keras.datasets.fashion_mnist` only when there
+    is none.
+    """
+    _check_split(split, _FASHION_FILES)
+    folder = find_fashion_mnist(path)
+    if folder is None:
+        import keras
+
+        (xtr, ytr), (xte, yte) = keras.datasets.fashion_mnist.load_data()
+        return (xtr, ytr) if split == "train" else (xte, yte)
+    images_stem, labels_stem = _FASHION_FILES[split]
+    return _read_idx(_find_idx(folder, images_stem)), _read_idx(_find_idx(folder, labels_stem))
+
+
+def to_unit_range(images):
+    """uint8 [0, 255] -> float32 [-1, 1] (NumPy or tf)."""
+    if isinstance(images, np.ndarray):
+        return images.astype("float32") / 127.5 - 1.0
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def fashion_mnist_dataset(
+    split="train",
+    batch_size=64,
+    labels=False,
+    one_hot=False,
+    shuffle=None,
+    drop_remainder=True,
+    limit=None,
+    path=None,
+    seed=0,
+):
+    """Fashion-MNIST as a batched `tf.data.Dataset` of `(28, 28, 1)` images
+    in [-1, 1], or `(images, labels)` when `labels=True` (one-hot float32 when
+    `one_hot=True`, else int32).
+
+    Args:
+        split: "train" (60k) or "test" (10k).
+        batch_size: int > 0.
+        shuffle: shuffle each epoch (default: True for "train").
+        drop_remainder: drop the last partial batch (fixed shapes for jit).
+        limit: use only the first `limit` images (smoke runs, tests).
+        path: folder of the IDX files (see `find_fashion_mnist`).
+    """
+    images, targets = load_fashion_mnist(split, path)
+    if limit is not None:
+        images, targets = images[:limit], targets[:limit]
+    images = to_unit_range(images)[..., None]
+    if one_hot:
+        targets = np.eye(10, dtype="float32")[targets]
+    else:
+        targets = targets.astype("int32")
+    ds = tf.data.Dataset.from_tensor_slices((images, targets) if labels else images)
+    return _batch(ds, len(images), batch_size, split == "train" if shuffle is None else shuffle,
+                  drop_remainder, seed)
+
+
+def _batch(ds, n, batch_size, shuffle, drop_remainder, seed):
+    if not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}")
+    if shuffle:
+        ds = ds.shuffle(min(n, 20000), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(AUTOTUNE)
+
+
+# -- CelebA --------------------------------------------------------------------
+CELEBA_CROP = (40, 188, 15, 163)  # rows 40:188, columns 15:163 -> 148x148
+
+
+def _gaussian_kernel(sigma):
+    radius = max(1, int(math.ceil(3 * sigma)))
+    x = np.arange(-radius, radius + 1, dtype="float32")
+    k = np.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+def larsen_celeba_preprocess(image, image_size=64):
+    """Larsen et al.'s recipe on one aligned 218x178 CelebA image (uint8):
+    crop rows 40:188 and columns 15:163, Gaussian blur with
+    sigma = sqrt(148 / image_size) / 2, bicubic resize to `image_size`,
+    scale to [-1, 1]."""
+    r0, r1, c0, c1 = CELEBA_CROP
+    image = tf.cast(image[r0:r1, c0:c1, :], tf.float32)
+    sigma = math.sqrt((r1 - r0) / image_size) / 2.0
+    k = tf.constant(_gaussian_kernel(sigma))
+    channels = 3
+    kx = tf.tile(tf.reshape(k, (1, -1, 1, 1)), (1, 1, channels, 1))
+    ky = tf.tile(tf.reshape(k, (-1, 1, 1, 1)), (1, 1, channels, 1))
+    x = image[None]
+    x = tf.nn.depthwise_conv2d(x, kx, (1, 1, 1, 1), "SAME")
+    x = tf.nn.depthwise_conv2d(x, ky, (1, 1, 1, 1), "SAME")
+    x = tf.image.resize(x, (image_size, image_size), method="bicubic")[0]
+    x = tf.clip_by_value(x, 0.0, 255.0)
+    return x / 127.5 - 1.0
+
+
+def celeba_attribute_names(builder_info):
+    return sorted(builder_info.features["attributes"].keys())
+
+
+def celeba_dataset(split="train", batch_size=64, attributes=False, image_size=64, shuffle=None,
+                   drop_remainder=True, data_dir=None, download=False, seed=0):
+    """CelebA (tfds `celeb_a`) with Larsen et al.'s preprocessing.
+
+    Yields images `(image_size, image_size, 3)` in [-1, 1], or
+    `(images, attributes)` with the 40 binary attributes as float32 0/1 in
+    alphabetical order of their names when `attributes=True`.
+
+    CelebA must be prepared for tfds (`tfds.builder("celeb_a").download_and_prepare()`
+    needs the files from the CelebA site); `download=True` tries that.
+    """
+    import tensorflow_datasets as tfds
+
+    _check_split(split, ("train", "validation", "test"))
+    builder = tfds.builder("celeb_a", data_dir=data_dir)
+    if download:
+        builder.download_and_prepare()
+    names = celeba_attribute_names(builder.info)
+    ds = builder.as_dataset(split=split, shuffle_files=bool(shuffle))
+
+    def prepare(example):
+        image = larsen_celeba_preprocess(example["image"], image_size)
+        if not attributes:
+            return image
+        attrs = tf.stack([tf.cast(example["attributes"][n], tf.float32) for n in names])
+        return image, attrs
+
+    ds = ds.map(prepare, num_parallel_calls=AUTOTUNE)
+    n = builder.info.splits[split].num_examples
+    return _batch(ds, n, batch_size, split == "train" if shuffle is None else shuffle,
+                  drop_remainder, seed)
+
+
+# -- any folder of images ------------------------------------------------------
+def image_folder_dataset(directory, image_size=64, channels=3, batch_size=64, shuffle=True,
+                         drop_remainder=True, seed=0):
+    """Every image under `directory` (recursively), resized to
+    `image_size` x `image_size`, as a batched dataset of floats in [-1, 1]."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"`directory` must be a folder of images. Received: directory={str(directory)!r}")
+    if channels not in (1, 3):
+        raise ValueError(f"`channels` must be 1 or 3. Received: channels={channels}")
+    files = sorted(
+        str(p) for p in directory.rglob("*")
+        if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+    )
+    if not files:
+        raise ValueError(f"No .png/.jpg/.jpeg/.bmp/.gif images under {directory}.")
+
+    def load(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        image = tf.image.resize(image, (image_size, image_size), antialias=True)
+        return tf.clip_by_value(image, 0.0, 255.0) / 127.5 - 1.0
+
+    ds = tf.data.Dataset.from_tensor_slices(files).map(load, num_parallel_calls=AUTOTUNE)
+    return _batch(ds, len(files), batch_size, shuffle, drop_remainder, seed)

@@ -1,0 +1,78 @@
+"""Shared test helpers (keras-hub's run_layer_test style)."""
+
+import os
+
+import keras
+import numpy as np
+
+
+def assert_close(a, b, atol=1e-5, rtol=1e-5):
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), atol=atol, rtol=rtol
+    )
+
+
+def run_layer_test(layer_cls, init_kwargs, input_data, expected_output_shape=None, deterministic=True, tmp_path=None):
+    """Builds the layer, checks its output shape, the get_config/from_config
+    round trip and, with `tmp_path`, the `.keras` round trip (outputs equal
+    when `deterministic`). Returns the layer."""
+    layer = layer_cls(**init_kwargs)
+    out = layer(input_data)
+    if expected_output_shape is not None:
+        assert tuple(out.shape) == tuple(expected_output_shape), (out.shape, expected_output_shape)
+    config = layer.get_config()
+    for key in init_kwargs:
+        assert key in config, f"get_config() lacks constructor argument {key!r}"
+    clone = layer_cls.from_config(config)
+    assert clone.get_config() == config
+    if tmp_path is not None:
+        inputs = keras.Input(tuple(np.shape(input_data)[1:]) if not isinstance(input_data, (list, tuple))
+                             else None)
+        model = keras.Sequential([keras.Input(np.shape(input_data)[1:]), layer_cls(**init_kwargs)])
+        ref = model(input_data)
+        path = os.path.join(tmp_path, "layer.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        if deterministic:
+            assert_close(ref, loaded(input_data))
+        del inputs
+    return layer
+
+
+def run_loss_test(loss, y_true, y_pred, tmp_path=None):
+    """Checks the loss gives a finite scalar, round-trips through get_config
+    and through `.keras` inside a tiny compiled model. Returns the value."""
+    value = loss(y_true, y_pred)
+    assert tuple(value.shape) == ()
+    assert np.isfinite(keras.ops.convert_to_numpy(value))
+    clone = loss.__class__.from_config(loss.get_config())
+    assert_close(value, clone(y_true, y_pred))
+    ser = keras.saving.serialize_keras_object(loss)
+    again = keras.saving.deserialize_keras_object(ser)
+    assert_close(value, again(y_true, y_pred))
+    return value
+
+
+def run_model_saving_test(model, inputs, tmp_path, atol=1e-5):
+    """`.keras` round trip of a model gives identical outputs on `inputs`."""
+    ref = model(inputs, training=False)
+    path = os.path.join(tmp_path, "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is type(model)
+    for a, b in zip(keras.tree.flatten(ref), keras.tree.flatten(loaded(inputs, training=False))):
+        assert_close(a, b, atol=atol)
+    config = model.get_config()
+    clone = type(model).from_config(config)
+    assert clone.get_config() == config
+    return loaded
+
+
+def optimizer_state(model, player):
+    """NumPy copies of a player's sub-optimizer variables (iterations first)."""
+    opt = model.player_optimizers[player]
+    return [keras.ops.convert_to_numpy(v).copy() for v in opt.variables]
+
+
+def player_weights(model, player):
+    return [keras.ops.convert_to_numpy(v).copy() for v in model._player_variables[player]]

@@ -1,0 +1,118 @@
+"""The Hub model card (`README.md`) of a preset folder, from its metadata."""
+
+import json
+
+TAGS = {
+    "VAEGAN": ["vae-gan", "variational-autoencoder", "gan", "learned-similarity"],
+    "DeePSiM": ["deepsim", "perceptual-loss", "gan"],
+    "ImplicitAutoencoder": ["implicit-autoencoder", "gan"],
+    "AdversarialAutoencoder": ["adversarial-autoencoder", "wae-mmd"],
+}
+
+DEFAULT_LIMITATIONS = (
+    "- Trained on one dataset at one resolution: inputs must follow the input contract "
+    "above (size, channels, values in [-1, 1]); other images give meaningless codes.\n"
+    "- Samples and reconstructions are judged by the metrics listed here only; a "
+    "feature-space FID measured with this library's own classifier is not comparable "
+    "with ImageNet-Inception FIDs.\n"
+    "- GAN training is sensitive to seeds and hardware; retraining with the same recipe "
+    "gives similar, not identical, weights."
+)
+
+
+def _yaml_list(values):
+    return "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
+
+
+def _value(v):
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return "—" if v is None else str(v)
+
+
+def render(meta, has_samples=True):
+    """The model card text for the metadata `meta` of `save_pretrained`."""
+    name = meta.get("name") or "model"
+    model = meta.get("model") or "Model"
+    dataset = meta.get("dataset")
+    metrics = meta.get("metrics") or {}
+    tags = ["keras", "keras-perceptual", "autoencoder", "image-generation"] + TAGS.get(model, [])
+    header = [
+        "---",
+        "library_name: keras",
+        f"license: {str(meta.get('license') or 'apache-2.0').lower()}",
+        f"tags: {_yaml_list(tags)}",
+    ]
+    if dataset:
+        header.append(f"datasets: {_yaml_list([dataset])}")
+    if metrics:
+        header.append(f"metrics: {_yaml_list(sorted(metrics))}")
+    header.append("pipeline_tag: unconditional-image-generation")
+    header.append("---")
+
+    contract = meta.get("input") or {}
+    lines = header + [
+        "",
+        f"# {name}",
+        "",
+        meta.get("description") or f"A `keras_perceptual.{model}` model.",
+        "",
+    ]
+    if meta.get("paper"):
+        lines += [f"Paper: {meta['paper']}", ""]
+    if has_samples:
+        lines += ["![samples](samples.png)", ""]
+    lines += [
+        "## Usage",
+        "",
+        "```python",
+        "import keras_perceptual as kp",
+        f'model = kp.{model}.from_pretrained("hf://ORG/{name}")  # or a local copy of this folder',
+        "images = model.generate(16)          # values in [-1, 1]",
+        "recon = model.reconstruct(x)         # x: float images in [-1, 1]",
+        "```",
+        "",
+        "or from the command line: "
+        f"`keras-perceptual sample hf://ORG/{name} -n 16 -o samples.png`.",
+        "",
+        "## Input contract",
+        "",
+        f"- shape: {_value(contract.get('shape'))}",
+        f"- channels: {_value(contract.get('channels'))}",
+        f"- value range: {_value(contract.get('value_range'))}",
+        "",
+        "## Training recipe",
+        "",
+        f"- dataset: {_value(dataset)}",
+        f"- recipe: {_value(meta.get('recipe'))}",
+        f"- command: `{meta['command']}`" if meta.get("command") else "- command: —",
+        f"- steps: {_value(meta.get('steps'))}",
+        f"- wall time (s): {_value(meta.get('wall_time_s'))}",
+        f"- parameters: {_value(meta.get('parameters'))}",
+        "",
+        "## Measured metrics",
+        "",
+    ]
+    if metrics:
+        lines += ["| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {_value(v)} |" for k, v in sorted(metrics.items())]
+    else:
+        lines += ["None measured yet."]
+    hardware = meta.get("hardware") or {}
+    versions = meta.get("versions") or {}
+    lines += [
+        "",
+        "## Hardware and software",
+        "",
+        *[f"- {k}: {_value(v)}" for k, v in sorted(hardware.items())],
+        *[f"- {k} {v}" for k, v in sorted(versions.items())],
+        "",
+        "## Limitations",
+        "",
+        meta.get("limitations") or DEFAULT_LIMITATIONS,
+        "",
+        "Every file of this folder is listed with its sha256 in `metadata.json`; "
+        "`from_pretrained` refuses a file that does not match.",
+        "",
+    ]
+    return "\n".join(lines)

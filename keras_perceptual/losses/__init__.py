@@ -1,3 +1,5 @@
+from keras_perceptual.losses.deepsim import DeePSiMLoss
+from keras_perceptual.losses.deepsim import deepsim_loss
 from keras_perceptual.losses.feature import LearnedSimilarityLoss
 from keras_perceptual.losses.feature import learned_similarity_loss
 from keras_perceptual.losses.feature import per_sample_sum

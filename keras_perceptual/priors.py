@@ -86,6 +86,11 @@ class Prior:
             labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
         return ops.cast(self._sample_ops(n, seed_generator, labels), "float32")
 
+    def activate(self, outputs):
+        """Encoder outputs -> codes (`keras.ops`). The identity, except for a
+        categorical prior (softmax over the first `num_classes` entries)."""
+        return outputs
+
     def check_code(self, z, name="z"):
         """Raises a `ValueError` unless `z` is `(n, dim)`."""
         shape = tuple(np.shape(z)) if not hasattr(z, "shape") else tuple(z.shape)
@@ -316,6 +321,12 @@ class CategoricalPrior(Prior):
     @property
     def total_variance(self):
         return (1.0 - 1.0 / self.num_classes) + self.style_dim * self.style_stddev**2
+
+    def activate(self, outputs):
+        y = ops.softmax(outputs[:, : self.num_classes], axis=-1)
+        if not self.style_dim:
+            return y
+        return ops.concatenate([y, outputs[:, self.num_classes :]], axis=-1)
 
     def _sample_numpy(self, rng, n, labels):
         k = rng.integers(0, self.num_classes, n) if labels is None else labels

@@ -1,4 +1,5 @@
+from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.adversarial_model import AdversarialModel
 from keras_perceptual.models.vaegan import VAEGAN
 
-__all__ = ["AdversarialModel", "VAEGAN"]
+__all__ = ["AdversarialAutoencoder", "AdversarialModel", "VAEGAN"]

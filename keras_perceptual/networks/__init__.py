@@ -1,6 +1,19 @@
+from keras_perceptual.networks.autoencoder import aae_networks
+from keras_perceptual.networks.autoencoder import autoencoder_decoder
+from keras_perceptual.networks.autoencoder import autoencoder_encoder
+from keras_perceptual.networks.autoencoder import iae_networks
+from keras_perceptual.networks.autoencoder import joint_discriminator
+from keras_perceptual.networks.autoencoder import latent_discriminator
 from keras_perceptual.networks.vaegan import vaegan_decoder
 from keras_perceptual.networks.vaegan import vaegan_discriminator
 from keras_perceptual.networks.vaegan import vaegan_encoder
 from keras_perceptual.networks.vaegan import vaegan_networks
 
-__all__ = ["vaegan_encoder", "vaegan_decoder", "vaegan_discriminator", "vaegan_networks"]
+__all__ = [
+    "aae_networks",
+    "autoencoder_decoder",
+    "autoencoder_encoder",
+    "iae_networks",
+    "joint_discriminator",
+    "latent_discriminator",
+    "vaegan_encoder", "vaegan_decoder", "vaegan_discriminator", "vaegan_networks"]

@@ -1,0 +1,337 @@
+"""Adversarial autoencoders (Makhzani et al., 2015) and their MMD variant
+(Tolstikhin et al., WAE-MMD)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_perceptual import losses as kp_losses
+from keras_perceptual import priors as kp_priors
+from keras_perceptual.losses.mmd import KERNELS
+from keras_perceptual.losses.mmd import WAE_SCALES
+from keras_perceptual.models.adversarial_model import AdversarialModel
+from keras_perceptual.models.code_api import CodeAPI
+from keras_perceptual.models.code_api import check_code_size
+from keras_perceptual.models.code_api import input_size
+from keras_perceptual.models.generative_api import check_choice
+from keras_perceptual.models.generative_api import check_nonnegative
+from keras_perceptual.models.generative_api import split_conditional_data
+
+MODES = ("unsupervised", "supervised", "semi_supervised", "clustering")
+REGULARIZERS = ("gan", "mmd")
+
+
+@keras.saving.register_keras_serializable(package="keras_perceptual")
+class AdversarialAutoencoder(CodeAPI, AdversarialModel):
+    """Adversarial autoencoder: an autoencoder whose aggregate posterior
+    q(z) is matched to a prior p(z) by a GAN in code space (`"gan"`) or by
+    the closed-form MMD (`"mmd"`, WAE-MMD).
+
+    Players, updated simultaneously from one forward pass per batch:
+
+    - encoder <- `reconstruction_weight * L_rec + regularizer_weight * L_reg
+      (+ supervised_weight * cross-entropy in "semi_supervised" mode)`
+    - decoder <- `reconstruction_weight * L_rec`
+    - discriminator (and style_discriminator) <- the latent GAN loss ("gan")
+
+    The paper runs a reconstruction phase, then a regularisation phase
+    (discriminator, then encoder as generator) on each mini-batch; here both
+    phases' gradients come from the same forward pass and every player steps
+    once per batch with its own optimizer (the zoo's `AdversarialModel`
+    game). `L_rec` is the per-pixel mean squared error; the encoder's GAN
+    term is the non-saturating `-log D(z)`.
+
+    Modes (`data` given to `fit`):
+
+    - "unsupervised": `x`; any prior.
+    - "supervised": `(x, labels)`; a label-conditioned prior
+      (`GaussianMixturePrior`, `SwissRollPrior`, `CategoricalPrior`) is
+      sampled at each image's label and the regulariser compares
+      `[z, one_hot(label)]` with `[z_p, one_hot(label)]` (paper §2.3, Fig. 4):
+      the discriminator input is `prior.dim + num_classes`.
+    - "semi_supervised": `(x, labels)` with `-1` marking unlabelled images; a
+      `CategoricalPrior` code `[softmax(y), style]`; the labelled images add a
+      cross-entropy term on the categorical head (paper §6).
+    - "clustering": `x`; a `CategoricalPrior(K, style_dim)` code; the cluster
+      of an image is the argmax of its categorical part (paper §7).
+
+    With a categorical prior and `style_discriminator`, the discriminator
+    sees the categorical part and the style discriminator the style (the
+    paper's two adversaries); without it one discriminator sees the whole
+    code.
+
+    Args:
+        encoder: `keras.Model`, `x -> outputs` of size `prior.dim` (for a
+            categorical prior: `[logits, style]`; the softmax is applied here).
+        decoder: `keras.Model`, `code -> x` in [-1, 1].
+        prior: a `keras_perceptual.priors.Prior`.
+        discriminator: `keras.Model`, `code -> logit` (None with "mmd").
+        style_discriminator: optional second adversary on the style part.
+        regularizer: "gan" or "mmd".
+        mode: one of "unsupervised", "supervised", "semi_supervised",
+            "clustering".
+        regularizer_weight: lambda of the regulariser in the encoder's loss
+            (WAE-MMD on MNIST: 10 with a summed cost).
+        reconstruction_weight: weight of the reconstruction error.
+        supervised_weight: weight of the cross-entropy ("semi_supervised").
+        mmd_kernel: "imq" or "rbf".
+        mmd_scales: kernel scales (WAE's seven by default).
+        seed: seed of the model's random draws.
+
+    Example:
+    >>> nets = kp.networks.autoencoder_networks(latent_dim=2, regularizer="gan")
+    >>> model = kp.AdversarialAutoencoder(**nets, prior=kp.priors.GaussianPrior(2))
+    >>> model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> model.fit(images, epochs=5)
+
+    Reference:
+        Makhzani, Shlens, Jaitly, Goodfellow, Frey, "Adversarial
+        Autoencoders", arXiv:1511.05644. Tolstikhin, Bousquet, Gelly,
+        Schoelkopf, "Wasserstein Auto-Encoders", ICLR 2018.
+    """
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        prior,
+        discriminator=None,
+        style_discriminator=None,
+        regularizer="gan",
+        mode="unsupervised",
+        regularizer_weight=1.0,
+        reconstruction_weight=1.0,
+        supervised_weight=1.0,
+        mmd_kernel="imq",
+        mmd_scales=WAE_SCALES,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        check_choice("regularizer", regularizer, REGULARIZERS)
+        check_choice("mode", mode, MODES)
+        check_choice("mmd_kernel", mmd_kernel, KERNELS)
+        check_nonnegative(regularizer_weight=regularizer_weight, reconstruction_weight=reconstruction_weight,
+                          supervised_weight=supervised_weight)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.prior = kp_priors.get(prior)
+        self.discriminator = discriminator
+        self.style_discriminator = style_discriminator
+        self.regularizer = regularizer
+        self.mode = mode
+        self.regularizer_weight = regularizer_weight
+        self.reconstruction_weight = reconstruction_weight
+        self.supervised_weight = supervised_weight
+        self.mmd_kernel = mmd_kernel
+        self.mmd_scales = tuple(float(s) for s in mmd_scales)
+        self._check_setup()
+        self.built = True
+
+    # -- structure ---------------------------------------------------------
+    def _check_setup(self):
+        prior, name = self.prior, type(self).__name__
+        categorical = isinstance(prior, kp_priors.CategoricalPrior)
+        if self.mode in ("semi_supervised", "clustering") and not categorical:
+            raise ValueError(
+                f"mode={self.mode!r} needs a categorical code: pass "
+                f"`prior=CategoricalPrior(num_classes, style_dim)`. Received: prior={prior!r}"
+            )
+        if self.mode == "supervised" and prior.num_classes is None:
+            raise ValueError(
+                "mode='supervised' needs a label-conditioned prior (GaussianMixturePrior, "
+                f"SwissRollPrior or CategoricalPrior). Received: prior={prior!r}"
+            )
+        check_code_size("encoder output", self.encoder.outputs[0].shape[-1], prior)
+        check_code_size("decoder input", input_size(self.decoder, 0), prior)
+        if tuple(self.encoder.inputs[0].shape[1:]) != tuple(self.decoder.outputs[0].shape[1:]):
+            raise ValueError(
+                "The decoder must output images of the encoder's input shape. Expected "
+                f"{tuple(self.encoder.inputs[0].shape[1:])}. Received: "
+                f"{tuple(self.decoder.outputs[0].shape[1:])}"
+            )
+        if self.regularizer == "mmd":
+            if self.discriminator is not None or self.style_discriminator is not None:
+                raise ValueError(
+                    f"regularizer='mmd' needs no discriminator (its weights would belong to no "
+                    f"player). Received: discriminator={self.discriminator!r}, "
+                    f"style_discriminator={self.style_discriminator!r}"
+                )
+            return
+        if self.discriminator is None:
+            raise ValueError(f"regularizer='gan' needs a `discriminator`. Received: discriminator=None ({name})")
+        label_dim = prior.num_classes if self.mode == "supervised" else 0
+        if self.style_discriminator is not None:
+            if not categorical or not prior.style_dim:
+                raise ValueError(
+                    "`style_discriminator` needs a CategoricalPrior with style_dim > 0. "
+                    f"Received: prior={prior!r}"
+                )
+            expected = {"discriminator": prior.num_classes + label_dim,
+                        "style_discriminator": prior.style_dim + label_dim}
+        else:
+            expected = {"discriminator": prior.dim + label_dim}
+        for key, size in expected.items():
+            got = input_size(getattr(self, key), 0)
+            if got != size:
+                raise ValueError(
+                    f"The {key} must take inputs of size {size} (prior {prior!r}, mode "
+                    f"{self.mode!r}). Received: input size {got}"
+                )
+
+    @property
+    def players(self):
+        players = {"encoder": [self.encoder], "decoder": [self.decoder]}
+        if self.discriminator is not None:
+            players["discriminator"] = [self.discriminator]
+        if self.style_discriminator is not None:
+            players["style_discriminator"] = [self.style_discriminator]
+        return players
+
+    @property
+    def log_names(self):
+        names = ("reconstruction", "regularizer")
+        if self.mode == "semi_supervised":
+            names += ("cross_entropy",)
+        return names
+
+    @property
+    def uses_labels(self):
+        return self.mode in ("supervised", "semi_supervised")
+
+    # -- the game ----------------------------------------------------------
+    def _labels(self, data):
+        _, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if y is None:
+            raise ValueError(
+                f"mode={self.mode!r} trains on `(images, labels)` (labels -1 for unlabelled "
+                "images in 'semi_supervised'). Received images without labels."
+            )
+        if len(y.shape) == 2:  # one-hot rows; all-zero rows are unlabelled
+            y = ops.where(ops.sum(y, axis=-1) > 0, ops.argmax(y, axis=-1), -1)
+        return ops.cast(ops.reshape(y, (-1,)), "int32")
+
+    def _regularize(self, z, labels, batch):
+        """The regulariser's value for the encoder, and the discriminators'
+        losses (`{player: loss}`, empty with MMD)."""
+        prior = self.prior
+        supervised = self.mode == "supervised"
+        z_p = prior.sample_tensor(batch, self.seed_generator, labels=labels if supervised else None)
+        if self.style_discriminator is not None:
+            k = prior.num_classes
+            parts = [("discriminator", z[:, :k], z_p[:, :k]), ("style_discriminator", z[:, k:], z_p[:, k:])]
+        else:
+            parts = [("discriminator", z, z_p)]
+        if supervised:
+            one_hot = ops.one_hot(labels, prior.num_classes, dtype="float32")
+            parts = [(p, ops.concatenate([f, one_hot], -1), ops.concatenate([r, one_hot], -1))
+                     for p, f, r in parts]
+        if self.regularizer == "mmd":
+            _, fake, real = parts[0]
+            variance = prior.total_variance / prior.dim
+            return kp_losses.mmd(fake, real, self.mmd_kernel, self.mmd_scales, variance), {}
+        gen, disc = 0.0, {}
+        for player, fake, real in parts:
+            # One call on [real, fake]: the discriminator sees both halves together.
+            logits = getattr(self, player)(ops.concatenate([real, fake], axis=0), training=True)
+            l_real, l_fake = ops.split(logits, 2, axis=0)
+            disc[player] = ops.mean(kp_losses.gan_discriminator_loss(l_real, l_fake))
+            gen = gen + ops.mean(kp_losses.gan_generator_loss(l_fake))
+        return gen, disc
+
+    def compute_losses(self, data, training=True):
+        x, _ = split_conditional_data(data, False, self.image_shape, type(self).__name__)
+        labels = self._labels(data) if self.uses_labels else None
+        batch = ops.shape(x)[0]
+        outputs = self.encoder(x, training=training)
+        z = self.prior.activate(outputs)
+        x_rec = self.decoder(z, training=training)
+        diff = ops.cast(x, "float32") - ops.cast(x_rec, "float32")
+        rec = ops.mean(ops.square(diff))
+        reg, disc_losses = self._regularize(z, labels, batch)
+        encoder_loss = self.reconstruction_weight * rec + self.regularizer_weight * reg
+        logs = {"reconstruction": rec, "regularizer": reg}
+        if self.mode == "semi_supervised":
+            ce = self._masked_cross_entropy(labels, outputs[:, : self.prior.num_classes])
+            encoder_loss = encoder_loss + self.supervised_weight * ce
+            logs["cross_entropy"] = ce
+        losses = {"encoder": encoder_loss, "decoder": self.reconstruction_weight * rec}
+        losses.update(disc_losses)
+        return losses, logs
+
+    @staticmethod
+    def _masked_cross_entropy(labels, logits):
+        mask = ops.cast(labels >= 0, "float32")
+        ce = ops.sparse_categorical_crossentropy(ops.maximum(labels, 0), logits, from_logits=True)
+        return ops.sum(ce * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+    def call(self, inputs, training=False):
+        """Deterministic reconstruction `decoder(code(x))`."""
+        return self.decoder(self.prior.activate(self.encoder(inputs, training=training)), training=training)
+
+    # -- the user API --------------------------------------------------------
+    def _encode_fn(self, x):
+        return self.prior.activate(self.encoder(x, training=False))
+
+    def _decode_fn(self, z):
+        return self.decoder(z, training=False)
+
+    def fit(self, x=None, y=None, **kwargs):
+        """`keras.Model.fit`, after checking the first batch: images in
+        [-1, 1]; for "supervised" and "semi_supervised", labels present and in
+        [0, K) (or -1, unlabelled, in "semi_supervised", with at least one
+        labelled image when `y` is a NumPy array)."""
+        if self.uses_labels:
+            self._check_fit_labels(x, y)
+        return super().fit(x, y, **kwargs)
+
+    def _check_fit_labels(self, x, y):
+        labels = y
+        if labels is None and hasattr(x, "element_spec") and hasattr(x, "take"):
+            for batch in x.take(1):
+                labels = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
+        if labels is None:
+            raise ValueError(
+                f"mode={self.mode!r} needs labels: call fit(images, labels) or give a dataset of "
+                "(images, labels). Received images only."
+            )
+        semi = self.mode == "semi_supervised"
+        labels = np.asarray(labels)
+        if labels.ndim == 2:
+            labels = np.where(labels.sum(-1) > 0, labels.argmax(-1), -1)
+        labels = kp_priors.check_labels(labels, self.prior.num_classes, allow_unlabelled=semi)
+        if y is not None and not np.any(labels >= 0):
+            raise ValueError(
+                "mode='semi_supervised' needs at least one labelled image (label in "
+                f"[0, {self.prior.num_classes})). Received: every label is -1."
+            )
+
+    def get_config(self):
+        config = super().get_config()
+        ser = keras.saving.serialize_keras_object
+        config.update(
+            {
+                "encoder": ser(self.encoder),
+                "decoder": ser(self.decoder),
+                "prior": ser(self.prior),
+                "discriminator": None if self.discriminator is None else ser(self.discriminator),
+                "style_discriminator": None if self.style_discriminator is None else ser(self.style_discriminator),
+                "regularizer": self.regularizer,
+                "mode": self.mode,
+                "regularizer_weight": self.regularizer_weight,
+                "reconstruction_weight": self.reconstruction_weight,
+                "supervised_weight": self.supervised_weight,
+                "mmd_kernel": self.mmd_kernel,
+                "mmd_scales": list(self.mmd_scales),
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "decoder", "prior", "discriminator", "style_discriminator"):
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

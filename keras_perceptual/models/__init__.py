@@ -1,5 +1,6 @@
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.adversarial_model import AdversarialModel
+from keras_perceptual.models.deepsim import DeePSiM
 from keras_perceptual.models.vaegan import VAEGAN
 
-__all__ = ["AdversarialAutoencoder", "AdversarialModel", "VAEGAN"]
+__all__ = ["DeePSiM", "AdversarialAutoencoder", "AdversarialModel", "VAEGAN"]

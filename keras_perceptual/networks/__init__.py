@@ -4,12 +4,17 @@ from keras_perceptual.networks.autoencoder import autoencoder_encoder
 from keras_perceptual.networks.autoencoder import iae_networks
 from keras_perceptual.networks.autoencoder import joint_discriminator
 from keras_perceptual.networks.autoencoder import latent_discriminator
+from keras_perceptual.networks.classifier import fashion_mnist_classifier
+from keras_perceptual.networks.deepsim import deepsim_discriminator
+from keras_perceptual.networks.deepsim import deepsim_encoder
+from keras_perceptual.networks.deepsim import deepsim_generator
+from keras_perceptual.networks.deepsim import deepsim_networks
 from keras_perceptual.networks.vaegan import vaegan_decoder
 from keras_perceptual.networks.vaegan import vaegan_discriminator
 from keras_perceptual.networks.vaegan import vaegan_encoder
 from keras_perceptual.networks.vaegan import vaegan_networks
 
-__all__ = [
+__all__ = ["fashion_mnist_classifier", "deepsim_encoder", "deepsim_generator", "deepsim_discriminator", "deepsim_networks", 
     "aae_networks",
     "autoencoder_decoder",
     "autoencoder_encoder",

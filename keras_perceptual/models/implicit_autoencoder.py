@@ -1,0 +1,279 @@
+"""Implicit autoencoders (Makhzani, 2018): both q(z|x) and p(x|z) implicit,
+the reconstruction cost a GAN on joint (x, z) pairs."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_perceptual import losses as kp_losses
+from keras_perceptual import priors as kp_priors
+from keras_perceptual.models.adversarial_model import AdversarialModel
+from keras_perceptual.models.code_api import CodeAPI
+from keras_perceptual.models.code_api import check_code_size
+from keras_perceptual.models.code_api import input_size
+from keras_perceptual.models.generative_api import check_images
+from keras_perceptual.models.generative_api import check_nonnegative
+from keras_perceptual.models.generative_api import split_conditional_data
+
+
+@keras.saving.register_keras_serializable(package="keras_perceptual")
+class ImplicitAutoencoder(CodeAPI, AdversarialModel):
+    """Implicit autoencoder (IAE).
+
+    The encoder takes `x` and noise `e` (an implicit `q(z|x)`); the decoder
+    takes the code `z` and noise `n`, so one code decodes to many images.
+    Two GANs replace the likelihood and the KL:
+
+    - reconstruction GAN: a discriminator on joint pairs tells
+      `(x, z)`, `z ~ q(z|x)` (real) from `(G(z, n), z)` (fake). The decoder
+      only has to produce *an* image the encoder maps to `z`: what the code
+      keeps is reconstructed, what it drops is left to `n`.
+    - regularisation GAN: a discriminator on codes tells `z ~ p(z)` (real)
+      from `z ~ q(z)` (fake), as in an AAE.
+
+    The code size (or a categorical code, `CategoricalPrior`) sets how much
+    information goes to `z`: a small or categorical code keeps global
+    factors (class, style) and gives clustering.
+
+    Players, updated simultaneously from one forward pass:
+
+    - encoder <- `reconstruction_weight * L_rec-GAN + regularization_weight *
+      L_reg-GAN (+ pixel_weight * MSE)`, where the encoder plays both sides
+      of the joint game (non-saturating, labels swapped, as in ALI/BiGAN).
+    - decoder <- `reconstruction_weight * L_rec-GAN (+ pixel_weight * MSE)`.
+    - reconstruction_discriminator, regularization_discriminator <- their
+      BCE losses.
+
+    Args:
+        encoder: `keras.Model`, `[x, e] -> outputs` (or `x -> outputs`, a
+            deterministic encoder) of size `prior.dim` (categorical prior:
+            `[logits, style]`, the softmax is applied here).
+        decoder: `keras.Model`, `[z, n] -> x` in [-1, 1].
+        reconstruction_discriminator: `keras.Model`, `[x, z] -> logit`.
+        regularization_discriminator: `keras.Model`, `z -> logit`.
+        prior: a `keras_perceptual.priors.Prior`.
+        reconstruction_weight: weight of the reconstruction GAN.
+        regularization_weight: weight of the regularisation GAN.
+        pixel_weight: weight of an optional pixel MSE between `x` and
+            `G(z, n)` (0 in the paper; a small value steadies short runs).
+        noise_stddev: standard deviation of the encoder and decoder noise.
+        seed: seed of the model's random draws.
+
+    Example:
+    >>> prior = kp.priors.CategoricalPrior(10, style_dim=0)
+    >>> model = kp.ImplicitAutoencoder(**kp.networks.iae_networks(prior), prior=prior)
+    >>> model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> model.fit(images, epochs=5)
+    >>> grid = model.vary_noise(images[:8], num_samples=8)   # same code, new noise
+
+    Reference:
+        Makhzani, "Implicit Autoencoders", arXiv:1805.09804.
+    """
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        reconstruction_discriminator,
+        regularization_discriminator,
+        prior,
+        reconstruction_weight=1.0,
+        regularization_weight=1.0,
+        pixel_weight=0.0,
+        noise_stddev=1.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        check_nonnegative(reconstruction_weight=reconstruction_weight, regularization_weight=regularization_weight,
+                          pixel_weight=pixel_weight, noise_stddev=noise_stddev)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.reconstruction_discriminator = reconstruction_discriminator
+        self.regularization_discriminator = regularization_discriminator
+        self.prior = kp_priors.get(prior)
+        self.reconstruction_weight = reconstruction_weight
+        self.regularization_weight = regularization_weight
+        self.pixel_weight = pixel_weight
+        self.noise_stddev = noise_stddev
+        self._check_setup()
+        self.built = True
+
+    # -- structure ---------------------------------------------------------
+    def _check_setup(self):
+        prior = self.prior
+        if len(self.decoder.inputs) != 2:
+            raise ValueError(
+                "The IAE decoder takes [code, noise] (an implicit p(x|z)); without its noise "
+                f"input it is not an IAE. Received a decoder with {len(self.decoder.inputs)} input(s)."
+            )
+        if len(self.encoder.inputs) not in (1, 2):
+            raise ValueError(
+                f"The encoder takes x or [x, noise]. Received {len(self.encoder.inputs)} inputs."
+            )
+        check_code_size("encoder output", self.encoder.outputs[0].shape[-1], prior)
+        check_code_size("decoder code input", input_size(self.decoder, 0), prior)
+        check_code_size("regularization_discriminator input", input_size(self.regularization_discriminator), prior)
+        rd = self.reconstruction_discriminator
+        if len(rd.inputs) != 2 or tuple(rd.inputs[0].shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"The reconstruction_discriminator takes [image {self.image_shape}, code]. "
+                f"Received inputs {[tuple(i.shape) for i in rd.inputs]}"
+            )
+        check_code_size("reconstruction_discriminator code input", input_size(rd, 1), prior)
+        if tuple(self.decoder.outputs[0].shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"The decoder must output images of shape {self.image_shape}. Received: "
+                f"{tuple(self.decoder.outputs[0].shape[1:])}"
+            )
+
+    @property
+    def encoder_noise_dim(self):
+        return input_size(self.encoder, 1) if len(self.encoder.inputs) == 2 else 0
+
+    @property
+    def decoder_noise_dim(self):
+        return input_size(self.decoder, 1)
+
+    @property
+    def players(self):
+        return {
+            "encoder": [self.encoder],
+            "decoder": [self.decoder],
+            "reconstruction_discriminator": [self.reconstruction_discriminator],
+            "regularization_discriminator": [self.regularization_discriminator],
+        }
+
+    @property
+    def log_names(self):
+        return ("reconstruction_gan", "regularization_gan", "pixel_mse")
+
+    # -- the game ----------------------------------------------------------
+    def _noise(self, batch, dim):
+        return keras.random.normal((batch, dim), stddev=self.noise_stddev, seed=self.seed_generator)
+
+    def _encode_tensor(self, x, noise, training=False):
+        inputs = [x, noise] if self.encoder_noise_dim else x
+        return self.prior.activate(self.encoder(inputs, training=training))
+
+    def compute_losses(self, data, training=True):
+        x, _ = split_conditional_data(data, False, self.image_shape, type(self).__name__)
+        x = ops.cast(x, "float32")
+        batch = ops.shape(x)[0]
+        noise = self._noise(batch, self.encoder_noise_dim) if self.encoder_noise_dim else None
+        z = self._encode_tensor(x, noise, training=training)
+        x_fake = self.decoder([z, self._noise(batch, self.decoder_noise_dim)], training=training)
+
+        images = ops.concatenate([x, ops.cast(x_fake, "float32")], axis=0)
+        logits = self.reconstruction_discriminator([images, ops.concatenate([z, z], axis=0)], training=training)
+        l_real, l_fake = ops.split(logits, 2, axis=0)
+        rec_disc = ops.mean(kp_losses.gan_discriminator_loss(l_real, l_fake))
+        # The encoder and decoder play the pair game with swapped labels.
+        rec_gen = ops.mean(kp_losses.gan_discriminator_loss(l_fake, l_real))
+
+        z_p = self.prior.sample_tensor(batch, self.seed_generator)
+        r_logits = self.regularization_discriminator(ops.concatenate([z_p, z], axis=0), training=training)
+        r_real, r_fake = ops.split(r_logits, 2, axis=0)
+        reg_disc = ops.mean(kp_losses.gan_discriminator_loss(r_real, r_fake))
+        reg_gen = ops.mean(kp_losses.gan_generator_loss(r_fake))
+
+        pixel = ops.mean(ops.square(x - ops.cast(x_fake, "float32")))
+        autoencoder = self.reconstruction_weight * rec_gen + self.pixel_weight * pixel
+        losses = {
+            "encoder": autoencoder + self.regularization_weight * reg_gen,
+            "decoder": autoencoder,
+            "reconstruction_discriminator": rec_disc,
+            "regularization_discriminator": reg_disc,
+        }
+        logs = {"reconstruction_gan": rec_gen, "regularization_gan": reg_gen, "pixel_mse": pixel}
+        return losses, logs
+
+    def call(self, inputs, training=False):
+        """Deterministic reconstruction: both noises set to zero."""
+        batch = ops.shape(inputs)[0]
+        e = ops.zeros((batch, self.encoder_noise_dim)) if self.encoder_noise_dim else None
+        z = self._encode_tensor(inputs, e, training=training)
+        return self.decoder([z, ops.zeros((batch, self.decoder_noise_dim))], training=training)
+
+    # -- the user API --------------------------------------------------------
+    def _draw(self, n, dim, stochastic, rng):
+        if not stochastic:
+            return np.zeros((n, dim), "float32")
+        return (self.noise_stddev * rng.standard_normal((n, dim))).astype("float32")
+
+    def encode(self, images, stochastic=False, seed=None, batch_size=256):
+        """Codes of `images` in [-1, 1]: with zero encoder noise, or a sample
+        of the implicit `q(z|x)` when `stochastic`. NumPy."""
+        images = check_images(images, self.image_shape, "images")
+        if not self.encoder_noise_dim:
+            return self.predict_batches(lambda x: self._encode_tensor(x, None), [images], batch_size)
+        noise = self._draw(len(images), self.encoder_noise_dim, stochastic, np.random.default_rng(seed))
+        return self.predict_batches(self._encode_tensor, [images, noise], batch_size)
+
+    def decode(self, z, conditions=None, batch_size=256, stochastic=True, seed=None):
+        """Images from codes `(n, prior.dim)`: with random decoder noise `n`
+        (`stochastic=True`, the default: a sample of p(x|z)) or zero noise."""
+        self.check_conditions(conditions, len(np.asarray(z)))
+        z = np.asarray(z, dtype="float32")
+        self.prior.check_code(z, "z")
+        noise = self._draw(len(z), self.decoder_noise_dim, stochastic, np.random.default_rng(seed))
+        return self.predict_batches(lambda a, b: self.decoder([a, b], training=False), [z, noise], batch_size)
+
+    def reconstruct(self, images, stochastic=False, seed=None, batch_size=256):
+        """`decode(encode(images))`: deterministic (zero noise on both sides)
+        or stochastic (random encoder and decoder noise)."""
+        rng = np.random.default_rng(seed)
+        z = self.encode(images, stochastic=stochastic, seed=rng, batch_size=batch_size)
+        return self.decode(z, stochastic=stochastic, seed=rng, batch_size=batch_size)
+
+    def vary_noise(self, inputs, num_samples=8, seed=None, batch_size=256):
+        """Same code, different decoder noise: what the code keeps and what
+        the noise decides.
+
+        Args:
+            inputs: images `(n, h, w, c)` (encoded with zero noise) or codes
+                `(n, prior.dim)`.
+            num_samples: decoder noise draws per code.
+
+        Returns:
+            `(n, num_samples, h, w, c)`; row i decodes code i with
+            `num_samples` noises (the same noises for every row).
+        """
+        if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+            raise ValueError(f"`num_samples` must be a positive int. Received: num_samples={num_samples!r}")
+        arr = np.asarray(inputs, dtype="float32")
+        z = arr if arr.ndim == 2 else self.encode(arr, batch_size=batch_size)
+        self.prior.check_code(z, "inputs")
+        rng = np.random.default_rng(seed)
+        noise = self._draw(num_samples, self.decoder_noise_dim, True, rng)
+        codes = np.repeat(z, num_samples, axis=0)
+        noises = np.tile(noise, (len(z), 1))
+        images = self.predict_batches(lambda a, b: self.decoder([a, b], training=False), [codes, noises],
+                                      batch_size)
+        return images.reshape((len(z), num_samples) + self.image_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        ser = keras.saving.serialize_keras_object
+        config.update(
+            {
+                "encoder": ser(self.encoder),
+                "decoder": ser(self.decoder),
+                "reconstruction_discriminator": ser(self.reconstruction_discriminator),
+                "regularization_discriminator": ser(self.regularization_discriminator),
+                "prior": ser(self.prior),
+                "reconstruction_weight": self.reconstruction_weight,
+                "regularization_weight": self.regularization_weight,
+                "pixel_weight": self.pixel_weight,
+                "noise_stddev": self.noise_stddev,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("encoder", "decoder", "reconstruction_discriminator", "regularization_discriminator", "prior"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

@@ -7,6 +7,7 @@ from keras_perceptual import metrics
 from keras_perceptual import networks
 from keras_perceptual import priors
 from keras_perceptual.models import AdversarialAutoencoder
+from keras_perceptual.models import ImplicitAutoencoder
 from keras_perceptual.models import DeePSiM
 from keras_perceptual.models import VAEGAN
 from keras_perceptual.hub import from_pretrained
@@ -14,4 +15,4 @@ from keras_perceptual.presets import list_presets
 from keras_perceptual.models import AdversarialModel
 from keras_perceptual.version import __version__
 
-__all__ = ["DeePSiM", "comparators", "AdversarialAutoencoder", "priors", "from_pretrained", "list_presets", "AdversarialModel", "VAEGAN", "layers", "losses", "metrics", "networks", "__version__"]
+__all__ = ["DeePSiM", "comparators", "AdversarialAutoencoder", "ImplicitAutoencoder", "priors", "from_pretrained", "list_presets", "AdversarialModel", "VAEGAN", "layers", "losses", "metrics", "networks", "__version__"]

@@ -1,6 +1,7 @@
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.adversarial_model import AdversarialModel
+from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
 from keras_perceptual.models.deepsim import DeePSiM
 from keras_perceptual.models.vaegan import VAEGAN
 
-__all__ = ["DeePSiM", "AdversarialAutoencoder", "AdversarialModel", "VAEGAN"]
+__all__ = ["DeePSiM", "AdversarialAutoencoder", "ImplicitAutoencoder", "AdversarialModel", "VAEGAN"]

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import keras
@@ -260,14 +261,26 @@ def load_from_source(source, cls=None, pins=None, load_weights=True):
         raise PresetError(f"{where} holds a {type(model).__name__}, not a {cls.__name__}.")
     if load_weights:
         path = _verified(source, WEIGHTS, files.get(WEIGHTS))
-        try:
-            model.load_weights(path)
-        except Exception as e:
+        problem = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                model.load_weights(path)
+            except Exception as e:
+                problem = e
+        # Keras only warns about parts of the file it skipped: a preset whose
+        # weights do not all load is refused, never half-loaded.
+        skipped = [w for w in caught if f"{os.sep}saving{os.sep}" in str(w.filename)]
+        for w in caught:
+            if w not in skipped:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if problem is not None or skipped:
+            cause = problem if problem is not None else skipped[0].message
             raise PresetError(
                 f"The weights {WEIGHTS} of {source} do not fit the architecture of its "
-                f"{CONFIG}: {type(e).__name__}: {e}. The folder mixes files of different "
-                "models; re-save it with `save_pretrained`."
-            ) from e
+                f"{CONFIG}: {type(cause).__name__}: {cause}. The folder mixes files of "
+                "different models; re-save it with `save_pretrained`."
+            ) from problem
     return model
 
 

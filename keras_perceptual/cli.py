@@ -1,0 +1,346 @@
+"""`keras-perceptual`: the model zoo from the command line.
+
+    keras-perceptual list [--model VAEGAN] [--json]
+    keras-perceptual sample PRESET -n 16 -o samples.png
+    keras-perceptual reconstruct PRESET IMAGE [IMAGE ...] -o recon.png
+    keras-perceptual interpolate PRESET -o interpolation.png [--start IMG --end IMG]
+    keras-perceptual train RECIPE --dataset fashion_mnist --epochs 10 --output DIR [--smoke]
+    keras-perceptual evaluate PRESET [--limit 1000]
+    keras-perceptual push FOLDER --repo ORG/NAME
+
+PRESET is a registered preset name, a preset folder or "hf://org/repo[@rev]".
+`train` runs the recipe of `keras_perceptual.recipes` (the same code as the
+examples) and writes a preset folder with `save_pretrained`.
+"""
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _progress(iterable=None, **kwargs):
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, file=sys.stderr, dynamic_ncols=True, **kwargs)
+
+
+def _load(args):
+    from keras_perceptual.hub import from_pretrained
+
+    return from_pretrained(args.preset, revision=args.revision, cache_dir=args.cache_dir,
+                           local_files_only=args.offline, token=args.token)
+
+
+def _check_positive(name, value):
+    if value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value}")
+
+
+def _batched(fn, n, batch_size, desc):
+    """Runs `fn(start, stop)` over `n` items in batches under a progress bar."""
+    outs = []
+    with _progress(total=n, desc=desc, unit="img", disable=n <= batch_size) as bar:
+        for start in range(0, n, batch_size):
+            stop = min(n, start + batch_size)
+            outs.append(fn(start, stop))
+            bar.update(stop - start)
+    return np.concatenate(outs, axis=0)
+
+
+def _conditions(model, n, label):
+    if not getattr(model, "conditional", False):
+        if label is not None:
+            raise ValueError(f"This model is unconditional: drop --label. Received: --label {label}")
+        return None
+    dim = model.condition_dim
+    labels = np.arange(n) % dim if label is None else np.full(n, label)
+    if labels.max() >= dim or labels.min() < 0:
+        raise ValueError(f"--label must be in [0, {dim}). Received: --label {label}")
+    return np.eye(dim, dtype="float32")[labels]
+
+
+def _save_grid(images, path, columns=None):
+    from keras_perceptual.images import save_image_grid
+
+    scale = max(1, 96 // images.shape[1])
+    out = save_image_grid(images, path, columns=columns, scale=scale)
+    print(f"wrote {out} ({len(images)} images)")
+    return out
+
+
+def read_images(paths, image_shape):
+    """Image files -> float32 `(n, h, w, c)` in [-1, 1] at the model's size
+    and channel count (resized with Pillow when needed)."""
+    from PIL import Image
+
+    height, width, channels = image_shape
+    out = []
+    for path in paths:
+        try:
+            image = Image.open(path)
+            image.load()
+        except (OSError, ValueError) as e:
+            raise ValueError(f"Cannot read image {path!r}: {e}") from e
+        image = image.convert("L" if channels == 1 else "RGB")
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.BICUBIC)
+        array = np.asarray(image, dtype="float32").reshape(height, width, channels)
+        out.append(array / 127.5 - 1.0)
+    return np.stack(out)
+
+
+# -- subcommands --------------------------------------------------------------
+def cmd_list(args):
+    from keras_perceptual.presets import list_presets
+
+    presets = list_presets(args.model)
+    if args.json:
+        print(json.dumps(presets, indent=2, sort_keys=True))
+        return 0
+    rows = [("name", "model", "dataset", "weights", "input", "description")]
+    for name, p in presets.items():
+        where = {"local": "present (weights/)", "hub": f"Hub {p['hub']['repo_id']}" if p.get("hub") else "",
+                 "none": "not published"}[p["weights"]]
+        shape = "x".join(str(s) for s in p["input"]["shape"])
+        rows.append((name, p["model"], p["dataset"], where, shape, p["description"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
+    return 0
+
+
+def cmd_sample(args):
+    _check_positive("n", args.n)
+    model = _load(args)
+    conditions = _conditions(model, args.n, args.label)
+    z = model.sample_prior(args.n, seed=args.seed)
+    images = _batched(
+        lambda a, b: model.decode(z[a:b], None if conditions is None else conditions[a:b]),
+        args.n, args.batch_size, "sampling",
+    )
+    _save_grid(images, args.output, args.columns)
+    return 0
+
+
+def cmd_reconstruct(args):
+    model = _load(args)
+    images = read_images(args.images, model.image_shape)
+    conditions = _conditions(model, len(images), args.label)
+    recon = _batched(
+        lambda a, b: model.reconstruct(images[a:b], None if conditions is None else conditions[a:b]),
+        len(images), args.batch_size, "reconstructing",
+    )
+    # Originals on one row, their reconstructions below.
+    from keras_perceptual.callbacks import interleave_rows
+
+    columns = min(len(images), 16)
+    pad = -len(images) % columns  # white images complete the last row
+    if pad:
+        blank = np.ones((pad,) + images.shape[1:], "float32")
+        images, recon = np.concatenate([images, blank]), np.concatenate([recon, blank])
+    _save_grid(interleave_rows(images, recon, columns=columns), args.output, columns=columns)
+    return 0
+
+
+def cmd_interpolate(args):
+    if args.steps < 2:
+        raise ValueError(f"--steps must be >= 2. Received: --steps {args.steps}")
+    _check_positive("rows", args.rows)
+    if (args.start is None) != (args.end is None):
+        raise ValueError("Pass both --start and --end images, or neither (random codes).")
+    model = _load(args)
+    if args.start is not None:
+        pairs = [tuple(read_images([args.start, args.end], model.image_shape))]
+    else:
+        z = model.sample_prior(2 * args.rows, seed=args.seed)
+        pairs = [(z[2 * i], z[2 * i + 1]) for i in range(args.rows)]
+    condition = None if not getattr(model, "conditional", False) else _conditions(model, 1, args.label or 0)[0]
+    rows = [model.interpolate(a, b, steps=args.steps, conditions=condition)
+            for a, b in _progress(pairs, desc="interpolating", disable=len(pairs) < 2)]
+    _save_grid(np.concatenate(rows), args.output, columns=args.steps)
+    return 0
+
+
+def cmd_train(args):
+    from keras_perceptual.recipes import get_recipe
+
+    train = get_recipe(args.recipe)
+    options = {}
+    for item in args.option or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--option must be KEY=VALUE. Received: --option {item!r}")
+        try:
+            options[key] = json.loads(value)
+        except ValueError:
+            options[key] = value
+    start = time.time()
+    model = train(output=args.output, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
+                  seed=args.seed, dataset=args.dataset, verbose=args.verbose, **options)
+    wall = time.time() - start
+    if args.output is None:
+        print(f"trained {type(model).__name__} in {wall:.1f} s (no --output: nothing saved)")
+        return 0
+    folder = Path(args.output)
+    metadata = {}
+    if (folder / "metadata.json").is_file():  # the recipe's own record (steps, metrics, ...)
+        metadata = json.loads((folder / "metadata.json").read_text())
+        for key in ("files", "format_version"):
+            metadata.pop(key, None)
+    metadata.setdefault("dataset", args.dataset)
+    metadata.setdefault("recipe", args.recipe)
+    metadata.setdefault("wall_time_s", round(wall, 1))
+    metadata["command"] = "keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv)
+    model.save_pretrained(folder, metadata=metadata)
+    print(f"wrote preset folder {folder} (load it with keras_perceptual.from_pretrained({str(folder)!r}))")
+    return 0
+
+
+def cmd_evaluate(args):
+    _check_positive("limit", args.limit)
+    model = _load(args)
+    if args.images:
+        from keras_perceptual.datasets import image_folder_dataset
+
+        size, _, channels = model.image_shape
+        ds = image_folder_dataset(args.images, image_size=size, channels=channels,
+                                  batch_size=args.batch_size, shuffle=False, drop_remainder=False)
+        images = np.concatenate([np.asarray(b) for b in ds])[: args.limit]
+        source = args.images
+    else:
+        from keras_perceptual.datasets import load_fashion_mnist
+        from keras_perceptual.datasets import to_unit_range
+
+        if args.dataset != "fashion_mnist":
+            raise ValueError(
+                "`evaluate` reads --dataset fashion_mnist or a folder given with --images. "
+                f"Received: --dataset {args.dataset}"
+            )
+        raw, _ = load_fashion_mnist("test")
+        images = to_unit_range(raw[: args.limit])[..., None]
+        source = "fashion_mnist test"
+    if tuple(images.shape[1:]) != tuple(model.image_shape):
+        raise ValueError(
+            f"The model reads images of shape {tuple(model.image_shape)}; {source} has "
+            f"{tuple(images.shape[1:])}. Pass --images with a folder of matching images."
+        )
+    recon = _batched(lambda a, b: model.reconstruct(images[a:b]), len(images), args.batch_size, "evaluating")
+    mse = float(np.mean((recon - images) ** 2))
+    # PSNR on [0, 1] pixels: the range [-1, 1] has width 2.
+    psnr = float(10 * np.log10(4.0 / max(mse, 1e-12)))
+    result = {"preset": args.preset, "data": source, "images": int(len(images)),
+              "reconstruction_mse": mse, "reconstruction_psnr_db": psnr}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_push(args):
+    from keras_perceptual.hub import push_folder
+
+    info = push_folder(args.folder, args.repo, token=args.token, private=args.private,
+                       revision=args.revision, commit_message=args.message)
+    commit = getattr(info, "oid", None)
+    print(f"pushed {args.folder} to {args.repo}" + (f" at commit {commit} (pin this revision)" if commit else ""))
+    return 0
+
+
+# -- parser -------------------------------------------------------------------
+def _hub_options(p):
+    p.add_argument("preset", help="preset name, preset folder or hf://org/repo[@revision]")
+    p.add_argument("--revision", help="Hub branch, tag or commit (default: the pinned one)")
+    p.add_argument("--cache-dir", help="download cache (default: huggingface_hub's)")
+    p.add_argument("--offline", action="store_true", help="use the cache only, never the network")
+    p.add_argument("--token", help="Hub token for private repos")
+    p.add_argument("--batch-size", type=int, default=256)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="keras-perceptual", description="Keras 3 autoencoders that learn beyond pixels: the model zoo.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list the presets and whether their weights are present")
+    p.add_argument("--model", help="only this model class, e.g. VAEGAN")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("sample", help="a grid of samples decoder(z), z ~ p(z)")
+    _hub_options(p)
+    p.add_argument("-n", type=int, default=16, help="number of samples")
+    p.add_argument("-o", "--output", default="samples.png")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--columns", type=int)
+    p.add_argument("--label", type=int, help="class of a conditional model (default: cycle)")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("reconstruct", help="images (top row) and their reconstructions (below)")
+    _hub_options(p)
+    p.add_argument("images", nargs="+", help="image files (resized to the model's input)")
+    p.add_argument("-o", "--output", default="reconstructions.png")
+    p.add_argument("--label", type=int)
+    p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("interpolate", help="decoded straight lines between codes")
+    _hub_options(p)
+    p.add_argument("-o", "--output", default="interpolation.png")
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--rows", type=int, default=4, help="random code pairs (without --start/--end)")
+    p.add_argument("--start", help="image at the start of the line")
+    p.add_argument("--end", help="image at the end of the line")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--label", type=int)
+    p.set_defaults(func=cmd_interpolate)
+
+    p = sub.add_parser("train", help="train with a recipe and write a preset folder")
+    p.add_argument("recipe", help="recipe name (a module of keras_perceptual.recipes), e.g. vaegan")
+    p.add_argument("--dataset", default="fashion_mnist")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--output", help="preset folder to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--smoke", action="store_true", help="a few steps on a small slice (tests)")
+    p.add_argument("--verbose", type=int, default=1)
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="extra recipe option (JSON value), repeatable")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="reconstruction error on a test set")
+    _hub_options(p)
+    p.add_argument("--dataset", default="fashion_mnist")
+    p.add_argument("--images", help="a folder of images instead of --dataset")
+    p.add_argument("--limit", type=int, default=10000, help="at most this many images")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("push", help="upload a preset folder to the Hugging Face Hub")
+    p.add_argument("folder")
+    p.add_argument("--repo", required=True, help="org/name")
+    p.add_argument("--token")
+    p.add_argument("--private", action="store_true", default=None)
+    p.add_argument("--revision", help="branch to push to (default: main)")
+    p.add_argument("--message", help="commit message")
+    p.set_defaults(func=cmd_push)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `keras-perceptual` console script. Returns the
+    exit status: 0, or 2 with a one-line error for bad input and presets
+    that cannot be loaded."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = argv
+    try:
+        return args.func(args)
+    except (ValueError, OSError) as e:
+        print(f"keras-perceptual {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Recipe: DeePSiM autoencoder (Dosovitskiy & Brox 2016) with a small spatial code on fashion_mnist."""
+
+from keras_perceptual.recipes._deepsim_common import train_deepsim
+
+DESCRIPTION = "DeePSiM autoencoder (Dosovitskiy & Brox 2016) with a small spatial code on fashion_mnist"
+
+
+def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset="fashion_mnist", verbose=1,
+          **options):
+    """Trains a `DeePSiM(mode="autoencoder")`; returns the model.
+
+    Options: `comparator_weights` (the classifier's `.weights.h5`; trained
+    first when not given, untrained in smoke runs), `comparator_layers`,
+    `inverted_layer` (inverter), `discriminator_features`,
+    `learning_rate` (2e-4), `limit` (training images), `jit_compile`, and
+    any `DeePSiM` argument (`lambda_feat`, `lambda_img`, `lambda_adv`,
+    `pause_threshold`, ...). With `output`, reconstruction grids are
+    written each epoch under `output/grids/`.
+    """
+    return train_deepsim("autoencoder", "deepsim_autoencoder", output=output, epochs=epochs, batch_size=batch_size,
+                         smoke=smoke, seed=seed, dataset=dataset, verbose=verbose, **options)

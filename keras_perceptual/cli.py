@@ -179,23 +179,26 @@ def cmd_train(args):
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
+    folder = Path(args.output) if args.output else None
     start = time.time()
-    model = train(output=args.output, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
-                  seed=args.seed, dataset=args.dataset, verbose=args.verbose, **options)
+    # The recipe's own outputs (sample grids, resumable checkpoint) go under
+    # DIR/training/; the preset files sit at the top of DIR.
+    model = train(output=folder / "training" if folder else None, epochs=args.epochs,
+                  batch_size=args.batch_size, smoke=args.smoke, seed=args.seed, dataset=args.dataset,
+                  verbose=args.verbose, **options)
     wall = time.time() - start
-    if args.output is None:
+    if folder is None:
         print(f"trained {type(model).__name__} in {wall:.1f} s (no --output: nothing saved)")
         return 0
-    folder = Path(args.output)
-    metadata = {}
-    if (folder / "metadata.json").is_file():  # the recipe's own record (steps, metrics, ...)
-        metadata = json.loads((folder / "metadata.json").read_text())
-        for key in ("files", "format_version"):
-            metadata.pop(key, None)
-    metadata.setdefault("dataset", args.dataset)
-    metadata.setdefault("recipe", args.recipe)
-    metadata.setdefault("wall_time_s", round(wall, 1))
-    metadata["command"] = "keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv)
+    record = dict(getattr(model, "training_record", None) or {})
+    metadata = {
+        "dataset": record.get("dataset", args.dataset),
+        "recipe": record.get("recipe", f"keras_perceptual.recipes.{args.recipe}"),
+        "steps": record.get("steps"),
+        "wall_time_s": record.get("wall_time_s", round(wall, 1)),
+        "command": "keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv),
+        "training": record,
+    }
     model.save_pretrained(folder, metadata=metadata)
     print(f"wrote preset folder {folder} (load it with keras_perceptual.from_pretrained({str(folder)!r}))")
     return 0

@@ -15,7 +15,6 @@ checked; configs are deserialized with `safe_mode=True` and any serialized
 Python code is refused before deserialization.
 """
 
-import copy
 import hashlib
 import json
 import os
@@ -434,6 +433,20 @@ def _sample_images(model, n):
     return model.generate(n, conditions=conditions, seed=0)
 
 
+def _plain_json(value, where):
+    """A JSON-only copy of `value` (NumPy scalars and arrays converted)."""
+
+    def default(obj):
+        if hasattr(obj, "tolist"):
+            return obj.tolist()
+        raise ValueError(
+            f"`{where}` must hold JSON data (numbers, strings, lists, dicts). "
+            f"Received a {type(obj).__name__}: {obj!r}"
+        )
+
+    return json.loads(json.dumps(value, default=default))
+
+
 def save_preset(model, folder, metadata=None, samples=16):
     """Writes `model` as a preset folder. See `PretrainedMixin.save_pretrained`."""
     from keras_perceptual import model_card
@@ -473,7 +486,7 @@ def save_preset(model, folder, metadata=None, samples=16):
     for key, value in (metadata or {}).items():
         if key in ("files", "format_version"):
             raise ValueError(f"`metadata` must not set {key!r}: save_pretrained writes it.")
-        meta[key] = copy.deepcopy(value)
+        meta[key] = _plain_json(value, f"metadata[{key!r}]")
     meta["format_version"] = FORMAT_VERSION
 
     images = _sample_images(model, samples)

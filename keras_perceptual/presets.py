@@ -56,15 +56,17 @@ PRESETS = {
         "model": "VAEGAN",
         "description": "VAE/GAN of Larsen et al.: their 64x64 encoder, decoder and "
         "discriminator and their CelebA recipe (RMSProp, gamma 1e-6, equilibrium rule).",
-        "dataset": "celeb_a",
+        "dataset": "celeba",
         "input": {"shape": [64, 64, 3], "channels": 3, "value_range": [-1.0, 1.0]},
         "paper": LARSEN_2016,
         "license": "Apache-2.0",
         "recipe": "vaegan",
-        "how_to_train": "python examples/vaegan_celeba.py --output weights/celeba64 "
-        "(needs CelebA through tensorflow_datasets 'celeb_a'; about 62.5k steps of "
-        "batch 64), then model.save_pretrained(...) / keras-perceptual push "
-        "weights/celeba64 --repo ORG/NAME",
+        "how_to_train": "on a machine with CelebA (tensorflow_datasets 'celeb_a'), run "
+        "`python examples/vaegan_celeba.py` (or `keras-perceptual train vaegan --dataset "
+        "celeba --output weights/celeba64`; about 62.5k steps of batch 64), save the model "
+        "with `model.save_pretrained('weights/celeba64')`, publish it with "
+        "`model.push_to_hub('ORG/NAME')` or `keras-perceptual push weights/celeba64 --repo "
+        "ORG/NAME` and pin its repo and revision in keras_perceptual/presets.py",
         "hub": None,
         "sha256": {},
         "parameters": 33_757_220,

@@ -232,6 +232,11 @@ def test_save_pretrained_rejects_bad_metadata(tmp_path):
         model.save_pretrained(tmp_path / "x", metadata=["not", "a", "dict"])
     with pytest.raises(ValueError, match="files"):
         model.save_pretrained(tmp_path / "x", metadata={"files": {}})
+    with pytest.raises(ValueError, match=r"metadata\['hardware'\].*JSON"):
+        model.save_pretrained(tmp_path / "x", metadata={"hardware": {"gpu": object()}})
+    folder = model.save_pretrained(tmp_path / "y", samples=0, metadata={"metrics": {"fid": np.float32(1.5)}})
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["metrics"] == {"fid": 1.5} and "samples.png" not in meta["files"]
 
 
 # -- the download path ----------------------------------------------------------

@@ -430,7 +430,12 @@ def _sample_images(model, n):
         import numpy as np
 
         conditions = np.eye(model.condition_dim, dtype="float32")[np.arange(n) % model.condition_dim]
-    return model.generate(n, conditions=conditions, seed=0)
+    try:
+        return model.generate(n, conditions=conditions, seed=0)
+    except ValueError:
+        # A model without a prior to sample from (e.g. DeePSiM in
+        # autoencoder mode) says so with a ValueError: no samples.png.
+        return None
 
 
 def _plain_json(value, where):

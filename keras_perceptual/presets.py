@@ -24,12 +24,14 @@ Each entry records what the model is and what it expects (timm style):
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import keras
 
-# `weights/` beside the package in a source checkout (absent in a wheel).
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+# `weights/` beside the package in a source checkout (absent in a wheel);
+# `$KERAS_PERCEPTUAL_WEIGHTS` points elsewhere (e.g. a copy of that folder).
+WEIGHTS_DIR = Path(os.environ.get("KERAS_PERCEPTUAL_WEIGHTS") or Path(__file__).resolve().parents[1] / "weights")
 
 LARSEN_2016 = (
     "Larsen, Sønderby, Larochelle, Winther, \"Autoencoding beyond pixels using a "

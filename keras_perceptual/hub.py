@@ -515,6 +515,9 @@ def verify_folder(folder):
     source = LocalSource(folder)
     metadata = _read_json(source.fetch(METADATA), f"{METADATA} of {source}")
     files = metadata.get("files") or {}
+    odd = [n for n in files if not isinstance(n, str) or Path(n).name != n or n in (".", "..")]
+    if odd:
+        raise PresetError(f"{METADATA} of {source} lists files outside the folder: {odd}.")
     for name in (CONFIG, WEIGHTS):
         if name not in files:
             raise PresetError(f"{METADATA} of {source} lists no sha256 for {name}. Re-save with `save_pretrained`.")

@@ -454,6 +454,11 @@ def test_push_to_hub_uploads_a_verified_folder(monkeypatch, saved, tmp_path):
     (broken / "README.md").write_text("edited after saving")
     with pytest.raises(PresetError, match="sha256 mismatch for README.md"):
         hub.push_folder(broken, "org/tiny")
+    meta = json.loads((broken / "metadata.json").read_text())
+    meta["files"]["../outside.txt"] = "0" * 64
+    (broken / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(PresetError, match="outside the folder"):
+        hub.verify_folder(broken)
 
 
 # -- every model class of the zoo -------------------------------------------------

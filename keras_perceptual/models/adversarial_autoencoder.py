@@ -1,6 +1,8 @@
 """Adversarial autoencoders (Makhzani et al., 2015) and their MMD variant
 (Tolstikhin et al., WAE-MMD)."""
 
+import copy
+
 import keras
 import numpy as np
 from keras import ops
@@ -330,7 +332,7 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialization consumes nested dicts
         for key in ("encoder", "decoder", "prior", "discriminator", "style_discriminator"):
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key])

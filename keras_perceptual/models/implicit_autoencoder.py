@@ -1,6 +1,8 @@
 """Implicit autoencoders (Makhzani, 2018): both q(z|x) and p(x|z) implicit,
 the reconstruction cost a GAN on joint (x, z) pairs."""
 
+import copy
+
 import keras
 import numpy as np
 from keras import ops
@@ -273,7 +275,7 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialization consumes nested dicts
         for key in ("encoder", "decoder", "reconstruction_discriminator", "regularization_discriminator", "prior"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)

@@ -1,0 +1,99 @@
+"""Fashion-MNIST unsupervised clustering: AAE-GAN, AAE-MMD and IAE with a
+categorical code of K clusters, next to k-means on raw pixels run in the
+same script (the baseline of every ratio).
+
+Every model trains on the 60k training images without labels; the table
+reports the clustering accuracy on the 10k test images (clusters mapped to
+classes by Hungarian matching when K = 10, by majority vote when K = 30, the
+mapping learned on the test set itself as in DEC/AAE tables), the ratio to
+k-means at the same K, and the training time. k-means is fit on the
+training pixels and assigns the test images.
+
+    python benchmarks/clustering.py                      # full run (CPU: about 20 min)
+    python benchmarks/clustering.py --epochs 10 --clusters 10
+    python benchmarks/clustering.py --smoke              # CI
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from keras_perceptual.metrics import clustering_accuracy
+from keras_perceptual.recipes import aae
+from keras_perceptual.recipes import aae_clustering
+from keras_perceptual.recipes import iae
+
+MODELS = ("aae_gan", "aae_mmd", "iae")
+
+
+def train_model(name, k, args):
+    common = dict(epochs=None if args.smoke else args.epochs, batch_size=args.batch_size, smoke=args.smoke, seed=args.seed,
+                  verbose=0, limit=args.limit)
+    if name == "iae":
+        return iae.train(code="categorical", num_clusters=k, pixel_weight=args.iae_pixel_weight, **common)
+    regularizer = name.split("_")[1]
+    weight = args.gan_weight if regularizer == "gan" else args.mmd_weight
+    return aae_clustering.train(num_clusters=k, style_dim=args.style_dim, regularizer=regularizer,
+                                regularizer_weight=weight, **common)
+
+
+def kmeans_accuracy(x_train, x_test, y_test, k, seed, n_init):
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(x_train.reshape(len(x_train), -1))
+    return clustering_accuracy(y_test, km.predict(x_test.reshape(len(x_test), -1)))
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--clusters", nargs="+", type=int, default=[10, 30])
+    p.add_argument("--epochs", type=int, default=4, help="epochs over the training images per model")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--limit", type=int, default=None, help="training images (default: all 60k)")
+    p.add_argument("--style-dim", type=int, default=5)
+    p.add_argument("--gan-weight", type=float, default=0.1, help="lambda of the AAE's GAN regulariser")
+    p.add_argument("--mmd-weight", type=float, default=1.0, help="lambda of the AAE's MMD regulariser")
+    p.add_argument("--iae-pixel-weight", type=float, default=0.0, help="IAE pixel MSE weight (0: the paper)")
+    p.add_argument("--kmeans-init", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", default=None, help="also write the rows as JSON here")
+    p.add_argument("--smoke", action="store_true", help="tiny networks, 256 images, 1 epoch (CI)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    n_train = 256 if args.smoke else args.limit
+    n_test = 500 if args.smoke else None
+    x_train = aae.load_images("train", n_train)
+    x_test, y_test = aae.load_images("test", n_test, labels=True)
+    rows = []
+    for k in args.clusters:
+        t = time.time()
+        base = kmeans_accuracy(x_train, x_test, y_test, k, args.seed, 1 if args.smoke else args.kmeans_init)
+        rows.append(dict(model="k-means (pixels)", k=k, accuracy=base, ratio=1.0, seconds=time.time() - t))
+        print(f"k-means K={k}: {base:.4f}", flush=True)
+        for name in args.models:
+            t = time.time()
+            model = train_model(name, k, args)
+            seconds = time.time() - t
+            clusters = model.predict_clusters(x_test)
+            acc = clustering_accuracy(y_test, clusters)
+            rows.append(dict(model=name, k=k, accuracy=acc, ratio=acc / base, seconds=seconds,
+                             used=int(len(np.unique(clusters)))))
+            print(f"{name} K={k}: {acc:.4f} ({rows[-1]['used']} clusters used, {seconds:.0f} s)", flush=True)
+    budget = f"{args.epochs} epoch(s) x {n_train or 60000} images, batch {args.batch_size}"
+    print(f"\nFashion-MNIST test clustering accuracy (training budget per model: {budget})")
+    print(f"{'model':<18}{'K':>4}{'accuracy':>10}{'vs k-means':>12}{'train s':>9}")
+    for r in rows:
+        print(f"{r['model']:<18}{r['k']:>4}{r['accuracy']:>10.4f}{r['ratio']:>11.2f}x{r['seconds']:>9.0f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"args": vars(args), "rows": rows}, f, indent=1)
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_perceptual as kp
+from keras_perceptual import priors
+from tests.helpers import optimizer_state
+from tests.helpers import player_weights
+from tests.helpers import run_model_saving_test
+
+SMALL = dict(conv_filters=(8,), units=(16,), discriminator_units=(16,))
+
+
+def make(prior, regularizer="gan", mode="unsupervised", style_discriminator=False, **kwargs):
+    nets = kp.networks.aae_networks(prior, regularizer=regularizer, mode=mode,
+                                    style_discriminator=style_discriminator, **SMALL)
+    model = kp.AdversarialAutoencoder(**nets, prior=prior, regularizer=regularizer, mode=mode, seed=1, **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=False)
+    return model
+
+
+CASES = [
+    ("gan", "unsupervised", priors.GaussianPrior(2), False),
+    ("mmd", "unsupervised", priors.SwissRollPrior(10), False),
+    ("gan", "supervised", priors.GaussianMixturePrior(10), False),
+    ("mmd", "supervised", priors.GaussianMixturePrior(10), False),
+    ("gan", "semi_supervised", priors.CategoricalPrior(10, 2), True),
+    ("mmd", "clustering", priors.CategoricalPrior(4, 2), False),
+]
+
+
+@pytest.mark.parametrize("regularizer,mode,prior,style", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_trains_every_player(regularizer, mode, prior, style, random_images):
+    model = make(prior, regularizer, mode, style)
+    x = random_images(16)
+    y = np.arange(16) % 10
+    if mode == "semi_supervised":
+        y = np.where(np.arange(16) < 4, y, -1)
+    before = {p: player_weights(model, p) for p in model.players}
+    history = model.fit(x, y if model.uses_labels else None, batch_size=8, epochs=1, verbose=0)
+    for p in model.players:
+        after = player_weights(model, p)
+        assert any(not np.allclose(a, b) for a, b in zip(before[p], after)), f"{p} did not move"
+        assert int(optimizer_state(model, p)[0]) == 2
+    logs = history.history
+    assert all(np.isfinite(v[-1]) for v in logs.values())
+    expected = {"encoder_loss", "decoder_loss", "reconstruction", "regularizer"}
+    if regularizer == "gan":
+        expected.add("discriminator_loss")
+    if style:
+        expected.add("style_discriminator_loss")
+    if mode == "semi_supervised":
+        expected.add("cross_entropy")
+    assert expected <= set(logs), set(logs)
+    if regularizer == "mmd":
+        assert "discriminator_loss" not in logs
+
+
+def test_mmd_regulariser_pulls_codes_to_prior(random_images):
+    prior = priors.GaussianPrior(2)
+    model = make(prior, "mmd", regularizer_weight=50.0, reconstruction_weight=0.0)
+    x = random_images(64)
+    start = kp.losses.mmd(model.encode(x), prior.sample(64, seed=0))
+    model.fit(x, batch_size=32, epochs=15, verbose=0)
+    end = kp.losses.mmd(model.encode(x), prior.sample(64, seed=0))
+    assert float(keras.ops.convert_to_numpy(end)) < 0.5 * float(keras.ops.convert_to_numpy(start))
+
+
+def test_user_api(random_images):
+    prior = priors.CategoricalPrior(5, style_dim=3)
+    model = make(prior, "gan", "clustering")
+    x = random_images(6)
+    z = model.encode(x)
+    assert z.shape == (6, 8)
+    np.testing.assert_allclose(z[:, :5].sum(1), 1.0, rtol=1e-5)  # softmax part
+    assert model.reconstruct(x).shape == x.shape
+    assert model.generate(3, seed=0).shape == (3, 28, 28, 1)
+    assert model.generate(2, labels=[1, 4]).shape == (2, 28, 28, 1)
+    clusters = model.predict_clusters(x)
+    assert clusters.shape == (6,) and clusters.max() < 5
+    np.testing.assert_allclose(model.reconstruct(x), keras.ops.convert_to_numpy(model(x)), atol=1e-5)
+    assert model.interpolate(x[0], x[1], steps=3).shape == (3, 28, 28, 1)
+
+
+def test_saving_round_trip(tmp_path, random_images):
+    model = make(priors.CategoricalPrior(3, style_dim=2), "gan", "semi_supervised", style_discriminator=True,
+                 regularizer_weight=0.5, supervised_weight=2.0)
+    loaded = run_model_saving_test(model, random_images(4), tmp_path)
+    assert loaded.prior == model.prior
+    assert loaded.mode == "semi_supervised" and loaded.supervised_weight == 2.0
+    assert set(loaded.players) == {"encoder", "decoder", "discriminator", "style_discriminator"}
+    mmd = make(priors.GaussianMixturePrior(4), "mmd", "supervised", mmd_kernel="rbf", mmd_scales=(1.0,))
+    loaded = run_model_saving_test(mmd, random_images(4), tmp_path)
+    assert loaded.discriminator is None and loaded.mmd_scales == (1.0,) and loaded.mmd_kernel == "rbf"
+
+
+def test_bad_input(random_images):
+    gauss = priors.GaussianPrior(3)
+    nets = kp.networks.aae_networks(priors.GaussianPrior(2), **SMALL)
+    with pytest.raises(ValueError, match="prior's code size 3"):
+        kp.AdversarialAutoencoder(**nets, prior=gauss)
+    with pytest.raises(ValueError, match="categorical code"):
+        kp.AdversarialAutoencoder(**kp.networks.aae_networks(gauss, **SMALL), prior=gauss, mode="clustering")
+    with pytest.raises(ValueError, match="label-conditioned prior"):
+        kp.AdversarialAutoencoder(**kp.networks.aae_networks(gauss, **SMALL), prior=gauss, mode="supervised")
+    with pytest.raises(ValueError, match="needs no discriminator"):
+        kp.AdversarialAutoencoder(**kp.networks.aae_networks(gauss, **SMALL), prior=gauss, regularizer="mmd")
+    with pytest.raises(ValueError, match="regularizer"):
+        kp.AdversarialAutoencoder(**kp.networks.aae_networks(gauss, **SMALL), prior=gauss, regularizer="wgan")
+    with pytest.raises(ValueError, match="num_classes"):
+        priors.CategoricalPrior(1)  # K < 2
+    semi = make(priors.CategoricalPrior(4, 1), "mmd", "semi_supervised")
+    x = random_images(8)
+    with pytest.raises(ValueError, match="needs labels"):
+        semi.fit(x, batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="at least one labelled"):
+        semi.fit(x, np.full(8, -1), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match=r"in \[0, 4\)"):
+        semi.fit(x, np.array([0, 1, 2, 4, -1, -1, -1, -1]), batch_size=8, verbose=0)
+    sup = make(priors.GaussianMixturePrior(10), "gan", "supervised")
+    with pytest.raises(ValueError, match=r"in \[0, 10\)"):
+        sup.fit(x, np.array([0, 1, 2, 3, 4, 5, 6, -1]), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        sup.decode(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError, match="categorical code"):
+        sup.predict_clusters(x)

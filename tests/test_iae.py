@@ -1,0 +1,101 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_perceptual as kp
+from keras_perceptual import priors
+from tests.helpers import optimizer_state
+from tests.helpers import player_weights
+from tests.helpers import run_model_saving_test
+
+SMALL = dict(conv_filters=(8,), units=(16,), discriminator_units=(16,), encoder_noise_dim=3, decoder_noise_dim=4)
+
+
+def make(prior, jit_compile=False, **kwargs):
+    model = kp.ImplicitAutoencoder(**kp.networks.iae_networks(prior, **SMALL), prior=prior, seed=1, **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit_compile)
+    return model
+
+
+@pytest.mark.parametrize("prior", [priors.GaussianPrior(4), priors.CategoricalPrior(5)], ids=["continuous", "categorical"])
+def test_trains_every_player(prior, random_images):
+    model = make(prior, pixel_weight=0.1)
+    before = {p: player_weights(model, p) for p in model.players}
+    history = model.fit(random_images(16), batch_size=8, epochs=1, verbose=0)
+    for p in model.players:
+        assert any(not np.allclose(a, b) for a, b in zip(before[p], player_weights(model, p))), p
+        assert int(optimizer_state(model, p)[0]) == 2
+    expected = {"encoder_loss", "decoder_loss", "reconstruction_discriminator_loss",
+                "regularization_discriminator_loss", "reconstruction_gan", "regularization_gan", "pixel_mse"}
+    assert expected <= set(history.history)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+
+
+def test_jit_compiled_step(random_images):
+    model = make(priors.CategoricalPrior(3), jit_compile=True)
+    history = model.fit(random_images(16), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["encoder_loss"][-1])
+
+
+def test_noise_matters_and_reconstruction_modes(random_images):
+    prior = priors.GaussianPrior(4)
+    model = make(prior)
+    x = random_images(4)
+    det1, det2 = model.reconstruct(x), model.reconstruct(x)
+    np.testing.assert_array_equal(det1, det2)
+    np.testing.assert_allclose(det1, keras.ops.convert_to_numpy(model(x)), atol=1e-5)
+    sto1 = model.reconstruct(x, stochastic=True, seed=1)
+    np.testing.assert_array_equal(sto1, model.reconstruct(x, stochastic=True, seed=1))
+    assert not np.allclose(sto1, model.reconstruct(x, stochastic=True, seed=2))
+    assert not np.allclose(model.encode(x, stochastic=True, seed=0), model.encode(x))
+    grid = model.vary_noise(x[:2], num_samples=3, seed=0)
+    assert grid.shape == (2, 3, 28, 28, 1)
+    assert not np.allclose(grid[0, 0], grid[0, 1])  # different noise, different image
+    codes = model.encode(x[:2])
+    np.testing.assert_allclose(model.vary_noise(codes, 3, seed=0), grid, atol=1e-5)  # codes or images
+    assert model.generate(3, seed=0).shape == (3, 28, 28, 1)
+    assert model.encoder_noise_dim == 3 and model.decoder_noise_dim == 4
+
+
+def test_categorical_code_and_clusters(random_images):
+    model = make(priors.CategoricalPrior(5))
+    z = model.encode(random_images(6))
+    np.testing.assert_allclose(z.sum(1), 1.0, rtol=1e-5)
+    assert model.predict_clusters(random_images(6)).max() < 5
+
+
+def test_deterministic_encoder_is_allowed(random_images):
+    prior = priors.GaussianPrior(2)
+    nets = kp.networks.iae_networks(prior, **dict(SMALL, encoder_noise_dim=0))
+    model = kp.ImplicitAutoencoder(**nets, prior=prior)
+    model.compile(optimizer="adam", jit_compile=False)
+    model.fit(random_images(8), batch_size=8, verbose=0)
+    assert model.encoder_noise_dim == 0
+
+
+def test_saving_round_trip(tmp_path, random_images):
+    model = make(priors.CategoricalPrior(3, style_dim=2), pixel_weight=0.5, noise_stddev=0.5)
+    loaded = run_model_saving_test(model, random_images(4), tmp_path)
+    assert loaded.prior == model.prior and loaded.pixel_weight == 0.5 and loaded.noise_stddev == 0.5
+    np.testing.assert_allclose(loaded.vary_noise(random_images(2), 2, seed=0),
+                               model.vary_noise(random_images(2), 2, seed=0), atol=1e-5)
+
+
+def test_bad_input(random_images):
+    prior = priors.GaussianPrior(4)
+    nets = kp.networks.iae_networks(priors.GaussianPrior(3), **SMALL)
+    with pytest.raises(ValueError, match="prior's code size 4"):
+        kp.ImplicitAutoencoder(**nets, prior=prior)
+    nets = kp.networks.iae_networks(prior, **SMALL)
+    nets["decoder"] = kp.networks.autoencoder_decoder(code_dim=4, units=(8,), conv_filters=(8,))
+    with pytest.raises(ValueError, match="not an IAE"):
+        kp.ImplicitAutoencoder(**nets, prior=prior)
+    model = make(prior)
+    with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
+        model.vary_noise(np.zeros((2, 5), "float32"))
+    with pytest.raises(ValueError, match="num_samples"):
+        model.vary_noise(random_images(2), num_samples=0)
+    with pytest.raises(ValueError, match="categorical code"):
+        model.predict_clusters(random_images(2))
+    with pytest.raises(ValueError, match="pixel_weight"):
+        kp.ImplicitAutoencoder(**kp.networks.iae_networks(prior, **SMALL), prior=prior, pixel_weight=-1.0)

@@ -16,6 +16,7 @@ Example:
 >>> features = small(images)          # a list, one tensor per layer
 """
 
+import copy
 import os
 import warnings
 
@@ -218,7 +219,7 @@ class Comparator(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)
         if isinstance(config["backbone"], dict):
             config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
         weights = config.get("weights")

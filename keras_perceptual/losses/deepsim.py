@@ -2,6 +2,8 @@
 pixel term and, with a discriminator, an adversarial term (Dosovitskiy & Brox,
 NIPS 2016)."""
 
+import copy
+
 import keras
 from keras import ops
 
@@ -192,13 +194,13 @@ class DeePSiMLoss(keras.losses.Loss):
                 f"`adversarial_mode` must be one of {GENERATOR_MODES}. Received: adversarial_mode={adversarial_mode!r}"
             )
         if isinstance(comparator, dict):
-            comparator = keras.saving.deserialize_keras_object(comparator)
+            comparator = keras.saving.deserialize_keras_object(copy.deepcopy(comparator))
         if not callable(comparator):
             raise ValueError(
                 f"`comparator` must be a Comparator (see keras_perceptual.comparators). Received: comparator={comparator!r}"
             )
         if isinstance(discriminator, dict):
-            discriminator = keras.saving.deserialize_keras_object(discriminator)
+            discriminator = keras.saving.deserialize_keras_object(copy.deepcopy(discriminator))
         if feature_weights is not None and hasattr(comparator, "layer_names"):
             feature_weights = check_feature_weights(feature_weights, len(comparator.layer_names))
         self.feature_weights = feature_weights

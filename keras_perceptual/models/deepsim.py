@@ -2,6 +2,8 @@
 comparator's feature space, a pixel loss and an adversarial loss against a
 discriminator trained alongside (Dosovitskiy & Brox, NIPS 2016)."""
 
+import copy
+
 import keras
 import numpy as np
 from keras import ops
@@ -344,7 +346,7 @@ class DeePSiM(GenerativeAPI, AdversarialModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialising consumes nested dicts
         for key in ("generator", "discriminator", "comparator", "encoder"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)

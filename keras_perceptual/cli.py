@@ -243,7 +243,7 @@ def cmd_evaluate(args):
 
 
 def cmd_push(args):
-    from keras_perceptual.hub import push_folder
+    from keras_perceptual.preset_writer import push_folder
 
     info = push_folder(args.folder, args.repo, token=args.token, private=args.private,
                        revision=args.revision, commit_message=args.message)

@@ -15,6 +15,7 @@ import pytest
 
 import keras_perceptual as kp
 from keras_perceptual import hub
+from keras_perceptual import preset_writer
 from keras_perceptual import presets
 from keras_perceptual.hub import PresetError
 
@@ -449,11 +450,11 @@ def test_push_to_hub_uploads_a_verified_folder(monkeypatch, saved, tmp_path):
     assert set(uploaded) == {"config.json", "model.weights.h5", "metadata.json", "README.md", "samples.png"}
     assert kwargs["repo_id"] == "org/tiny" and set(kwargs["allow_patterns"]) == set(uploaded)
     with pytest.raises(ValueError, match="repo_id"):
-        hub.push_folder(saved["A"][0], "no-slash")
+        preset_writer.push_folder(saved["A"][0], "no-slash")
     broken = Path(shutil.copytree(saved["A"][0], tmp_path / "broken"))
     (broken / "README.md").write_text("edited after saving")
     with pytest.raises(PresetError, match="sha256 mismatch for README.md"):
-        hub.push_folder(broken, "org/tiny")
+        preset_writer.push_folder(broken, "org/tiny")
     meta = json.loads((broken / "metadata.json").read_text())
     meta["files"]["../outside.txt"] = "0" * 64
     (broken / "metadata.json").write_text(json.dumps(meta))

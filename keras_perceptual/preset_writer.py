@@ -1,0 +1,168 @@
+"""Writing preset folders (`save_pretrained`) and publishing them
+(`push_to_hub`). The format is described in `keras_perceptual.hub`."""
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import huggingface_hub
+import keras
+import numpy as np
+
+from keras_perceptual import model_card
+from keras_perceptual.hub import CARD
+from keras_perceptual.hub import CONFIG
+from keras_perceptual.hub import FORMAT_VERSION
+from keras_perceptual.hub import METADATA
+from keras_perceptual.hub import SAMPLES
+from keras_perceptual.hub import WEIGHTS
+from keras_perceptual.hub import sha256_file
+from keras_perceptual.hub import verify_folder
+from keras_perceptual.images import save_image_grid
+from keras_perceptual.version import __version__
+
+
+def _versions():
+    out = {
+        "keras_perceptual": __version__,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+    out["huggingface_hub"] = huggingface_hub.__version__
+    return out
+
+
+def _hardware():
+    try:
+        devices = [str(d) for d in keras.distribution.list_devices()]
+    except AttributeError:  # backends without keras.distribution (PyTorch)
+        devices = []
+    return {"platform": platform.platform(), "machine": platform.machine(),
+            "cpu_count": os.cpu_count(), "devices": devices}
+
+
+def _input_contract(model):
+    shape = getattr(model, "image_shape", None)
+    if shape is None and getattr(model, "inputs", None):
+        shape = tuple(model.inputs[0].shape[1:])
+    shape = [int(s) if s is not None else None for s in (shape or ())]
+    return {"shape": shape, "channels": shape[-1] if shape else None, "value_range": [-1.0, 1.0]}
+
+
+def _fresh_copy(model):
+    """An uncompiled twin of `model` with its layers' weights: what is saved
+    is then exactly what a fresh `from_config` model loads (no optimizer,
+    no metric trackers)."""
+    fresh = model.__class__.from_config(model.get_config())
+    if len(fresh.layers) != len(model.layers):
+        raise ValueError(
+            f"{type(model).__name__}.from_config(get_config()) does not rebuild the same "
+            f"sub-networks ({len(model.layers)} vs {len(fresh.layers)}): fix its get_config."
+        )
+    for mine, theirs in zip(model.layers, fresh.layers):
+        theirs.set_weights(mine.get_weights())
+    return fresh
+
+
+def _sample_images(model, n):
+    if not n or not hasattr(model, "generate"):
+        return None
+    conditions = None
+    if getattr(model, "conditional", False):
+        conditions = np.eye(model.condition_dim, dtype="float32")[np.arange(n) % model.condition_dim]
+    try:
+        return model.generate(n, conditions=conditions, seed=0)
+    except ValueError:
+        # A model without a prior to sample from (e.g. DeePSiM in
+        # autoencoder mode) says so with a ValueError: no samples.png.
+        return None
+
+
+def _plain_json(value, where):
+    """A JSON-only copy of `value` (NumPy scalars and arrays converted)."""
+
+    def default(obj):
+        if hasattr(obj, "tolist"):
+            return obj.tolist()
+        raise ValueError(
+            f"`{where}` must hold JSON data (numbers, strings, lists, dicts). "
+            f"Received a {type(obj).__name__}: {obj!r}"
+        )
+
+    return json.loads(json.dumps(value, default=default))
+
+
+def save_preset(model, folder, metadata=None, samples=16):
+    """Writes `model` as a preset folder. See `PretrainedMixin.save_pretrained`."""
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError(f"`metadata` must be a dict. Received: metadata={metadata!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    config.pop("build_config", None)
+    document = {"format_version": FORMAT_VERSION, "keras_perceptual_version": __version__, "model": config}
+    (folder / CONFIG).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _fresh_copy(model).save_weights(folder / WEIGHTS)
+
+    meta = {
+        "name": folder.resolve().name,
+        "model": type(model).__name__,
+        "description": None,
+        "dataset": None,
+        "recipe": None,
+        "command": None,
+        "steps": None,
+        "wall_time_s": None,
+        "metrics": {},
+        "hardware": _hardware(),
+        "input": _input_contract(model),
+        "parameters": int(model.count_params()),
+        "versions": _versions(),
+        "license": "Apache-2.0",
+        "paper": None,
+    }
+    for key, value in (metadata or {}).items():
+        if key in ("files", "format_version"):
+            raise ValueError(f"`metadata` must not set {key!r}: save_pretrained writes it.")
+        meta[key] = _plain_json(value, f"metadata[{key!r}]")
+    meta["format_version"] = FORMAT_VERSION
+
+    images = _sample_images(model, samples)
+    if images is not None:
+        scale = max(1, 128 // images.shape[1])
+        save_image_grid(images, folder / SAMPLES, scale=scale)
+    elif (folder / SAMPLES).is_file():
+        (folder / SAMPLES).unlink()  # a stale grid of another model
+    (folder / CARD).write_text(model_card.render(meta, images is not None), encoding="utf-8")
+
+    meta["files"] = {
+        name: sha256_file(folder / name) for name in (CONFIG, WEIGHTS, CARD, SAMPLES) if (folder / name).is_file()
+    }
+    (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return folder
+
+
+def push_folder(folder, repo_id, *, token=None, private=None, revision=None, commit_message=None,
+                endpoint=None):
+    """Uploads a preset folder (after verifying it) to Hub repo `repo_id`,
+    creating the repo if needed. Returns the `huggingface_hub` CommitInfo;
+    pin its `oid` as the preset's revision."""
+    if not isinstance(repo_id, str) or repo_id.count("/") != 1:
+        raise ValueError(f"`repo_id` must be 'org/name'. Received: repo_id={repo_id!r}")
+    metadata = verify_folder(folder)
+    api = huggingface_hub.HfApi(endpoint=endpoint, token=token)
+    api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+    files = [METADATA] + sorted(metadata["files"])
+    return api.upload_folder(
+        repo_id=repo_id,
+        folder_path=str(folder),
+        repo_type="model",
+        revision=revision,
+        commit_message=commit_message or f"Upload {metadata.get('name') or repo_id} (keras_perceptual preset)",
+        allow_patterns=files,
+    )

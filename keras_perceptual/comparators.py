@@ -155,15 +155,19 @@ class Comparator(keras.layers.Layer):
         self.built = True
 
     def select(self, layer_names, name=None):
-        """A comparator over other layers of the same backbone, with the same
-        weights (e.g. the one layer a DeePSiM inverter decodes from)."""
+        """A comparator over other layers of the same backbone, with a copy of
+        its weights (e.g. the one layer a DeePSiM inverter decodes from)."""
         if isinstance(self.backbone, str):
             other = Comparator(self.backbone, layer_names, weights=self.weights_reference,
                                image_shape=self.image_shape, preprocessing=self.preprocessing,
                                name=name or self.name)
             other.backbone_model.set_weights(self.backbone_model.get_weights())
             return other
-        return Comparator(self.backbone, layer_names, weights=None, preprocessing=self.preprocessing,
+        # A copy, not the same layers: a model holding both comparators then
+        # saves and loads each one's weights on its own path.
+        model = keras.models.clone_model(self.backbone_model)
+        model.set_weights(self.backbone_model.get_weights())
+        return Comparator(model, layer_names, weights=None, preprocessing=self.preprocessing,
                           name=name or self.name)
 
     @property

@@ -63,11 +63,12 @@ def find_fashion_mnist(path=None):
     `$KERAS_PERCEPTUAL_DATA` (or its `fashion-mnist/`),
     `/usr/share/datasets/fashion-mnist/` (Debian's `dataset-fashion-mnist`),
     `~/.keras/datasets/fashion-mnist/`. None when no copy is found."""
-    candidates = [path] if path else []
-    env = os.environ.get("KERAS_PERCEPTUAL_DATA")
-    if env:
-        candidates += [env, os.path.join(env, "fashion-mnist")]
-    candidates += list(FASHION_MNIST_SEARCH_PATH[1:])
+    if path:
+        candidates = [path]
+    else:
+        env = os.environ.get("KERAS_PERCEPTUAL_DATA")
+        candidates = [env, os.path.join(env, "fashion-mnist")] if env else []
+        candidates += list(FASHION_MNIST_SEARCH_PATH[1:])
     for c in candidates:
         folder = Path(os.path.expanduser(c))
         if all(_find_idx(folder, stem) for stem in _FASHION_FILES["train"] + _FASHION_FILES["test"]):
@@ -211,8 +212,7 @@ def celeba_dataset(split="train", batch_size=64, attributes=False, image_size=64
         return image, attrs
 
     ds = ds.map(prepare, num_parallel_calls=AUTOTUNE)
-    n = builder.info.splits[split].num_examples
-    return _batch(ds, n, batch_size, split == "train" if shuffle is None else shuffle,
+    return _batch(ds, 10000, batch_size, split == "train" if shuffle is None else shuffle,
                   drop_remainder, seed)
 
 

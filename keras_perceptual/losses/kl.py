@@ -24,7 +24,7 @@ class GaussianKL(keras.losses.Loss):
     concatenation `[mean, log_var]` along the last axis; `y_true` is ignored.
 
     Example:
-    >>> GaussianKL()(None, ops.zeros((2, 16)))   # 0.0
+    >>> GaussianKL()(ops.zeros((2, 16)), ops.zeros((2, 16)))   # 0.0
     """
 
     def __init__(self, name="gaussian_kl", reduction="sum_over_batch_size", dtype=None):

@@ -78,7 +78,10 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self._trackers = {}
+        # Loss trackers stay out of Keras' attribute tracking, so weight files
+        # hold the networks only and load into an uncompiled model; the
+        # `metrics` property hands them to the trainers.
+        object.__setattr__(self, "_trackers", {})
 
     # -- what a subclass provides ------------------------------------------
     @property
@@ -150,17 +153,19 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
             )
 
         player_variables = self._collect_player_variables()
-        self.player_optimizers = player_optimizers
+        # Bookkeeping stays out of Keras' attribute tracking: tracked, the
+        # variable lists would become the model's own variables in checkpoints.
+        object.__setattr__(self, "player_optimizers", player_optimizers)
+        object.__setattr__(self, "_player_variables", player_variables)
         multi = keras.optimizers.MultiOptimizer(
             PlayerOptimizerMap(player_optimizers, player_variables),
             name="players",
         )
         super().compile(optimizer=multi, **kwargs)
-        self._player_variables = player_variables
         self.optimizer.build(self.trainable_variables)
         self._index_player_state()
         self._create_trackers()
-        self._player_compile_args = (optimizer, optimizers, kwargs)
+        object.__setattr__(self, "_player_compile_args", (optimizer, optimizers, kwargs))
 
     def get_compile_config(self):
         if not getattr(self, "_player_compile_args", None):
@@ -223,13 +228,15 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
         its sub-optimizer's variables in `optimizer.variables` (by identity)."""
         tv_index = {id(v): i for i, v in enumerate(self.trainable_variables)}
         ov_index = {id(v): i for i, v in enumerate(self.optimizer.variables)}
-        self._player_tv_indices = {
+        tv_indices = {
             p: [tv_index[id(v)] for v in vs] for p, vs in self._player_variables.items()
         }
-        self._player_ov_indices = {
+        ov_indices = {
             p: [ov_index[id(v)] for v in self.player_optimizers[p].variables]
             for p in self._player_variables
         }
+        object.__setattr__(self, "_player_tv_indices", tv_indices)
+        object.__setattr__(self, "_player_ov_indices", ov_indices)
 
     def _create_trackers(self):
         names = [f"{p}_loss" for p in self.players]

@@ -1,6 +1,8 @@
 """VAE/GAN: a VAE whose reconstruction likelihood is measured in a GAN
 discriminator's l-th layer (Larsen et al., ICML 2016)."""
 
+import copy
+
 import keras
 import numpy as np
 from keras import ops
@@ -319,7 +321,7 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialisation consumes nested dicts
         for key in ("encoder", "decoder", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)

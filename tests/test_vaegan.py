@@ -1,0 +1,175 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_perceptual as kp
+from tests.helpers import assert_close
+from tests.helpers import run_model_saving_test
+
+
+def tiny_vaegan(conditional=False, **options):
+    nets = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4, condition_dim=10 if conditional else 0)
+    options.setdefault("gamma", 1e-3)
+    return kp.VAEGAN(**nets, seed=1, **options)
+
+
+def images(n=16, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
+
+
+def onehot(n):
+    return np.eye(10, dtype="float32")[np.arange(n) % 10]
+
+
+def test_networks_shapes_and_dis_l():
+    for family, size, channels, dis_l in [("larsen64", 64, 3, (8, 8, 256)), ("larsen32", 32, 3, (4, 4, 256)),
+                                          ("small28", 28, 1, (7, 7, 128))]:
+        nets = kp.networks.vaegan_networks(family, channels=channels)
+        x = np.zeros((2, size, size, channels), "float32")
+        mean, log_var = nets["encoder"](x)
+        assert mean.shape == log_var.shape
+        assert tuple(nets["decoder"](mean).shape) == (2, size, size, channels)
+        logits, features = nets["discriminator"](x)
+        assert tuple(logits.shape) == (2, 1) and tuple(features.shape[1:]) == dis_l
+    # Dis_l is the last convolution's output *before* its BatchNorm.
+    disc = kp.networks.vaegan_networks("larsen64")["discriminator"]
+    assert disc.outputs[1]._keras_history.operation.name == "dis_l"
+    assert disc.get_layer("conv4_bn").input is disc.get_layer("conv4").output
+    with pytest.raises(ValueError, match="Unknown network family"):
+        kp.networks.vaegan_networks("larsen128")
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_trains_and_every_player_updates(conditional):
+    model = tiny_vaegan(conditional, equilibrium=False)
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-4), jit_compile=False)
+    data = (images(), onehot(16)) if conditional else images()
+    before = {p: [np.array(v) for v in model._player_variables[p]] for p in model.players}
+    history = model.fit(*(data if conditional else (data,)), batch_size=8, epochs=1, verbose=0)
+    for name in ("encoder_loss", "decoder_loss", "discriminator_loss", "kl", "feature_loss", "real_bce", "fake_bce"):
+        assert np.isfinite(history.history[name][0]), name
+    for p in model.players:
+        assert int(keras.ops.convert_to_numpy(model.player_optimizers[p].iterations)) == 2
+        assert any(not np.array_equal(a, np.array(b)) for a, b in zip(before[p], model._player_variables[p])), p
+
+
+def test_loss_wiring_matches_the_paper():
+    """Encoder: kl + feature; decoder: gamma * feature + GAN; discriminator:
+    GAN only (never the feature loss)."""
+    model = tiny_vaegan(gamma=0.5, kl_weight=2.0, reconstructions_as_fakes=False, decoder_gan_loss="minimax")
+    losses, logs = model.compute_losses(images(8), training=False)
+    np.testing.assert_allclose(float(losses["encoder"]), 2.0 * float(logs["kl"]) + float(logs["feature_loss"]), rtol=1e-5)
+    np.testing.assert_allclose(float(losses["discriminator"]), float(logs["real_bce"]) + float(logs["fake_bce"]), rtol=1e-5)
+    # minimax decoder term = -(fake BCE); so decoder = gamma * feature - fake_bce.
+    np.testing.assert_allclose(float(losses["decoder"]), 0.5 * float(logs["feature_loss"]) - float(logs["fake_bce"]),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_equilibrium_rule():
+    model = tiny_vaegan()
+    t = keras.ops.convert_to_tensor
+
+    def gates(real, fake):
+        g = model.gates({}, {"real_bce": t(real), "fake_bce": t(fake)})
+        return bool(g["discriminator"]), bool(g["decoder"])
+
+    assert gates(0.7, 0.7) == (True, True)
+    assert gates(0.2, 0.7) == (False, True)  # discriminator too good: pause it
+    assert gates(1.2, 0.7) == (True, False)  # discriminator losing: pause the decoder
+    assert gates(0.2, 1.2) == (True, True)  # both would pause: train both
+    assert model.gated_players == ("decoder", "discriminator")
+    assert tiny_vaegan(equilibrium=False).gated_players == ()
+
+
+def test_user_api_and_attribute_vectors():
+    model = tiny_vaegan()
+    x = images(12)
+    assert model.encode(x).shape == (12, 4)
+    assert model.reconstruct(x).shape == x.shape
+    g = model.generate(5, seed=3)
+    assert g.shape == (5, 28, 28, 1) and g.min() >= -1 and g.max() <= 1
+    np.testing.assert_array_equal(g, model.generate(5, seed=3))
+    strip = model.interpolate(x[0], x[1], steps=5)
+    assert strip.shape == (5, 28, 28, 1)
+    assert_close(strip[0], model.reconstruct(x[:1])[0], atol=1e-5)
+    attrs = np.stack([np.arange(12) % 2, np.arange(12) < 4], axis=1).astype("float32")
+    vectors = model.attribute_vectors(x, attrs)
+    z = model.encode(x)
+    np.testing.assert_allclose(vectors[0], z[1::2].mean(0) - z[0::2].mean(0), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="present in all or none"):
+        model.attribute_vectors(x, np.ones((12, 1)))
+
+
+def test_conditional_api():
+    model = tiny_vaegan(conditional=True)
+    x = images(4)
+    assert model.generate(3, conditions=onehot(1)).shape == (3, 28, 28, 1)
+    assert model.reconstruct(x, conditions=onehot(4)).shape == x.shape
+    with pytest.raises(ValueError, match="This model is conditional"):
+        model.generate(3)
+    with pytest.raises(ValueError, match=r"`conditions` must have shape \(3, 10\)"):
+        model.generate(3, conditions=np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="the data must be `\\(images, conditions\\)`"):
+        model.compile(optimizer="rmsprop", jit_compile=False)
+        model.fit(x, batch_size=4, verbose=0)
+
+
+def test_bad_input_is_refused():
+    model = tiny_vaegan()
+    model.compile(optimizer="rmsprop", jit_compile=False)
+    cases = [
+        (np.zeros((4, 28, 28), "float32"), "batch of images"),  # rank 3
+        (np.zeros((4, 32, 32, 1), "float32"), "wrong image size or channel count"),
+        (np.zeros((4, 28, 28, 3), "float32"), "wrong image size or channel count"),
+        (np.zeros((4, 28, 28, 1), "uint8"), "must be floats in \\[-1, 1\\]. Received dtype uint8"),
+        (np.full((4, 28, 28, 1), 255.0, "float32"), "Received values in \\[255, 255\\]"),
+    ]
+    for x, message in cases:
+        with pytest.raises(ValueError, match=message):
+            model.fit(x, batch_size=4, verbose=0)
+        with pytest.raises(ValueError, match=message):
+            model.reconstruct(x)
+    with pytest.raises(ValueError, match="`decoder_gan_loss` must be one of"):
+        tiny_vaegan(decoder_gan_loss="wasserstein")
+    with pytest.raises(ValueError, match="`gamma` must be >= 0"):
+        tiny_vaegan(gamma=-1.0)
+    with pytest.raises(ValueError, match="`feature_layer` must name a layer"):
+        tiny_vaegan(feature_layer="conv9")
+    with pytest.raises(ValueError, match=r"`z` must have shape \(n, 4\)"):
+        model.decode(np.zeros((2, 5)))
+
+
+def test_feature_layer_option_taps_another_layer():
+    model = tiny_vaegan(feature_layer="conv2")
+    _, logs = model.compute_losses(images(8), training=False)
+    assert np.isfinite(float(logs["feature_loss"]))
+    assert tuple(model._critic.outputs[1].shape[1:]) == (14, 14, 64)
+
+
+def test_saving_round_trip(tmp_path):
+    model = tiny_vaegan(reconstructions_as_fakes=False, decoder_gan_loss="non_saturating")
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-4), jit_compile=False)
+    model.fit(images(), batch_size=8, epochs=1, verbose=0)
+    loaded = run_model_saving_test(model, images(4), tmp_path)
+    assert loaded.decoder_gan_loss == "non_saturating" and loaded.reconstructions_as_fakes is False
+    assert sorted(loaded.player_optimizers) == ["decoder", "discriminator", "encoder"]
+    np.testing.assert_array_equal(loaded.generate(3, seed=1), model.generate(3, seed=1))
+
+
+def test_jit_compiled_training_step():
+    if keras.backend.backend() == "torch":
+        pytest.skip("torch.compile is covered by test_torch_compile")
+    model = tiny_vaegan()
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-4), jit_compile=True)
+    history = model.fit(images(), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["encoder_loss"][0])
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="torch.compile is PyTorch only")
+@pytest.mark.slow
+def test_torch_compile():
+    model = tiny_vaegan()
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-4), jit_compile=True)
+    history = model.fit(images(), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["encoder_loss"][0])
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 2

@@ -312,6 +312,12 @@ def resolve(name_or_path, cls=None, revision=None, cache_dir=None, local_files_o
         return load_from_source(source, cls, load_weights=load_weights)
 
     found = presets.find_preset(text, cls)
+    if found is None and text in presets.PRESETS:
+        other = presets.PRESETS[text]["model"]
+        raise PresetError(
+            f"Preset {text!r} is a {other}, not a {cls.__name__}. Load it with "
+            f"`keras_perceptual.{other}.from_pretrained({text!r})` or `keras_perceptual.from_pretrained`."
+        )
     if found is None:
         available = presets.list_presets(cls) if cls is not None else presets.list_presets()
         looks_like_path = os.sep in text or text.startswith((".", "~"))

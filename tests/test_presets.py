@@ -113,6 +113,8 @@ def test_registered_name_resolves_to_weights_folder(weights_dir):
         np.testing.assert_array_equal(load().reconstruct(images()), ref)
     with pytest.raises(PresetError, match="Unknown preset 'fashion_mnist'"):
         kp.DeePSiM.from_pretrained("fashion_mnist")
+    with pytest.raises(PresetError, match="is a VAEGAN, not a DeePSiM"):
+        kp.DeePSiM.from_pretrained("vaegan_fashion_mnist")
 
 
 def test_registry_pins_are_checked_against_the_folder(monkeypatch, weights_dir):

@@ -49,7 +49,7 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--regularizers", nargs="+", default=["gan", "mmd"], choices=["gan", "mmd"])
     p.add_argument("--clusters", nargs="+", type=int, default=[10, 30])
-    p.add_argument("--style-dim", type=int, default=5)
+    p.add_argument("--style-dim", type=int, default=0, help="Gaussian style size next to the category (paper: > 0; 0 clusters best in short runs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--smoke", action="store_true", help="a few steps on a slice of the data (CI)")
     return p.parse_args(argv)

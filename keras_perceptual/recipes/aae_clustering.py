@@ -11,7 +11,7 @@ DEFAULTS = dict(conv_filters=(), units=(512, 512), discriminator_units=(512, 512
 
 
 def train(output=None, epochs=None, batch_size=100, smoke=False, seed=0, dataset="fashion_mnist", verbose=1,
-          num_clusters=10, style_dim=5, regularizer="gan", style_discriminator=None, **options):
+          num_clusters=10, style_dim=0, regularizer="gan", style_discriminator=None, **options):
     """Trains `AdversarialAutoencoder(mode="clustering")` with a
     `CategoricalPrior(num_clusters, style_dim)`; returns it. The paper's two
     adversaries (categorical and style) are used with the GAN regulariser

@@ -101,6 +101,8 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
         self.equilibrium_margin = equilibrium_margin
         self.feature_layer = feature_layer
         self.sampler = GaussianSampling(seed=seed, name="sampler")
+        code_shape = tuple(encoder.outputs[0].shape)
+        self.sampler.build([code_shape, code_shape])
         self._critic = self._feature_tap(discriminator, feature_layer)
         self._check_networks()
         self.built = True

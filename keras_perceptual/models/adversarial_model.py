@@ -10,6 +10,8 @@ variables only, and one update per player through a single
 sub-optimizer's state, checkpoints save it and `keras.distribution` shards it.
 """
 
+import copy
+
 import keras
 from keras import ops
 
@@ -82,6 +84,16 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
         # hold the networks only and load into an uncompiled model; the
         # `metrics` property hands them to the trainers.
         object.__setattr__(self, "_trackers", {})
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the model; constructor arguments that are serialised Keras
+        objects (sub-networks, priors, comparators) are deserialised first."""
+        config = copy.deepcopy(config)  # deserialisation consumes nested dicts
+        for key, value in config.items():
+            if isinstance(value, dict) and "class_name" in value and "config" in value:
+                config[key] = keras.saving.deserialize_keras_object(value)
+        return cls(**config)
 
     # -- what a subclass provides ------------------------------------------
     @property

@@ -1,8 +1,6 @@
 """VAE/GAN: a VAE whose reconstruction likelihood is measured in a GAN
 discriminator's l-th layer (Larsen et al., ICML 2016)."""
 
-import copy
-
 import keras
 import numpy as np
 from keras import ops
@@ -320,10 +318,3 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialisation consumes nested dicts
-        for key in ("encoder", "decoder", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

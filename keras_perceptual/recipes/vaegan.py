@@ -110,6 +110,7 @@ def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset=
         "optimizer": f"RMSprop({learning_rate}, x0.75 every {lr_decay_steps} steps)",
         "wall_time_s": round(time.time() - start, 1),
         "backend": keras.backend.backend(),
-        "final_losses": {k: float(v[-1]) for k, v in history.history.items()},
+        # Empty when a restored backup had already finished every epoch.
+        "final_losses": {k: float(v[-1]) for k, v in history.history.items() if v},
     }
     return model

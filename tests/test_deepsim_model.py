@@ -126,6 +126,8 @@ def test_saving_round_trip(mode, tmp_path, random_images):
 
 
 def test_jit_compiled_training(random_images):
+    if keras.backend.backend() == "torch":
+        pytest.skip("torch.compile takes minutes on the shared 2-core CPU; TF and JAX cover jit here")
     model = _model("vae")
     model.compile(optimizer=keras.optimizers.Adam(2e-4), jit_compile=True)
     history = model.fit(random_images(16), batch_size=8, epochs=1, verbose=0)

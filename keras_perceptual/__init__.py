@@ -15,4 +15,4 @@ from keras_perceptual.presets import list_presets
 from keras_perceptual.models import AdversarialModel
 from keras_perceptual.version import __version__
 
-__all__ = ["DeePSiM", "comparators", "AdversarialAutoencoder", "ImplicitAutoencoder", "priors", "from_pretrained", "list_presets", "AdversarialModel", "VAEGAN", "layers", "losses", "metrics", "networks", "__version__"]
+__all__ = ["AdversarialAutoencoder", "ImplicitAutoencoder", "priors", "from_pretrained", "list_presets", "AdversarialModel", "DeePSiM", "VAEGAN", "comparators", "layers", "losses", "metrics", "networks", "__version__"]

@@ -10,3 +10,5 @@ from keras_perceptual.losses.gan import gan_discriminator_loss
 from keras_perceptual.losses.gan import gan_generator_loss
 from keras_perceptual.losses.kl import GaussianKL
 from keras_perceptual.losses.kl import gaussian_kl
+from keras_perceptual.losses.mmd import MMDLoss
+from keras_perceptual.losses.mmd import mmd

@@ -4,4 +4,4 @@ from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
 from keras_perceptual.models.deepsim import DeePSiM
 from keras_perceptual.models.vaegan import VAEGAN
 
-__all__ = ["DeePSiM", "AdversarialAutoencoder", "ImplicitAutoencoder", "AdversarialModel", "VAEGAN"]
+__all__ = ["AdversarialAutoencoder", "ImplicitAutoencoder", "AdversarialModel", "DeePSiM", "VAEGAN"]

@@ -2,7 +2,6 @@
 comparator's feature space, a pixel loss and an adversarial loss against a
 discriminator trained alongside (Dosovitskiy & Brox, NIPS 2016)."""
 
-import copy
 
 import keras
 import numpy as np
@@ -344,9 +343,3 @@ class DeePSiM(GenerativeAPI, AdversarialModel):
         )
         return config
 
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialising consumes nested dicts
-        for key in ("generator", "discriminator", "comparator", "encoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

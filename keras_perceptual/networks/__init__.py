@@ -14,11 +14,20 @@ from keras_perceptual.networks.vaegan import vaegan_discriminator
 from keras_perceptual.networks.vaegan import vaegan_encoder
 from keras_perceptual.networks.vaegan import vaegan_networks
 
-__all__ = ["fashion_mnist_classifier", "deepsim_encoder", "deepsim_generator", "deepsim_discriminator", "deepsim_networks", 
+__all__ = [
     "aae_networks",
     "autoencoder_decoder",
     "autoencoder_encoder",
     "iae_networks",
     "joint_discriminator",
     "latent_discriminator",
-    "vaegan_encoder", "vaegan_decoder", "vaegan_discriminator", "vaegan_networks"]
+    "fashion_mnist_classifier",
+    "deepsim_discriminator",
+    "deepsim_encoder",
+    "deepsim_generator",
+    "deepsim_networks",
+    "vaegan_decoder",
+    "vaegan_discriminator",
+    "vaegan_encoder",
+    "vaegan_networks",
+]

@@ -1,7 +1,6 @@
 """Adversarial autoencoders (Makhzani et al., 2015) and their MMD variant
 (Tolstikhin et al., WAE-MMD)."""
 
-import copy
 
 import keras
 import numpy as np
@@ -329,11 +328,3 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes nested dicts
-        for key in ("encoder", "decoder", "prior", "discriminator", "style_discriminator"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

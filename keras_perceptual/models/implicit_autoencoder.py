@@ -1,7 +1,6 @@
 """Implicit autoencoders (Makhzani, 2018): both q(z|x) and p(x|z) implicit,
 the reconstruction cost a GAN on joint (x, z) pairs."""
 
-import copy
 
 import keras
 import numpy as np
@@ -272,10 +271,3 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes nested dicts
-        for key in ("encoder", "decoder", "reconstruction_discriminator", "regularization_discriminator", "prior"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

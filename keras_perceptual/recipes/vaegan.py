@@ -22,11 +22,17 @@ DATASETS = {
     "celeba": ("larsen64", 3, 40),
 }
 
-# Fashion-MNIST defaults: gamma balances the summed 7x7x128 feature loss
-# against the per-sample GAN loss; the paper's 1e-6 is for 8x8x256 CelebA
-# features under the authors' loss normalisation.
+# Fashion-MNIST defaults depart from the paper's in two named options. With
+# gamma=1e-3 and the saturating decoder loss, one epoch (937 steps, TF, CPU)
+# gave noise-textured samples: the discriminator won (fake BCE 0.25, its
+# equilibrium gate let it update on 4% of steps) and the saturating loss
+# then gives the decoder vanishing gradients. The non-saturating loss and a
+# larger gamma (the summed 7x7x128 feature loss is ~450, the GAN loss ~1)
+# address exactly that. The paper's 1e-6 is for 8x8x256 CelebA features
+# under the authors' loss normalisation.
 DEFAULTS = {
-    "fashion_mnist": dict(gamma=1e-3, learning_rate=3e-4, lr_decay_steps=1000, epochs=10),
+    "fashion_mnist": dict(gamma=1e-2, decoder_gan_loss="non_saturating", learning_rate=3e-4,
+                          lr_decay_steps=1000, epochs=10),
     "celeba": dict(gamma=1e-6, learning_rate=3.9e-4, lr_decay_steps=250, epochs=250),
 }
 
@@ -39,6 +45,8 @@ def build(dataset="fashion_mnist", conditional=False, latent_dim=None, seed=0, *
     nets = vaegan_networks(family, channels=channels, latent_dim=latent_dim,
                            condition_dim=n_cond if conditional else 0)
     options.setdefault("gamma", DEFAULTS[dataset]["gamma"])
+    if "decoder_gan_loss" in DEFAULTS[dataset]:
+        options.setdefault("decoder_gan_loss", DEFAULTS[dataset]["decoder_gan_loss"])
     return VAEGAN(**nets, seed=seed, **options)
 
 

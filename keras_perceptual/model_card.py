@@ -99,6 +99,8 @@ def render(meta, has_samples=True):
     else:
         lines += ["None measured yet."]
     hardware = meta.get("hardware") or {}
+    if isinstance(hardware, str):
+        hardware = {"hardware": hardware}
     versions = meta.get("versions") or {}
     lines += [
         "",

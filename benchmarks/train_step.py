@@ -1,7 +1,7 @@
 """Training throughput: `VAEGAN.fit` against a hand-written loop.
 
-Both train the same VAEGAN (same networks, same batch, same losses from
-`compute_losses`, RMSProp for each player, the equilibrium rule off so both
+Both train the same VAEGAN (same networks, same batch, the same per-player
+losses including weight decay, RMSProp for each player, the equilibrium rule off so both
 update every player every step) on the Keras backend given by
 KERAS_BACKEND. The hand-written loop is what a user would write without the
 library: TensorFlow, a `tf.function` with a persistent tape and one
@@ -84,7 +84,7 @@ def _tensorflow_step(model, opts, players):
     @tf.function(jit_compile=True)
     def step(x):
         with tf.GradientTape(persistent=True) as tape:
-            losses, _ = model.compute_losses(x, training=True)
+            losses, _ = model._player_losses(x, training=True)
         for p, variables in players.items():
             opts[p].apply(tape.gradient(losses[p], variables), variables)
         return losses["encoder"]
@@ -108,7 +108,7 @@ def _jax_step(model, opts, players):
         def forward(tv):
             mapping = list(zip(all_vars, tv)) + list(zip(model.non_trainable_variables, ntv))
             with keras.StatelessScope(state_mapping=mapping) as scope:
-                losses, _ = model.compute_losses(x, training=True)
+                losses, _ = model._player_losses(x, training=True)
             return losses, [scope.get_current_value(v) for v in model.non_trainable_variables]
 
         losses, vjp_fn, ntv = jax.vjp(forward, tv, has_aux=True)
@@ -136,7 +136,7 @@ def _torch_step(model, opts, players):
     names = list(players)
 
     def step(x):
-        losses, _ = model.compute_losses(x, training=True)
+        losses, _ = model._player_losses(x, training=True)
         grads = {}
         for k, p in enumerate(names):
             grads[p] = torch.autograd.grad(losses[p], [v.value for v in players[p]],

@@ -7,9 +7,10 @@ KERAS_BACKEND. The hand-written loop is what a user would write without the
 library: TensorFlow, a `tf.function` with a persistent tape and one
 optimizer per player; JAX, a jitted pure function with one `jax.vjp` and
 each optimizer's `stateless_apply`; PyTorch, `torch.autograd.grad` per
-player and each optimizer's `apply`. Runs alternate (library, loop,
-library, ...) and the best of `--repeats` is kept, so background load
-affects both alike. Prints images/s and the ratio library / loop.
+player and each optimizer's `apply`. Both are timed in steady state: `--warmup`
+steps (compilation) are not timed, and the library is timed between batch
+ends inside one `fit` call. Runs alternate (library, loop, library, ...)
+and the best of `--repeats` is kept, so background load affects both alike. Prints images/s and the ratio library / loop.
 
     KERAS_BACKEND=jax python benchmarks/train_step.py --family small28 --batch-size 64
     KERAS_BACKEND=jax python benchmarks/train_step.py --family larsen64 --batch-size 64 --mixed-bfloat16   # GPU
@@ -40,19 +41,33 @@ def optimizers(model):
     return {p: keras.optimizers.RMSprop(1e-4) for p in model.players}
 
 
-def library_runner(family, batch_size, steps):
+class StepTimer(keras.callbacks.Callback):
+    """Wall-clock time at the end of every training batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.times = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter())
+
+
+def library_runner(family, batch_size, steps, warmup):
+    """Steady-state seconds for `steps` steps inside one `fit` (after
+    `warmup` steps), so per-call setup of `fit` is not charged to a few steps."""
     model, x = build(family, batch_size)
     model.compile(optimizers=optimizers(model), jit_compile=keras.backend.backend() != "torch")
-    data = np.repeat(x, steps, axis=0)
-    model.fit(x, batch_size=batch_size, epochs=1, verbose=0)  # compile / warm up
+    data = np.repeat(x, warmup + steps, axis=0)
 
     def run():
-        model.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+        timer = StepTimer()
+        model.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False, callbacks=[timer])
+        return timer.times[-1] - timer.times[warmup - 1]
 
     return run
 
 
-def handwritten_runner(family, batch_size, steps):
+def handwritten_runner(family, batch_size, steps, warmup):
     model, x = build(family, batch_size)
     opts = optimizers(model)
     players = {p: [v for net in nets for v in net.trainable_variables] for p, nets in model.players.items()}
@@ -68,12 +83,16 @@ def handwritten_runner(family, batch_size, steps):
     else:
         step = _torch_step(model, opts, players)
         xt = keras.ops.convert_to_tensor(x)
-    step(xt)  # compile / warm up
 
     def run():
+        for _ in range(warmup):
+            out = step(xt)
+        keras.ops.convert_to_numpy(out)
+        start = time.perf_counter()
         for _ in range(steps):
             out = step(xt)
         keras.ops.convert_to_numpy(out)
+        return time.perf_counter() - start
 
     return run
 
@@ -150,36 +169,28 @@ def _torch_step(model, opts, players):
     return step
 
 
-def best_time(run, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--family", default="small28", choices=sorted(kp.networks.vaegan.FAMILIES))
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--steps", type=int, default=20, help="training steps per timed run")
+    p.add_argument("--warmup", type=int, default=3, help="untimed steps first (compilation)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--mixed-bfloat16", action="store_true")
     p.add_argument("--smoke", action="store_true", help="2 steps, 1 repeat, batch 8")
     p.add_argument("--json", default=None, help="also write the result here")
     args = p.parse_args(argv)
     if args.smoke:
-        args.steps, args.repeats, args.batch_size = 2, 1, 8
+        args.steps, args.warmup, args.repeats, args.batch_size = 2, 1, 1, 8
     if args.mixed_bfloat16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
 
-    runners = {"library": library_runner(args.family, args.batch_size, args.steps),
-               "hand-written": handwritten_runner(args.family, args.batch_size, args.steps)}
+    runners = {"library": library_runner(args.family, args.batch_size, args.steps, args.warmup),
+               "hand-written": handwritten_runner(args.family, args.batch_size, args.steps, args.warmup)}
     times = {name: [] for name in runners}
     for _ in range(args.repeats):
         for name, run in runners.items():
-            times[name].append(best_time(run, 1))
+            times[name].append(run())
     images = args.batch_size * args.steps
     rate = {name: images / min(t) for name, t in times.items()}
     ratio = rate["library"] / rate["hand-written"]

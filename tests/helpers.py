@@ -26,8 +26,6 @@ def run_layer_test(layer_cls, init_kwargs, input_data, expected_output_shape=Non
     clone = layer_cls.from_config(config)
     assert clone.get_config() == config
     if tmp_path is not None:
-        inputs = keras.Input(tuple(np.shape(input_data)[1:]) if not isinstance(input_data, (list, tuple))
-                             else None)
         model = keras.Sequential([keras.Input(np.shape(input_data)[1:]), layer_cls(**init_kwargs)])
         ref = model(input_data)
         path = os.path.join(tmp_path, "layer.keras")
@@ -35,7 +33,6 @@ def run_layer_test(layer_cls, init_kwargs, input_data, expected_output_shape=Non
         loaded = keras.saving.load_model(path)
         if deterministic:
             assert_close(ref, loaded(input_data))
-        del inputs
     return layer
 
 

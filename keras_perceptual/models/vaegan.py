@@ -189,7 +189,6 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
 
     def compute_losses(self, data, training=True):
         x, y = split_conditional_data(data, self.conditional, self.image_shape, "VAEGAN")
-        batch = ops.shape(x)[0]
         mean, log_var = self.encoder(x, training=training)
         z = self.sampler([mean, log_var])
         x_tilde = self._decode(z, y, training=training)
@@ -213,7 +212,6 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
         if self.reconstructions_as_fakes:
             disc = disc + ops.mean(kp_losses.bce_from_logits(l_tilde, 0.0))
             gen = gen + ops.mean(kp_losses.gan_generator_loss(l_tilde, self.decoder_gan_loss))
-        del batch
         losses = {
             "encoder": self.kl_weight * kl + feature,
             "decoder": self.gamma * feature + gen,

@@ -34,6 +34,8 @@ import numpy as np
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.metrics import linear_probe_accuracy
+from keras_perceptual.metrics import sharpness
 from keras_perceptual.networks.deepsim import deepsim_networks
 from keras_perceptual.recipes import deepsim_autoencoder
 from keras_perceptual.recipes import fashion_mnist_classifier
@@ -44,24 +46,6 @@ VARIANTS = {
     "deepsim": {},
     "deepsim_no_adv": {"lambda_adv": 0.0, "pause_discriminator": False},
 }
-
-
-def sharpness(images):
-    """Mean |dx| + |dy| of images `(n, h, w, c)`."""
-    images = np.asarray(images, "float32")
-    dx = np.abs(np.diff(images, axis=2)).mean()
-    dy = np.abs(np.diff(images, axis=1)).mean()
-    return float(dx + dy)
-
-
-def linear_probe(train_codes, train_labels, test_codes, test_labels, seed=0):
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
-    probe.fit(train_codes.reshape(len(train_codes), -1), train_labels)
-    return float(probe.score(test_codes.reshape(len(test_codes), -1), test_labels))
 
 
 def train_l2(args, train_x):
@@ -141,7 +125,7 @@ def main(argv=None):
     data_sharpness = sharpness(test_x)
 
     rows = []
-    pixel_probe = linear_probe(probe_x, probe_y, test_x, test_y, args.seed)
+    pixel_probe = linear_probe_accuracy(probe_x, probe_y, test_x, test_y, args.seed)
     for name in variants:
         print(f"== {name}")
         keras.utils.set_random_seed(args.seed)
@@ -157,7 +141,7 @@ def main(argv=None):
             "train_s": round(seconds, 1),
             "pixel_mse": float(np.mean((recon - test_x) ** 2)),
             "sharpness": sharpness(recon) / data_sharpness,
-            "probe_accuracy": linear_probe(encode(probe_x), probe_y, encode(test_x), test_y, args.seed),
+            "probe_accuracy": linear_probe_accuracy(encode(probe_x), probe_y, encode(test_x), test_y, args.seed),
         })
         print("  ", rows[-1])
         if out:

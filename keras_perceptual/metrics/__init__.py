@@ -1,5 +1,40 @@
-"""Evaluation metrics."""
+"""Evaluation metrics, plain functions over NumPy arrays (images
+`(n, h, w, c)` in [-1, 1]).
+
+- feature space (default: the zoo's Fashion-MNIST classifier, preset
+  "fashion_mnist_classifier"): `extract_features`, `fid` / `frechet_distance`,
+  `kid` / `kernel_distance`, `classifier_score`;
+- pixels: `mse`, `psnr`, `ssim`, `sharpness`;
+- codes: `linear_probe_accuracy`, `clustering_accuracy`.
+"""
+from keras_perceptual.metrics.classifier_score import classifier_score
 from keras_perceptual.metrics.clustering import cluster_to_class
 from keras_perceptual.metrics.clustering import clustering_accuracy
+from keras_perceptual.metrics.distribution import fid
+from keras_perceptual.metrics.distribution import frechet_distance
+from keras_perceptual.metrics.distribution import kernel_distance
+from keras_perceptual.metrics.distribution import kid
+from keras_perceptual.metrics.features import default_feature_model
+from keras_perceptual.metrics.features import extract_features
+from keras_perceptual.metrics.probe import linear_probe_accuracy
+from keras_perceptual.metrics.reconstruction import mse
+from keras_perceptual.metrics.reconstruction import psnr
+from keras_perceptual.metrics.reconstruction import sharpness
+from keras_perceptual.metrics.reconstruction import ssim
 
-__all__ = ["cluster_to_class", "clustering_accuracy"]
+__all__ = [
+    "classifier_score",
+    "cluster_to_class",
+    "clustering_accuracy",
+    "default_feature_model",
+    "extract_features",
+    "fid",
+    "frechet_distance",
+    "kernel_distance",
+    "kid",
+    "linear_probe_accuracy",
+    "mse",
+    "psnr",
+    "sharpness",
+    "ssim",
+]

@@ -1,0 +1,215 @@
+"""Features of images from a layer of a Keras model (feature-space FID/KID).
+
+The default feature model is the zoo's Fashion-MNIST classifier, the preset
+`"fashion_mnist_classifier"` (`keras_perceptual.networks.fashion_mnist_classifier`
+trained by `keras_perceptual.recipes.fashion_mnist_classifier`): its 256-unit
+`fc1_act` layer plays the part of Inception's pool3 layer in FID.
+"""
+
+import weakref
+
+import keras
+import numpy as np
+
+DEFAULT_PRESET = "fashion_mnist_classifier"
+
+_DEFAULT_MODEL = None
+_SUB_MODELS = {}  # (id(model), layer) -> (weakref to model, sub-model)
+
+
+def default_feature_model():
+    """The zoo's Fashion-MNIST classifier, loaded once and cached.
+
+    Loaded with `keras_perceptual.from_pretrained("fashion_mnist_classifier")`
+    (from `weights/fashion_mnist_classifier/` in a source checkout, else the
+    Hub).
+
+    Returns:
+        The classifier, a `keras.Model` reading 28x28x1 images in [-1, 1];
+        its layers include `fc1_act` (features) and `logits`.
+
+    Raises:
+        keras_perceptual.hub.PresetError (a `ValueError`) naming the preset
+        when it cannot be loaded.
+
+    Example:
+    >>> net = default_feature_model()
+    >>> net.get_layer("fc1_act").output.shape
+    (None, 256)
+    """
+    global _DEFAULT_MODEL
+    if _DEFAULT_MODEL is None:
+        from keras_perceptual.hub import PresetError
+        from keras_perceptual.hub import from_pretrained
+
+        try:
+            _DEFAULT_MODEL = from_pretrained(DEFAULT_PRESET)
+        except PresetError as e:
+            raise PresetError(
+                f"The default feature model and classifier of `keras_perceptual.metrics` is the "
+                f"preset {DEFAULT_PRESET!r}, which could not be loaded: {e} "
+                f"Put the preset in `weights/{DEFAULT_PRESET}/` (train it with "
+                f"`keras-perceptual train {DEFAULT_PRESET} --output weights/{DEFAULT_PRESET}`), "
+                "or pass your own model (`feature_model=` / `classifier=`)."
+            ) from e
+    return _DEFAULT_MODEL
+
+
+def _is_functional(model):
+    try:
+        return bool(getattr(model, "inputs", None)) and bool(getattr(model, "outputs", None))
+    except Exception:  # a subclassed model may refuse `inputs` before it is built
+        return False
+
+
+def _graph_with_layer(model, layer):
+    """The functional model holding layer `layer`: `model` itself, or (for a
+    model class wrapping a network, e.g. a preset's model class) the first
+    nested functional model that has it."""
+    if _is_functional(model):
+        try:
+            model.get_layer(layer)
+            return model
+        except ValueError:
+            pass
+    for sub in getattr(model, "layers", []):
+        if isinstance(sub, keras.Model):
+            found = _graph_with_layer(sub, layer)
+            if found is not None:
+                return found
+    return None
+
+
+def feature_sub_model(model, layer="fc1_act"):
+    """`keras.Model(model.inputs, model.get_layer(layer).output)`, cached per
+    (model, layer); `layer=None` gives `model` itself.
+
+    Args:
+        model: a `keras.Model`; for a named `layer`, a functional model or a
+            model wrapping one (the first nested functional model holding a
+            layer of that name is used).
+        layer: the name of a layer, or None for the model's output.
+
+    Returns:
+        A `keras.Model` whose output is that layer's activations.
+
+    Example:
+    >>> net = keras_perceptual.networks.fashion_mnist_classifier()
+    >>> feature_sub_model(net, "fc1_act").output.shape
+    (None, 256)
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"`feature_model` must be a `keras.Model`. Received: feature_model={model!r}")
+    if layer is None:
+        return model
+    if not isinstance(layer, str):
+        raise ValueError(f"`layer` must be a layer name (str) or None. Received: layer={layer!r}")
+    key = (id(model), layer)
+    cached = _SUB_MODELS.get(key)
+    if cached is not None and cached[0]() is model:
+        return cached[1]
+    graph = _graph_with_layer(model, layer)
+    if graph is None:
+        names = [l.name for l in model.layers]
+        raise ValueError(
+            f"`layer` must name a layer of a functional model. Received: layer={layer!r}; "
+            f"the model {model.name!r} has the layers {names}."
+        )
+    output = graph.get_layer(layer).output
+    if isinstance(output, (list, tuple, dict)):
+        raise ValueError(f"Layer {layer!r} has several outputs; choose a layer with one output.")
+    inputs = graph.inputs[0] if len(graph.inputs) == 1 else graph.inputs  # a single input, not a list of one
+    sub = keras.Model(inputs, output, name=f"{graph.name}_{layer}_features")
+    for stale in [k for k, (ref, _) in _SUB_MODELS.items() if ref() is None]:
+        del _SUB_MODELS[stale]
+    _SUB_MODELS[key] = (weakref.ref(model), sub)
+    return sub
+
+
+def check_images(images, name="images", dtype="float32"):
+    """`images` as a `(n, h, w, c)` array of `dtype`, n >= 1, or a ValueError."""
+    array = np.asarray(images)
+    if array.ndim != 4:
+        raise ValueError(
+            f"`{name}` must be a 4-D array `(n, height, width, channels)`. "
+            f"Received: {name}.shape={array.shape}"
+        )
+    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise ValueError(f"`{name}` must hold real numbers. Received dtype {array.dtype}")
+    if len(array) == 0:
+        raise ValueError(f"`{name}` is empty. Received: {name}.shape={array.shape}")
+    return array.astype(dtype, copy=False)
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+def _check_input_shape(model, images, name):
+    try:
+        expected = tuple(model.inputs[0].shape[1:]) if _is_functional(model) else None
+    except Exception:
+        expected = None
+    if expected is None or len(model.inputs) != 1:
+        return
+    got = images.shape[1:]
+    if len(expected) != len(got) or any(e is not None and e != g for e, g in zip(expected, got)):
+        raise ValueError(
+            f"`{name}` do not fit the model {model.name!r}, which expects inputs of shape "
+            f"(n, {', '.join(str(e) for e in expected)}). Received: {name}.shape={images.shape}"
+        )
+
+
+def run_model(model, images, batch_size=500, verbose=False, name="images", description="features"):
+    """`model`'s outputs on `images`, batch by batch (inference mode), as a
+    float64 array `(n, ...)`."""
+    images = check_images(images, name)
+    batch_size = _check_batch_size(batch_size)
+    _check_input_shape(model, images, name)
+    starts = range(0, len(images), batch_size)
+    if verbose:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=description, unit="batch")
+    outputs = []
+    for start in starts:
+        out = model.predict_on_batch(images[start:start + batch_size])
+        if isinstance(out, (list, tuple, dict)):
+            raise ValueError(
+                f"The model {model.name!r} has several outputs; name the layer to read with `layer`."
+            )
+        outputs.append(np.asarray(keras.ops.convert_to_numpy(out), dtype="float64"))
+    return np.concatenate(outputs, axis=0)
+
+
+def extract_features(images, feature_model=None, layer="fc1_act", batch_size=500, verbose=False):
+    """Activations of one layer of a Keras model, one row per image.
+
+    Args:
+        images: float32 array `(n, height, width, channels)` in [-1, 1] (the
+            input range of the zoo's models).
+        feature_model: a `keras.Model`; None loads the zoo's Fashion-MNIST
+            classifier (`default_feature_model()`, preset
+            "fashion_mnist_classifier", 28x28x1 inputs).
+        layer: name of the layer whose output is the feature (default
+            "fc1_act", the classifier's 256-unit ReLU layer); None reads the
+            model's output.
+        batch_size: images per forward pass.
+        verbose: show a `tqdm` progress bar over the batches.
+
+    Returns:
+        float64 array `(n, d)`; features of more than one dimension per image
+        are flattened.
+
+    Example:
+    >>> feats = extract_features(images)            # (n, 256)
+    >>> logits = extract_features(images, layer="logits")
+    """
+    if feature_model is None:
+        feature_model = default_feature_model()
+    images = check_images(images)
+    sub = feature_sub_model(feature_model, layer)
+    features = run_model(sub, images, batch_size, verbose, description=f"features ({layer or 'output'})")
+    return features.reshape(len(features), -1)

@@ -1,0 +1,144 @@
+"""Pixel-space comparisons of images `(n, h, w, c)` in [-1, 1]: MSE, PSNR,
+SSIM, and the sharpness (mean gradient magnitude) of a set of images."""
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+
+from keras_perceptual.metrics.features import check_images
+
+SSIM_SIGMA = 1.5
+SSIM_TRUNCATE = 3.5  # window radius int(3.5 * 1.5 + 0.5) = 5: 11x11, as skimage
+SSIM_K1 = 0.01
+SSIM_K2 = 0.03
+
+
+def _check_pair(a, b):
+    a = check_images(a, "a", "float64")
+    b = check_images(b, "b", "float64")
+    if a.shape != b.shape:
+        raise ValueError(f"`a` and `b` must have the same shape. Received: a.shape={a.shape}, b.shape={b.shape}")
+    return a, b
+
+
+def _check_data_range(data_range):
+    if isinstance(data_range, bool) or not np.isscalar(data_range) or not data_range > 0:
+        raise ValueError(f"`data_range` must be a positive number. Received: data_range={data_range!r}")
+    return float(data_range)
+
+
+def mse(a, b):
+    """Mean squared error over all pixels of two image sets.
+
+    Args:
+        a, b: arrays `(n, h, w, c)` of the same shape.
+
+    Returns:
+        A float.
+
+    Example:
+    >>> mse(np.zeros((1, 2, 2, 1)), np.ones((1, 2, 2, 1)))
+    1.0
+    """
+    a, b = _check_pair(a, b)
+    return float(np.mean((a - b) ** 2))
+
+
+def psnr(a, b, data_range=2.0):
+    """Peak signal-to-noise ratio, `10 log10(data_range^2 / MSE)` per image,
+    averaged over images.
+
+    Args:
+        a, b: arrays `(n, h, w, c)` of the same shape.
+        data_range: max - min of the value range (2 for [-1, 1]).
+
+    Returns:
+        A float in dB; `inf` when some pair of images is identical (its MSE
+        is 0), since the mean then includes an infinite term.
+
+    Example:
+    >>> x = np.zeros((1, 4, 4, 1))
+    >>> round(psnr(x, x + 0.2), 6)   # 10 log10(4 / 0.04)
+    20.0
+    """
+    a, b = _check_pair(a, b)
+    data_range = _check_data_range(data_range)
+    per_image = np.mean((a - b) ** 2, axis=(1, 2, 3))
+    with np.errstate(divide="ignore"):
+        values = 10.0 * np.log10(data_range**2 / per_image)
+    return float(np.mean(values))
+
+
+def ssim_per_image(a, b, data_range=2.0):
+    """SSIM of each image pair, `(n,)` (see `ssim`)."""
+    a, b = _check_pair(a, b)
+    data_range = _check_data_range(data_range)
+    pad = int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5)
+    if min(a.shape[1:3]) < 2 * pad + 1:
+        raise ValueError(
+            f"SSIM's {2 * pad + 1}x{2 * pad + 1} Gaussian window needs images of at least that size. "
+            f"Received: a.shape={a.shape}"
+        )
+
+    def blur(x):  # per image and channel: no smoothing across the batch and channel axes
+        return gaussian_filter(x, sigma=(0, SSIM_SIGMA, SSIM_SIGMA, 0), mode="reflect", truncate=SSIM_TRUNCATE)
+
+    mu_a, mu_b = blur(a), blur(b)
+    var_a = blur(a * a) - mu_a * mu_a
+    var_b = blur(b * b) - mu_b * mu_b
+    cov = blur(a * b) - mu_a * mu_b
+    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
+    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+    return s[:, pad:-pad, pad:-pad, :].mean(axis=(1, 2, 3))
+
+
+def ssim(a, b, data_range=2.0):
+    """Mean structural similarity of image pairs.
+
+    The standard SSIM of Wang et al.: local statistics under a Gaussian
+    window (sigma 1.5, 11x11), population (co)variances, K1 = 0.01,
+    K2 = 0.03, computed per channel with `scipy.ndimage.gaussian_filter`
+    (reflected borders); the SSIM map is averaged away from the borders (5
+    pixels cropped), over channels, then over images. It equals
+    `skimage.metrics.structural_similarity(a_i, b_i, gaussian_weights=True,
+    sigma=1.5, use_sample_covariance=False, data_range=data_range,
+    channel_axis=-1)` averaged over images.
+
+    Args:
+        a, b: arrays `(n, h, w, c)` of the same shape, h and w >= 11.
+        data_range: max - min of the value range (2 for [-1, 1]).
+
+    Returns:
+        A float <= 1 (1 for identical images).
+
+    Example:
+    >>> x = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1))
+    >>> round(ssim(x, x), 6), ssim(x, -x) < 0
+    (1.0, True)
+
+    Reference:
+        Wang, Bovik, Sheikh, Simoncelli, "Image quality assessment: from
+        error visibility to structural similarity", IEEE TIP 2004.
+    """
+    return float(np.mean(ssim_per_image(a, b, data_range)))
+
+
+def sharpness(images):
+    """Mean absolute horizontal plus vertical difference between neighbouring
+    pixels, `mean|dx| + mean|dy|`: a blur measure (blurrier images score
+    lower). Compare a model's reconstructions with the data's own value.
+
+    Args:
+        images: array `(n, h, w, c)`, h and w >= 2.
+
+    Returns:
+        A float >= 0.
+
+    Example:
+    >>> sharpness(reconstructions) / sharpness(originals)   # < 1: blurrier than the data
+    """
+    images = check_images(images, "images", "float64")
+    if min(images.shape[1:3]) < 2:
+        raise ValueError(f"`images` must be at least 2x2 pixels. Received: images.shape={images.shape}")
+    dx = np.abs(np.diff(images, axis=2)).mean()
+    dy = np.abs(np.diff(images, axis=1)).mean()
+    return float(dx + dy)

@@ -9,10 +9,11 @@ from keras_perceptual import priors
 from keras_perceptual.models import AdversarialAutoencoder
 from keras_perceptual.models import ImplicitAutoencoder
 from keras_perceptual.models import DeePSiM
+from keras_perceptual.models import VAE
 from keras_perceptual.models import VAEGAN
 from keras_perceptual.hub import from_pretrained
 from keras_perceptual.presets import list_presets
 from keras_perceptual.models import AdversarialModel
 from keras_perceptual.version import __version__
 
-__all__ = ["AdversarialAutoencoder", "ImplicitAutoencoder", "priors", "from_pretrained", "list_presets", "AdversarialModel", "DeePSiM", "VAEGAN", "comparators", "layers", "losses", "metrics", "networks", "__version__"]
+__all__ = ["AdversarialAutoencoder", "ImplicitAutoencoder", "priors", "from_pretrained", "list_presets", "AdversarialModel", "DeePSiM", "VAE", "VAEGAN", "comparators", "layers", "losses", "metrics", "networks", "__version__"]

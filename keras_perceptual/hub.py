@@ -257,13 +257,21 @@ def load_from_source(source, cls=None, pins=None, load_weights=True):
         raise PresetError(f"{where} could not be deserialized: {type(e).__name__}: {e}") from e
     if cls is not None and not isinstance(model, cls):
         raise PresetError(f"{where} holds a {type(model).__name__}, not a {cls.__name__}.")
+    skip_names = document.get("skipped_networks") or []
+    if not isinstance(skip_names, list) or not all(
+        isinstance(n, str) and isinstance(getattr(model, n, None), keras.layers.Layer) for n in skip_names
+    ):
+        raise PresetError(f"{where} lists `skipped_networks` {skip_names!r} that are not sub-networks of the model.")
+    # Networks left out of the weights file (a GAN's discriminator: not
+    # needed to encode, decode or sample) keep their fresh initialisation.
+    object.__setattr__(model, "skipped_networks", tuple(skip_names))
     if load_weights:
         path = _verified(source, WEIGHTS, files.get(WEIGHTS))
         problem = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                model.load_weights(path)
+                model.load_weights(path, objects_to_skip=[getattr(model, n) for n in skip_names] or None)
             except Exception as e:
                 problem = e
         # Keras only warns about parts of the file it skipped: a preset whose
@@ -429,7 +437,7 @@ class PretrainedMixin:
         """
         return resolve(name_or_path, cls, revision, cache_dir, local_files_only, token, endpoint, load_weights)
 
-    def save_pretrained(self, folder, *, metadata=None, samples=16):
+    def save_pretrained(self, folder, *, metadata=None, samples=16, skip_networks=None):
         """Writes the model as a preset folder (`config.json`,
         `model.weights.h5`, `metadata.json`, `README.md`, `samples.png`).
 
@@ -440,12 +448,18 @@ class PretrainedMixin:
                 `steps`, `wall_time_s`, `metrics` ({name: value}),
                 `hardware`, `limitations`, `input` (the input contract).
             samples: number of `generate` samples in `samples.png` (0: none).
+            skip_networks: names of sub-networks left out of the weights
+                file, e.g. `["discriminator"]`: an inference preset a
+                fraction of the size. They are listed in `config.json` and
+                `metadata.json`; `from_pretrained` gives them their fresh
+                initialisation (`model.skipped_networks` names them), so
+                further adversarial training restarts those players.
 
         Returns the folder as a `Path`.
         """
         from keras_perceptual.preset_writer import save_preset
 
-        return save_preset(self, folder, metadata, samples)
+        return save_preset(self, folder, metadata, samples, skip_networks)
 
     def push_to_hub(self, repo_id, *, metadata=None, token=None, private=None, revision=None,
                     commit_message=None, endpoint=None, samples=16):

@@ -95,10 +95,30 @@ def _plain_json(value, where):
     return json.loads(json.dumps(value, default=default))
 
 
-def save_preset(model, folder, metadata=None, samples=16):
+def check_skipped_networks(model, skip_networks):
+    """The names in `skip_networks`, each an attribute of `model` holding a
+    sub-network (a `keras.layers.Layer`), as a sorted list."""
+    if skip_networks is None:
+        return []
+    if isinstance(skip_networks, str) or not all(isinstance(n, str) for n in skip_networks):
+        raise ValueError(
+            "`skip_networks` must be a list of sub-network attribute names, e.g. "
+            f"['discriminator']. Received: skip_networks={skip_networks!r}"
+        )
+    bad = [n for n in skip_networks if not isinstance(getattr(model, n, None), keras.layers.Layer)]
+    if bad:
+        raise ValueError(
+            f"`skip_networks` names {bad}, which are not sub-networks of this "
+            f"{type(model).__name__}. Received: skip_networks={list(skip_networks)!r}"
+        )
+    return sorted(set(skip_networks))
+
+
+def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
     """Writes `model` as a preset folder. See `PretrainedMixin.save_pretrained`."""
     if metadata is not None and not isinstance(metadata, dict):
         raise ValueError(f"`metadata` must be a dict. Received: metadata={metadata!r}")
+    skipped = check_skipped_networks(model, skip_networks)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -106,8 +126,11 @@ def save_preset(model, folder, metadata=None, samples=16):
     config.pop("compile_config", None)
     config.pop("build_config", None)
     document = {"format_version": FORMAT_VERSION, "keras_perceptual_version": __version__, "model": config}
+    if skipped:
+        document["skipped_networks"] = skipped
     (folder / CONFIG).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    _fresh_copy(model).save_weights(folder / WEIGHTS)
+    fresh = _fresh_copy(model)
+    keras.saving.save_weights(fresh, folder / WEIGHTS, objects_to_skip=[getattr(fresh, n) for n in skipped])
 
     meta = {
         "name": folder.resolve().name,
@@ -125,6 +148,7 @@ def save_preset(model, folder, metadata=None, samples=16):
         "versions": _versions(),
         "license": "Apache-2.0",
         "paper": None,
+        "skipped_networks": skipped,
     }
     for key, value in (metadata or {}).items():
         if key in ("files", "format_version"):
@@ -145,6 +169,39 @@ def save_preset(model, folder, metadata=None, samples=16):
     }
     (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return folder
+
+
+def update_preset(folder, metrics=None, pictures=None, columns=None, **updates):
+    """Rewrites the metadata, model card and `samples.png` of the verified
+    preset folder `folder` (config and weights untouched) and refreshes the
+    sha256 table.
+
+    Args:
+        metrics: `{name: value}` merged into `metadata["metrics"]`.
+        pictures: images in [-1, 1] `(n, h, w, c)` for `samples.png` (e.g.
+            originals above reconstructions for a model without a prior).
+        columns: grid columns of `pictures`.
+        **updates: other metadata fields to set (JSON data).
+
+    Returns the new metadata.
+    """
+    folder = Path(folder)
+    meta = verify_folder(folder)
+    for key, value in updates.items():
+        if key in ("files", "format_version"):
+            raise ValueError(f"`{key}` is written by update_preset itself.")
+        meta[key] = _plain_json(value, key)
+    if metrics:
+        meta["metrics"] = dict(meta.get("metrics") or {}, **_plain_json(metrics, "metrics"))
+    if pictures is not None:
+        pictures = np.asarray(pictures)
+        save_image_grid(pictures, folder / SAMPLES, columns=columns, scale=max(1, 128 // pictures.shape[1]))
+    (folder / CARD).write_text(model_card.render(meta, (folder / SAMPLES).is_file()), encoding="utf-8")
+    meta["files"] = {
+        name: sha256_file(folder / name) for name in (CONFIG, WEIGHTS, CARD, SAMPLES) if (folder / name).is_file()
+    }
+    (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return meta
 
 
 def push_folder(folder, repo_id, *, token=None, private=None, revision=None, commit_message=None,

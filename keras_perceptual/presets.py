@@ -38,7 +38,71 @@ LARSEN_2016 = (
     "learned similarity metric\", ICML 2016, arXiv:1512.09300"
 )
 
+DOSOVITSKIY_2016 = (
+    "Dosovitskiy & Brox, \"Generating images with perceptual similarity metrics based on deep "
+    "networks\", NIPS 2016, arXiv:1602.02644"
+)
+MAKHZANI_2016 = "Makhzani, Shlens, Jaitly, Goodfellow, Frey, \"Adversarial autoencoders\", arXiv:1511.05644"
+MAKHZANI_2018 = "Makhzani, \"Implicit autoencoders\", arXiv:1805.09804"
+
+# The paper behind each recipe.
+PAPERS = {
+    "vaegan": LARSEN_2016,
+    "vae": LARSEN_2016 + " (its VAE baseline)",
+    "deepsim_autoencoder": DOSOVITSKIY_2016,
+    "deepsim_vae": DOSOVITSKIY_2016,
+    "deepsim_inverter": DOSOVITSKIY_2016,
+    "pixel_autoencoder": DOSOVITSKIY_2016 + " (its L2 baseline)",
+    "aae": MAKHZANI_2016,
+    "aae_clustering": MAKHZANI_2016,
+    "iae": MAKHZANI_2018,
+}
+
+
+def _fashion_mnist_preset(model, recipe, description, paper=None):
+    """A registry entry of a Fashion-MNIST preset trained by
+    `benchmarks/train_presets.py` (its weights live in `weights/<name>/`)."""
+    return {
+        "model": model,
+        "description": description,
+        "dataset": "fashion_mnist",
+        "input": {"shape": [28, 28, 1], "channels": 1, "value_range": [-1.0, 1.0]},
+        "paper": paper or PAPERS.get(recipe),
+        "license": "Apache-2.0",
+        "recipe": recipe,
+        "how_to_train": "python benchmarks/train_presets.py --only <name> --force",
+        "hub": None,
+        "sha256": {},
+        "parameters": None,
+    }
+
+
 PRESETS = {
+    "fashion_mnist_classifier": _fashion_mnist_preset(
+        "Functional", "fashion_mnist_classifier",
+        "Fashion-MNIST CNN classifier (logits out): DeePSiM comparator and the feature network of "
+        "keras_perceptual.metrics."),
+    "vaegan_conditional_fashion_mnist": _fashion_mnist_preset(
+        "VAEGAN", "vaegan", "Class-conditional VAE/GAN, small28 networks, one-hot class input."),
+    "vae_fashion_mnist": _fashion_mnist_preset(
+        "VAE", "vae", "Plain VAE with the VAE/GAN's small28 encoder and decoder (the paper's baseline)."),
+    "deepsim_autoencoder_fashion_mnist": _fashion_mnist_preset(
+        "DeePSiM", "deepsim_autoencoder", "DeePSiM autoencoder, 7x7x2 spatial code, classifier comparator."),
+    "pixel_autoencoder_fashion_mnist": _fashion_mnist_preset(
+        "Functional", "pixel_autoencoder", "The DeePSiM autoencoder's networks trained with pixel MSE "
+        "(DeePSiM's baseline); `get_layer('encoder')` gives codes."),
+    "deepsim_vae_fashion_mnist": _fashion_mnist_preset(
+        "DeePSiM", "deepsim_vae", "DeePSiM VAE, classifier comparator."),
+    "deepsim_inverter_fashion_mnist": _fashion_mnist_preset(
+        "DeePSiM", "deepsim_inverter", "DeePSiM inverter of the classifier's features."),
+    "aae_fashion_mnist": _fashion_mnist_preset(
+        "AdversarialAutoencoder", "aae", "Adversarial autoencoder, 8-D Gaussian prior, GAN regulariser."),
+    "aae_clustering_gan_fashion_mnist": _fashion_mnist_preset(
+        "AdversarialAutoencoder", "aae_clustering", "AAE clustering, 10 clusters, GAN regulariser."),
+    "aae_clustering_mmd_fashion_mnist": _fashion_mnist_preset(
+        "AdversarialAutoencoder", "aae_clustering", "AAE clustering, 10 clusters, MMD regulariser."),
+    "iae_fashion_mnist": _fashion_mnist_preset(
+        "ImplicitAutoencoder", "iae", "Implicit autoencoder, 10-cluster categorical code plus noise."),
     "vaegan_fashion_mnist": {
         "model": "VAEGAN",
         "description": "VAE/GAN with the learned similarity metric, small28 networks, "
@@ -89,6 +153,9 @@ PRESETS = {
 }
 
 
+KERAS_MODELS = ("Functional", "Sequential")
+
+
 def preset_folder(name):
     """`weights/<name>/` when it holds a preset (its `config.json`), else None."""
     folder = Path(WEIGHTS_DIR) / name
@@ -108,6 +175,8 @@ def weights_status(name):
 def model_class(entry_or_name):
     """The registered class of a preset entry's `model`."""
     name = entry_or_name["model"] if isinstance(entry_or_name, dict) else entry_or_name
+    if name in KERAS_MODELS:
+        return keras.Model  # a plain Keras model (the classifier, the L2 autoencoder)
     cls = keras.saving.get_registered_object(f"keras_perceptual>{name}")
     if cls is None:
         # Importing the package registers every model class.

@@ -2,21 +2,19 @@
 discriminator's l-th layer (Larsen et al., ICML 2016)."""
 
 import keras
-import numpy as np
 from keras import ops
 
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.layers import GaussianSampling
 from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.generative_api import GenerativeAPI
+from keras_perceptual.models.gaussian_code_api import GaussianCodeAPI
 from keras_perceptual.models.generative_api import check_choice
-from keras_perceptual.models.generative_api import check_images
 from keras_perceptual.models.generative_api import check_nonnegative
 from keras_perceptual.models.generative_api import split_conditional_data
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class VAEGAN(GenerativeAPI, AdversarialModel):
+class VAEGAN(GaussianCodeAPI, AdversarialModel):
     """VAE/GAN with the learned similarity metric.
 
     Three players, updated simultaneously from one forward pass:
@@ -149,22 +147,6 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
             )
 
     @property
-    def image_shape(self):
-        return tuple(self.encoder.inputs[0].shape[1:])
-
-    @property
-    def latent_dim(self):
-        return self.encoder.outputs[0].shape[-1]
-
-    @property
-    def condition_dim(self):
-        return self.decoder.inputs[1].shape[-1] if self.conditional else 0
-
-    @property
-    def conditional(self):
-        return len(self.decoder.inputs) == 2
-
-    @property
     def players(self):
         return {
             "encoder": [self.encoder],
@@ -181,9 +163,6 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
         return ("kl", "feature_loss", "real_bce", "fake_bce")
 
     # -- the game ----------------------------------------------------------
-    def _decode(self, z, y, training=False):
-        return self.decoder([z, y] if self.conditional else z, training=training)
-
     def _discriminate(self, x, y, training=False):
         return self._critic([x, y] if self.conditional else x, training=training)
 
@@ -231,70 +210,6 @@ class VAEGAN(GenerativeAPI, AdversarialModel):
             "discriminator": ops.logical_or(train_disc, neither),
             "decoder": ops.logical_or(train_dec, neither),
         }
-
-    def call(self, inputs, training=False):
-        """Reconstruction from the posterior mean: `decoder(mean(x) (, y))`."""
-        if self.conditional:
-            x, y = inputs
-        else:
-            x, y = inputs, None
-        mean, _ = self.encoder(x, training=training)
-        return self._decode(mean, y, training=training)
-
-    # -- the user API --------------------------------------------------------
-    def encode(self, images, sample=False, batch_size=256):
-        """Codes of `images` (in [-1, 1]): the posterior mean, or a sample
-        from `q(z|x)` when `sample=True`. Returns a NumPy array."""
-        images = check_images(images, self.image_shape, "images")
-
-        def fn(x):
-            mean, log_var = self.encoder(x, training=False)
-            return self.sampler([mean, log_var]) if sample else mean
-
-        return self.predict_batches(fn, [images], batch_size)
-
-    def decode(self, z, conditions=None, batch_size=256):
-        """Images in [-1, 1] from codes `z` (and conditions when conditional)."""
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"`z` must have shape (n, {self.latent_dim}). Received: z.shape={z.shape}"
-            )
-        conditions = self.check_conditions(conditions, len(z))
-        if self.conditional:
-            return self.predict_batches(lambda a, b: self._decode(a, b), [z, conditions], batch_size)
-        return self.predict_batches(lambda a: self._decode(a, None), [z], batch_size)
-
-    def reconstruct(self, images, conditions=None, sample=False, batch_size=256):
-        """`decode(encode(images))`, from the posterior mean unless `sample`."""
-        images = check_images(images, self.image_shape, "images")
-        conditions = self.check_conditions(conditions, len(images))
-        return self.decode(self.encode(images, sample=sample, batch_size=batch_size), conditions, batch_size)
-
-    def attribute_vectors(self, images, attributes, batch_size=256):
-        """Visual attribute vectors (paper Fig. 5): for each attribute, the
-        mean code of the images that have it minus the mean code of those that
-        do not. `attributes` is `(n, num_attributes)` of 0/1 (or -1/1).
-        Returns `(num_attributes, latent_dim)`; add `alpha * vector` to a code
-        to edit the image."""
-        images = check_images(images, self.image_shape, "images")
-        attributes = np.asarray(attributes)
-        if attributes.ndim != 2 or len(attributes) != len(images):
-            raise ValueError(
-                f"`attributes` must have shape ({len(images)}, num_attributes). "
-                f"Received: attributes.shape={attributes.shape}"
-            )
-        z = self.encode(images, batch_size=batch_size)
-        has = attributes > 0
-        vectors = []
-        for j in range(attributes.shape[1]):
-            if has[:, j].all() or not has[:, j].any():
-                raise ValueError(
-                    f"Attribute {j} is present in all or none of the images; its vector "
-                    "needs images with and without it."
-                )
-            vectors.append(z[has[:, j]].mean(0) - z[~has[:, j]].mean(0))
-        return np.stack(vectors)
 
     def get_config(self):
         config = super().get_config()

@@ -83,11 +83,22 @@ def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset=
     if dataset not in DATASETS:
         raise ValueError(f"`dataset` must be one of {sorted(DATASETS)}. Received: dataset={dataset!r}")
     keras.utils.set_random_seed(seed)
+    model = build(dataset, conditional=conditional, seed=seed, **options)
+    return fit(model, "vaegan", output=output, epochs=epochs, batch_size=batch_size, smoke=smoke, seed=seed,
+               dataset=dataset, verbose=verbose, conditional=conditional, learning_rate=learning_rate,
+               lr_decay_steps=lr_decay_steps, data_dir=data_dir, jit_compile=jit_compile)
+
+
+def fit(model, recipe, output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset="fashion_mnist",
+        verbose=1, conditional=False, learning_rate=None, lr_decay_steps=None, data_dir=None,
+        jit_compile="auto"):
+    """Compiles and trains a built `VAEGAN` or `VAE` with the dataset's
+    recipe (see `train`); shared by the `vaegan` and `vae` recipes so the
+    baseline gets exactly the same data, optimizer and budget."""
     d = DEFAULTS[dataset]
     epochs = 1 if smoke and epochs is None else (epochs or d["epochs"])
     learning_rate = learning_rate or d["learning_rate"]
     lr_decay_steps = lr_decay_steps or d["lr_decay_steps"]
-    model = build(dataset, conditional=conditional, seed=seed, **options)
     compile_model(model, learning_rate, lr_decay_steps, jit_compile=jit_compile)
     data = load_data(dataset, batch_size, conditional, smoke, data_dir=data_dir)
 
@@ -109,7 +120,7 @@ def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset=
     history = model.fit(data, epochs=epochs, verbose=verbose, callbacks=callbacks)
     steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     model.training_record = {
-        "recipe": "keras_perceptual.recipes.vaegan",
+        "recipe": f"keras_perceptual.recipes.{recipe}",
         "dataset": dataset,
         "conditional": conditional,
         "epochs": epochs,

@@ -1,0 +1,278 @@
+"""Trains the zoo's Fashion-MNIST presets and writes each as `weights/<name>/`.
+
+Every preset is trained by its recipe (`keras_perceptual/recipes/`) with the
+budget below, then saved with `save_pretrained`: config, weights (the
+discriminators left out: inference presets, a fraction of the size), a
+model card, `samples.png` and `metadata.json` with this command, the steps,
+wall time, hardware, training record and sha256s. Metrics are added to the
+cards by `benchmarks/quality.py --update-cards`, so that the numbers on a
+card are the ones that script reproduces.
+
+A preset whose folder already exists is skipped (`--force` retrains it).
+The recipes keep a `BackupAndRestore` checkpoint under `--runs` where they
+support one, so an interrupted run resumes.
+
+    python benchmarks/train_presets.py --list
+    python benchmarks/train_presets.py                         # every missing preset
+    python benchmarks/train_presets.py --only vae_fashion_mnist --force
+    python benchmarks/train_presets.py --smoke --weights /tmp/presets   # seconds, for tests
+"""
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_perceptual import hub as kp_hub
+from keras_perceptual import presets as kp_presets
+from keras_perceptual.preset_writer import save_preset
+from keras_perceptual.preset_writer import update_preset
+from keras_perceptual.recipes import get_recipe
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASSIFIER = "fashion_mnist_classifier"
+ONE_EPOCH = "one epoch of the 60k training images"
+
+# name: recipe, its options, what it is, networks left out of the preset.
+PLAN = {
+    CLASSIFIER: dict(
+        recipe="fashion_mnist_classifier", options=dict(epochs=5),
+        description="The zoo's Fashion-MNIST CNN classifier: DeePSiM comparator, feature network of "
+                    "the feature-space FID/KID, judge of class-conditional samples.",
+        budget="5 epochs, batch 128"),
+    "vaegan_fashion_mnist": dict(
+        recipe="vaegan", options=dict(epochs=1), skip=["discriminator"],
+        description="VAE/GAN with the learned similarity metric (Larsen et al. 2016), small28 networks.",
+        budget=ONE_EPOCH + ", batch 64"),
+    "vaegan_conditional_fashion_mnist": dict(
+        recipe="vaegan", options=dict(epochs=1, conditional=True), skip=["discriminator"],
+        description="Class-conditional VAE/GAN (Larsen et al. 2016 §4.2): decoder and discriminator "
+                    "see the one-hot class.",
+        budget=ONE_EPOCH + ", batch 64"),
+    "vae_fashion_mnist": dict(
+        recipe="vae", options=dict(epochs=1),
+        description="Plain VAE (Gaussian pixel likelihood) with the VAE/GAN's encoder and decoder: "
+                    "the VAE/GAN paper's baseline, same data, optimizer and steps.",
+        budget=ONE_EPOCH + ", batch 64"),
+    "deepsim_autoencoder_fashion_mnist": dict(
+        recipe="deepsim_autoencoder", options=dict(epochs=1, limit=32000), skip=["discriminator"],
+        comparator=True,
+        description="DeePSiM autoencoder (Dosovitskiy & Brox 2016), 7x7x2 code, the zoo's classifier "
+                    "as comparator.",
+        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
+    "pixel_autoencoder_fashion_mnist": dict(
+        recipe="pixel_autoencoder", options=dict(epochs=1, limit=32000),
+        description="The DeePSiM autoencoder's networks trained with the pixel MSE alone: DeePSiM's "
+                    "baseline, same data, optimizer and steps.",
+        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
+    "deepsim_vae_fashion_mnist": dict(
+        recipe="deepsim_vae", options=dict(epochs=1, limit=32000), skip=["discriminator"], comparator=True,
+        description="DeePSiM VAE (Dosovitskiy & Brox 2016): the DeePSiM loss replaces the VAE's "
+                    "reconstruction term.",
+        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
+    "deepsim_inverter_fashion_mnist": dict(
+        recipe="deepsim_inverter", options=dict(epochs=1, limit=32000), skip=["discriminator"],
+        comparator=True,
+        description="DeePSiM feature inverter (Dosovitskiy & Brox 2016): decodes the zoo's "
+                    "classifier features back to the image.",
+        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
+    "aae_fashion_mnist": dict(
+        recipe="aae", options=dict(epochs=2, prior="gaussian", latent_dim=8), skip=["discriminator"],
+        description="Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
+        budget="2 epochs, batch 100"),
+    "aae_clustering_gan_fashion_mnist": dict(
+        recipe="aae_clustering", options=dict(regularizer="gan"), skip_discriminators=True,
+        description="AAE unsupervised clustering (Makhzani et al. 2016 §6): categorical code of 10 "
+                    "clusters, GAN regulariser.",
+        budget="the recipe's default epochs, batch 100"),
+    "aae_clustering_mmd_fashion_mnist": dict(
+        recipe="aae_clustering", options=dict(regularizer="mmd"),
+        description="AAE clustering with the MMD regulariser in place of the latent discriminator "
+                    "(WAE-MMD style): categorical code of 10 clusters.",
+        budget="the recipe's default epochs, batch 100"),
+    "iae_fashion_mnist": dict(
+        recipe="iae", options=dict(), skip_discriminators=True,
+        description="Implicit autoencoder (Makhzani 2018): categorical code of 10 clusters plus "
+                    "decoder noise, clustering set-up.",
+        budget="the recipe's default epochs, batch 100"),
+}
+
+
+def discriminator_names(model):
+    """Attribute names of a model's discriminator sub-networks."""
+    return [n for n in vars(model) if "discriminator" in n and isinstance(getattr(model, n), keras.layers.Layer)
+            and not n.startswith("_")]
+
+
+def hardware():
+    return {
+        "cpu": f"{os.cpu_count()}-core {platform.machine()}",
+        "accelerator": os.environ.get("KP_ACCELERATOR", "none"),
+        "backend": keras.backend.backend(),
+        "platform": platform.platform(),
+    }
+
+
+def train_one(name, args):
+    plan = PLAN[name]
+    options = dict(plan["options"])
+    run_dir = Path(args.runs) / name
+    if plan.get("comparator"):
+        classifier = Path(args.weights) / CLASSIFIER / "model.weights.h5"
+        if not args.smoke:
+            if not classifier.is_file():
+                raise SystemExit(f"{name} needs the {CLASSIFIER} preset first ({classifier} is missing).")
+            options["comparator_weights"] = str(classifier)
+    if args.smoke:
+        options.pop("epochs", None)
+        options.pop("limit", None)
+    if name == CLASSIFIER and args.classifier_weights:
+        model, record = reuse_classifier(args.classifier_weights, args.smoke)
+    else:
+        start = time.time()
+        model = get_recipe(plan["recipe"])(output=str(run_dir), smoke=args.smoke, seed=args.seed, verbose=2,
+                                           **options)
+        record = dict(getattr(model, "training_record", {}))
+        record["wall_time_s"] = round(time.time() - start, 1)
+        if name == CLASSIFIER:
+            record.update(steps=int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
+                          test_accuracy=model.test_accuracy)
+    for comparator in (getattr(model, "comparator", None), getattr(model, "encoder", None)):
+        # The comparator's weights travel inside the preset's weights file;
+        # its config must not point at a file of this machine.
+        if hasattr(comparator, "weights_reference"):
+            comparator.weights_reference = None
+    skip = list(plan.get("skip", []))
+    if plan.get("skip_discriminators"):
+        skip = discriminator_names(model)
+    command = "python benchmarks/train_presets.py --only " + name + (" --smoke" if args.smoke else "")
+    if name == CLASSIFIER and args.classifier_weights:
+        command = record.pop("command")
+    metadata = {
+        "name": name,
+        "description": plan["description"] + (" SMOKE RUN: untrained." if args.smoke else ""),
+        "dataset": "fashion_mnist",
+        "recipe": f"keras_perceptual.recipes.{plan['recipe']}",
+        "recipe_options": {k: v for k, v in options.items() if k != "comparator_weights"},
+        "budget": plan["budget"],
+        "command": command,
+        "steps": record.get("steps"),
+        "wall_time_s": record.get("wall_time_s"),
+        "hardware": hardware(),
+        "training": record,
+        "paper": kp_presets.PAPERS.get(plan["recipe"]),
+    }
+    folder = Path(args.weights) / name
+    save_preset(model, folder, metadata, samples=64, skip_networks=skip)
+    write_pictures(name, model, folder)
+    print(f"[{name}] wrote {folder} ({sum(f.stat().st_size for f in folder.iterdir()) / 1e6:.1f} MB), "
+          f"{record.get('steps')} steps in {record.get('wall_time_s')} s", flush=True)
+
+
+def pictures(name, model):
+    """`(images, columns)` for `samples.png` of a preset without a prior to
+    sample from, else None: the classifier's test images in rows by
+    predicted class; test images above their reconstructions (or feature
+    inversions) for the autoencoders."""
+    from keras_perceptual.callbacks import interleave_rows
+    from keras_perceptual.datasets import load_fashion_mnist
+    from keras_perceptual.datasets import to_unit_range
+
+    x = to_unit_range(load_fashion_mnist("test")[0][:500])[..., None].astype("float32")
+    if name == CLASSIFIER:
+        predicted = np.argmax(model.predict(x, verbose=0), axis=-1)
+        rows = [x[predicted == c][:8] for c in range(10)]
+        if any(len(r) < 8 for r in rows):
+            return None
+        return np.concatenate(rows), 8
+    x = x[:32]
+    recon = model.reconstruct(x) if hasattr(model, "reconstruct") else model.predict(x, verbose=0)
+    return interleave_rows(x, recon), 16
+
+
+def write_pictures(name, model, folder):
+    """Gives a preset that `save_pretrained` could not sample from (no
+    prior) its `samples.png`."""
+    if name != CLASSIFIER and (folder / "samples.png").is_file():
+        return
+    out = pictures(name, model)
+    if out is not None:
+        update_preset(folder, pictures=out[0], columns=out[1],
+                      samples_description="rows by predicted class" if name == CLASSIFIER
+                      else "test images (odd rows) above their reconstructions (even rows)")
+
+
+def reuse_classifier(weights, smoke):
+    """The classifier trained earlier by the same recipe (`keras-perceptual
+    train fashion_mnist_classifier --output runs/classifier`): load its
+    weights and re-measure its test accuracy here."""
+    from keras_perceptual.datasets import fashion_mnist_dataset
+    from keras_perceptual.networks.classifier import fashion_mnist_classifier
+
+    model = fashion_mnist_classifier()
+    model.load_weights(weights)
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    test = fashion_mnist_dataset("test", 500, labels=True, drop_remainder=False, limit=512 if smoke else None)
+    _, accuracy = model.evaluate(test, verbose=0)
+    log = Path(weights).parent.parent / "classifier_train.log"
+    record = {"test_accuracy": float(accuracy), "epochs": 5, "steps": 5 * 468, "batch_size": 128,
+              "optimizer": "Adam(1e-3, /10 for the last epoch)",
+              "command": "keras-perceptual train fashion_mnist_classifier --output runs/classifier",
+              "note": f"weights {weights} trained by that command; converted to a preset with "
+                      "`python benchmarks/train_presets.py --only fashion_mnist_classifier "
+                      f"--classifier-weights {weights}`"}
+    if log.is_file():
+        import re
+
+        seconds = [int(s) for s in re.findall(r"(\d+)s - \d+ms/step", log.read_text())]
+        record["wall_time_s"] = float(sum(seconds)) if seconds else None
+    return model, record
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", default=None, help=f"comma-separated names among {list(PLAN)}")
+    p.add_argument("--weights", default=str(ROOT / "weights"), help="where the preset folders go")
+    p.add_argument("--runs", default=str(ROOT / "runs" / "presets"), help="grids and checkpoints")
+    p.add_argument("--force", action="store_true", help="retrain presets whose folder exists")
+    p.add_argument("--smoke", action="store_true", help="a few steps each (tests)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--classifier-weights", default=None,
+                   help="make the classifier preset from these recipe-trained weights instead of training")
+    p.add_argument("--list", action="store_true", help="print the plan and exit")
+    p.add_argument("--pictures", action="store_true",
+                   help="only rewrite samples.png of existing presets without a prior (no training)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    names = list(PLAN) if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PLAN]
+    if unknown:
+        raise SystemExit(f"Unknown preset(s) {unknown}. Known: {list(PLAN)}")
+    if args.list:
+        for n in names:
+            print(f"{n:36s} {PLAN[n]['recipe']:22s} {PLAN[n]['budget']}")
+        return
+    print("command:", " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv]), flush=True)
+    for name in names:
+        folder = Path(args.weights) / name
+        if args.pictures:
+            if (folder / "config.json").is_file():
+                write_pictures(name, kp_hub.from_pretrained(folder), folder)
+            continue
+        if (folder / "config.json").is_file() and not args.force:
+            print(f"[{name}] exists, skipped (--force retrains it)", flush=True)
+            continue
+        train_one(name, args)
+
+
+if __name__ == "__main__":
+    main()

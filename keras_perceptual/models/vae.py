@@ -1,0 +1,112 @@
+"""A plain VAE with an element-wise Gaussian likelihood: the baseline the
+VAE/GAN paper compares against (Larsen et al. 2016, §4), with the same
+encoder and decoder networks."""
+
+import keras
+from keras import ops
+
+from keras_perceptual import losses as kp_losses
+from keras_perceptual.layers import GaussianSampling
+from keras_perceptual.models.adversarial_model import AdversarialModel
+from keras_perceptual.models.gaussian_code_api import GaussianCodeAPI
+from keras_perceptual.models.generative_api import split_conditional_data
+
+
+@keras.saving.register_keras_serializable(package="keras_perceptual")
+class VAE(GaussianCodeAPI, AdversarialModel):
+    """Variational autoencoder (Kingma & Welling 2014) with a fixed-variance
+    Gaussian pixel likelihood.
+
+    One player (encoder and decoder together) minimises the negative ELBO
+    per image:
+
+        sum_pixels (x - Dec(z))^2 / (2 * pixel_sigma^2) + kl_weight * KL(q(z|x) || N(0, I))
+
+    `z ~ q(z|x)` by the reparameterisation trick. It is the VAE/GAN model
+    without its discriminator: build the networks with
+    `keras_perceptual.networks.vaegan_networks` and drop `discriminator`.
+
+    Args:
+        encoder: `keras.Model`, `x -> [mean, log_var]`.
+        decoder: `keras.Model`, `z -> x` (or `[z, y] -> x`, conditional),
+            output in [-1, 1].
+        pixel_sigma: standard deviation > 0 of the Gaussian likelihood, in
+            image units ([-1, 1] images). Smaller: sharper reconstructions,
+            a code further from the prior.
+        kl_weight: weight >= 0 of the KL term (1: the ELBO).
+        seed: seed of the model's random draws.
+
+    Example:
+    >>> nets = kp.networks.vaegan_networks("small28", channels=1)
+    >>> model = kp.VAE(nets["encoder"], nets["decoder"])
+    >>> model.compile(optimizer=keras.optimizers.RMSprop(3e-4))
+    >>> model.fit(dataset, epochs=10)
+    >>> images = model.generate(16)
+    """
+
+    def __init__(self, encoder, decoder, pixel_sigma=0.1, kl_weight=1.0, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if not pixel_sigma or pixel_sigma <= 0:
+            raise ValueError(f"`pixel_sigma` must be > 0. Received: pixel_sigma={pixel_sigma}")
+        if kl_weight is None or kl_weight < 0:
+            raise ValueError(f"`kl_weight` must be >= 0. Received: kl_weight={kl_weight}")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.pixel_sigma = float(pixel_sigma)
+        self.kl_weight = kl_weight
+        self.sampler = GaussianSampling(seed=seed, name="sampler")
+        code_shape = tuple(encoder.outputs[0].shape)
+        self.sampler.build([code_shape, code_shape])
+        self._check_networks()
+        self.built = True
+
+    def _check_networks(self):
+        if len(self.encoder.outputs) != 2:
+            raise ValueError(
+                "The encoder must output [mean, log_var]. Received an encoder with "
+                f"{len(self.encoder.outputs)} output(s)."
+            )
+        enc_in = tuple(self.encoder.inputs[0].shape[1:])
+        dec_out = tuple(self.decoder.outputs[0].shape[1:])
+        if enc_in != dec_out:
+            raise ValueError(
+                f"The decoder must output images of the encoder's input shape. Expected {enc_in}. "
+                f"Received: decoder output {dec_out}"
+            )
+        if self.decoder.inputs[0].shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"The decoder's code input must match the encoder's code size. Expected "
+                f"{self.latent_dim}. Received: decoder input size {self.decoder.inputs[0].shape[-1]}"
+            )
+
+    @property
+    def players(self):
+        return {"vae": [self.encoder, self.decoder]}
+
+    @property
+    def log_names(self):
+        return ("reconstruction", "kl")
+
+    def compute_losses(self, data, training=True):
+        x, y = split_conditional_data(data, self.conditional, self.image_shape, "VAE")
+        mean, log_var = self.encoder(x, training=training)
+        z = self.sampler([mean, log_var])
+        x_tilde = ops.cast(self._decode(z, y, training=training), x.dtype)
+        squared = ops.sum(ops.reshape(ops.square(x - x_tilde), (ops.shape(x)[0], -1)), axis=-1)
+        reconstruction = ops.mean(squared) / (2.0 * self.pixel_sigma**2)
+        kl = ops.mean(kp_losses.gaussian_kl(mean, log_var))
+        return {"vae": reconstruction + self.kl_weight * kl}, {"reconstruction": reconstruction, "kl": kl}
+
+    def get_config(self):
+        config = super().get_config()
+        ser = keras.saving.serialize_keras_object
+        config.update(
+            {
+                "encoder": ser(self.encoder),
+                "decoder": ser(self.decoder),
+                "pixel_sigma": self.pixel_sigma,
+                "kl_weight": self.kl_weight,
+                "seed": self.seed,
+            }
+        )
+        return config

@@ -328,6 +328,34 @@ class CategoricalPrior(Prior):
             return y
         return ops.concatenate([y, outputs[:, self.num_classes :]], axis=-1)
 
+    def training_code(self, outputs, seed_generator=None, gumbel_temperature=None, straight_through=False):
+        """Encoder outputs `[logits, style]` -> the code a training step
+        feeds to the decoder and the regulariser (`keras.ops`).
+
+        The default is `activate` (a softmax, as in the AAE paper). Two
+        departures from the paper, for the categorical part only, so that a
+        code discriminator cannot tell encoder codes from the one-hot prior
+        draws by their softness alone:
+
+        - `gumbel_temperature`: a Gumbel-softmax (Concrete) sample
+          `softmax((logits + g) / t)` with `g ~ Gumbel(0, 1)` (needs
+          `seed_generator`).
+        - `straight_through`: the forward value is the one-hot of the argmax
+          (of the Gumbel sample when `gumbel_temperature` is set), the
+          gradient that of the soft code.
+        """
+        logits = outputs[:, : self.num_classes]
+        if gumbel_temperature is not None:
+            u = keras.random.uniform(ops.shape(logits), 1e-6, 1.0 - 1e-6, seed=seed_generator)
+            logits = (logits - ops.log(-ops.log(u))) / gumbel_temperature
+        y = ops.softmax(logits, axis=-1)
+        if straight_through:
+            hard = ops.one_hot(ops.argmax(y, axis=-1), self.num_classes, dtype=y.dtype)
+            y = y + ops.stop_gradient(hard - y)
+        if not self.style_dim:
+            return y
+        return ops.concatenate([y, outputs[:, self.num_classes :]], axis=-1)
+
     def _sample_numpy(self, rng, n, labels):
         k = rng.integers(0, self.num_classes, n) if labels is None else labels
         y = np.eye(self.num_classes)[k]
@@ -346,6 +374,15 @@ class CategoricalPrior(Prior):
 
     def get_config(self):
         return {"num_classes": self.num_classes, "style_dim": self.style_dim, "style_stddev": self.style_stddev}
+
+
+def marginal_entropy_gap(y):
+    """`log K - H(mean_batch y)` for categorical codes `y (batch, K)`: zero
+    when the batch uses the K categories equally, `log K` when it uses one.
+    A penalty for uniform cluster usage (`keras.ops`)."""
+    k = y.shape[-1]
+    p = ops.mean(ops.cast(y, "float32"), axis=0)
+    return math.log(k) + ops.sum(p * ops.log(p + 1e-8))
 
 
 def get(identifier):
@@ -371,4 +408,5 @@ __all__ = [
     "CategoricalPrior",
     "check_labels",
     "get",
+    "marginal_entropy_gap",
 ]

@@ -124,3 +124,58 @@ def test_bad_input(random_images):
         sup.decode(np.zeros((2, 3), "float32"))
     with pytest.raises(ValueError, match="categorical code"):
         sup.predict_clusters(x)
+
+
+def test_straight_through_codes(random_images):
+    """True: decoder and regulariser see one-hot codes; "decoder": only the
+    decoder. The discriminator here is sum(z**2): 1 on a one-hot code, below
+    1 on a softmax, so the regulariser's value tells what it saw."""
+    prior = priors.CategoricalPrior(4)
+    x = random_images(8)
+    one_hot_value = float(np.log1p(np.exp(-1.0)))  # -log sigmoid(1)
+    for straight_through in (False, True, "decoder"):
+        nets = kp.networks.aae_networks(prior, mode="clustering", **SMALL)
+        z_in = keras.Input((4,))
+        squares = keras.layers.Lambda(lambda z: keras.ops.square(z))(z_in)
+        logit = keras.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")(squares)
+        nets["discriminator"] = keras.Model(z_in, logit)
+        model = kp.AdversarialAutoencoder(**nets, prior=prior, mode="clustering", seed=1,
+                                          straight_through=straight_through)
+        _, logs = model.compute_losses(x, training=True)
+        out = keras.ops.convert_to_numpy(model.encoder(x))
+        hard = np.mean(np.square(x - keras.ops.convert_to_numpy(model.decoder(np.eye(4, dtype="float32")[out.argmax(1)]))))
+        rec = float(keras.ops.convert_to_numpy(logs["reconstruction"]))
+        assert np.isclose(rec, hard, rtol=1e-4) == bool(straight_through), (straight_through, rec, hard)
+        reg = float(keras.ops.convert_to_numpy(logs["regularizer"]))
+        assert np.isclose(reg, one_hot_value, rtol=1e-5) == (straight_through is True), (straight_through, reg)
+
+
+def test_marginal_entropy_term_spreads_clusters(random_images):
+    prior = priors.CategoricalPrior(4)
+    model = make(prior, "mmd", "clustering", regularizer_weight=0.0, reconstruction_weight=0.0,
+                 marginal_entropy_weight=1.0)
+    x = random_images(32)
+
+    def gap():
+        return float(keras.ops.convert_to_numpy(priors.marginal_entropy_gap(model.encode(x))))
+
+    # Start from a collapsed code: every image to cluster 0.
+    bias = model.encoder.get_layer("logits").bias
+    bias.assign(np.array([4.0, 0.0, 0.0, 0.0], "float32"))
+    start = gap()
+    history = model.fit(x, batch_size=32, epochs=20, verbose=0)
+    assert "marginal_entropy_gap" in history.history
+    assert gap() < 0.5 * start, (start, gap())
+
+
+def test_code_options_round_trip_and_bad_input(tmp_path, random_images):
+    model = make(priors.CategoricalPrior(3, style_dim=1), "gan", "clustering", gumbel_temperature=0.5,
+                 straight_through=True, marginal_entropy_weight=0.3)
+    loaded = run_model_saving_test(model, random_images(4), tmp_path)
+    assert loaded.gumbel_temperature == 0.5 and loaded.straight_through and loaded.marginal_entropy_weight == 0.3
+    gauss = priors.GaussianPrior(2)
+    nets = kp.networks.aae_networks(gauss, **SMALL)
+    with pytest.raises(ValueError, match="categorical code"):
+        kp.AdversarialAutoencoder(**nets, prior=gauss, straight_through=True)
+    with pytest.raises(ValueError, match="gumbel_temperature"):
+        make(priors.CategoricalPrior(3), "gan", "clustering", gumbel_temperature=0.0)

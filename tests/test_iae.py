@@ -101,3 +101,34 @@ def test_bad_input(random_images):
         model.predict_clusters(random_images(2))
     with pytest.raises(ValueError, match="pixel_weight"):
         kp.ImplicitAutoencoder(**kp.networks.iae_networks(prior, **SMALL), prior=prior, pixel_weight=-1.0)
+
+
+def test_straight_through_regulariser_sees_one_hot_codes(random_images):
+    """The regularisation discriminator here is sum(z**2): 1 for a one-hot
+    code, below 1 for a softmax. With straight-through codes it cannot tell
+    encoder codes from prior draws (the softness that made the IAE collapse
+    to one cluster)."""
+    prior = priors.CategoricalPrior(5)
+    x = random_images(8)
+    for straight_through in (False, True):
+        nets = kp.networks.iae_networks(prior, **SMALL)
+        z_in = keras.Input((5,))
+        squares = keras.layers.Lambda(lambda z: keras.ops.square(z))(z_in)
+        logit = keras.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")(squares)
+        nets["regularization_discriminator"] = keras.Model(z_in, logit)
+        model = kp.ImplicitAutoencoder(**nets, prior=prior, seed=1, straight_through=straight_through)
+        _, logs = model.compute_losses(x, training=True)
+        reg = float(keras.ops.convert_to_numpy(logs["regularization_gan"]))
+        one_hot = float(np.log1p(np.exp(-1.0)))  # -log sigmoid(1)
+        assert np.isclose(reg, one_hot, rtol=1e-5) == straight_through, (straight_through, reg)
+
+
+def test_code_options_round_trip(tmp_path, random_images):
+    model = make(priors.CategoricalPrior(3), straight_through=True, marginal_entropy_weight=0.5,
+                 gumbel_temperature=1.0)
+    history = model.fit(random_images(8), batch_size=8, epochs=1, verbose=0)
+    assert "marginal_entropy_gap" in history.history
+    loaded = run_model_saving_test(model, random_images(4), tmp_path)
+    assert loaded.straight_through and loaded.marginal_entropy_weight == 0.5 and loaded.gumbel_temperature == 1.0
+    with pytest.raises(ValueError, match="categorical code"):
+        make(priors.GaussianPrior(2), marginal_entropy_weight=1.0)

@@ -99,3 +99,29 @@ def test_bad_input():
         priors.GaussianPrior(4).check_code(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="prior"):
         priors.get("gaussian")
+
+
+def test_categorical_training_code():
+    prior = priors.CategoricalPrior(4, style_dim=2)
+    outputs = np.array([[2.0, 0.0, -1.0, 0.5, 0.3, -0.7], [0.0, 0.1, 3.0, 0.0, 1.0, 2.0]], "float32")
+    soft = ops.convert_to_numpy(prior.training_code(outputs))
+    np.testing.assert_allclose(soft, ops.convert_to_numpy(prior.activate(outputs)), atol=1e-6)
+    hard = ops.convert_to_numpy(prior.training_code(outputs, straight_through=True))
+    np.testing.assert_allclose(hard[:, :4], np.eye(4)[[0, 2]], atol=1e-6)  # one-hot of the argmax
+    np.testing.assert_allclose(hard[:, 4:], outputs[:, 4:])  # the style passes through
+    gen = keras.random.SeedGenerator(0)
+    g1 = ops.convert_to_numpy(prior.training_code(np.tile(outputs, (200, 1)), gen, gumbel_temperature=0.5))
+    g2 = ops.convert_to_numpy(prior.training_code(np.tile(outputs, (200, 1)), gen, gumbel_temperature=0.5))
+    np.testing.assert_allclose(g1[:, :4].sum(1), 1.0, rtol=1e-5)
+    assert not np.allclose(g1, g2)  # a fresh Gumbel draw each call
+    # Gumbel-max: the argmax of the sample follows softmax(logits).
+    freq = np.bincount(g1[0::2, :4].argmax(1), minlength=4) / 200
+    np.testing.assert_allclose(freq, ops.convert_to_numpy(ops.softmax(outputs[0, :4])), atol=0.12)
+
+
+def test_marginal_entropy_gap():
+    k = 5
+    uniform = np.eye(k, dtype="float32")
+    single = np.tile(np.eye(k, dtype="float32")[:1], (k, 1))
+    np.testing.assert_allclose(ops.convert_to_numpy(priors.marginal_entropy_gap(uniform)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(ops.convert_to_numpy(priors.marginal_entropy_gap(single)), np.log(k), atol=1e-5)

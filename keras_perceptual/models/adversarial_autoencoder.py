@@ -22,6 +22,56 @@ MODES = ("unsupervised", "supervised", "semi_supervised", "clustering")
 REGULARIZERS = ("gan", "mmd")
 
 
+def check_code_options(prior, gumbel_temperature, straight_through, marginal_entropy_weight):
+    """Validates the categorical-code training options shared by the AAE and
+    the IAE; returns them normalised."""
+    categorical = isinstance(prior, kp_priors.CategoricalPrior)
+    if gumbel_temperature is not None:
+        gumbel_temperature = float(gumbel_temperature)
+        if not gumbel_temperature > 0:
+            raise ValueError(f"`gumbel_temperature` must be > 0 or None. Received: {gumbel_temperature!r}")
+    check_nonnegative(marginal_entropy_weight=marginal_entropy_weight)
+    if straight_through not in (False, True, "decoder"):
+        raise ValueError(f'`straight_through` must be False, True or "decoder". Received: {straight_through!r}')
+    used = {"gumbel_temperature": gumbel_temperature is not None, "straight_through": bool(straight_through),
+            "marginal_entropy_weight": bool(marginal_entropy_weight)}
+    if not categorical and any(used.values()):
+        names = ", ".join(k for k, v in used.items() if v)
+        raise ValueError(f"{names} need(s) a categorical code (CategoricalPrior). Received: prior={prior!r}")
+    return gumbel_temperature, straight_through, float(marginal_entropy_weight)
+
+
+def training_codes(model, outputs, training=True):
+    """The codes of a training step, `(for the decoder, for the
+    regulariser)`: `prior.activate`, or for a categorical prior the model's
+    Gumbel / straight-through options (`straight_through="decoder"`: one-hot
+    codes for the decoder only)."""
+    if not training or not isinstance(model.prior, kp_priors.CategoricalPrior):
+        z = model.prior.activate(outputs)
+        return z, z
+    seed = model.seed_generator if model.gumbel_temperature is not None else None
+    soft = model.prior.training_code(outputs, seed, model.gumbel_temperature, False)
+    if not model.straight_through:
+        return soft, soft
+    hard = model.prior.training_code(outputs, seed, model.gumbel_temperature, True) \
+        if model.gumbel_temperature is None else _straight_through(model.prior, soft)
+    return hard, (soft if model.straight_through == "decoder" else hard)
+
+
+def _straight_through(prior, code):
+    """One-hot of the argmax of a code's categorical part, gradient of the code."""
+    k = prior.num_classes
+    y = code[:, :k]
+    hard = ops.one_hot(ops.argmax(y, axis=-1), k, dtype=y.dtype)
+    y = y + ops.stop_gradient(hard - y)
+    return ops.concatenate([y, code[:, k:]], axis=-1) if prior.style_dim else y
+
+
+def marginal_entropy_term(prior, outputs):
+    """`log K - H(batch mean of softmax(logits))` of the encoder outputs."""
+    return kp_priors.marginal_entropy_gap(ops.softmax(outputs[:, : prior.num_classes], axis=-1))
+
+
 @keras.saving.register_keras_serializable(package="keras_perceptual")
 class AdversarialAutoencoder(CodeAPI, AdversarialModel):
     """Adversarial autoencoder: an autoencoder whose aggregate posterior
@@ -77,6 +127,28 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         supervised_weight: weight of the cross-entropy ("semi_supervised").
         mmd_kernel: "imq" or "rbf".
         mmd_scales: kernel scales (WAE's seven by default).
+        gumbel_temperature: categorical prior only; during training the
+            categorical code is a Gumbel-softmax sample at this temperature
+            instead of the softmax (departure from the paper; None: off).
+        straight_through: categorical prior only; during training the
+            decoder and the regulariser see the one-hot of the code's argmax
+            (gradient of the soft code). The discriminator then cannot win on
+            the softness of the codes, only on how the clusters are used;
+            the decoder cannot read a second choice from a soft code.
+            `"decoder"`: one-hot codes for the decoder only, the regulariser
+            sees the softmax as in the paper (departure from the paper; off
+            by default).
+        discriminator_noise: standard deviation of Gaussian "instance noise"
+            added to the codes and the prior draws the discriminators see
+            ("gan" only; Sonderby et al. 2016). With one-hot
+            (`straight_through`) codes on both sides a discriminator is
+            otherwise only trained on the K vertices, and its gradient there,
+            all the encoder gets, is unconstrained (departure from the paper;
+            0: off).
+        marginal_entropy_weight: categorical prior only; weight of
+            `log K - H(batch mean of softmax(logits))` in the encoder's loss,
+            a direct push towards uniform cluster usage (departure from the
+            paper; 0: off).
         seed: seed of the model's random draws.
 
     Example:
@@ -105,6 +177,10 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         supervised_weight=1.0,
         mmd_kernel="imq",
         mmd_scales=WAE_SCALES,
+        gumbel_temperature=None,
+        straight_through=False,
+        discriminator_noise=0.0,
+        marginal_entropy_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -126,6 +202,12 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         self.supervised_weight = supervised_weight
         self.mmd_kernel = mmd_kernel
         self.mmd_scales = tuple(float(s) for s in mmd_scales)
+        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = check_code_options(
+            self.prior, gumbel_temperature, straight_through, marginal_entropy_weight)
+        check_nonnegative(discriminator_noise=discriminator_noise)
+        if discriminator_noise and regularizer != "gan":
+            raise ValueError(f"`discriminator_noise` needs regularizer='gan'. Received: regularizer={regularizer!r}")
+        self.discriminator_noise = float(discriminator_noise)
         self._check_setup()
         self.built = True
 
@@ -194,6 +276,8 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         names = ("reconstruction", "regularizer")
         if self.mode == "semi_supervised":
             names += ("cross_entropy",)
+        if self.marginal_entropy_weight:
+            names += ("marginal_entropy_gap",)
         return names
 
     @property
@@ -233,6 +317,11 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
             return kp_losses.mmd(fake, real, self.mmd_kernel, self.mmd_scales, variance), {}
         gen, disc = 0.0, {}
         for player, fake, real in parts:
+            if self.discriminator_noise:
+                fake = fake + keras.random.normal(ops.shape(fake), stddev=self.discriminator_noise,
+                                                  seed=self.seed_generator)
+                real = real + keras.random.normal(ops.shape(real), stddev=self.discriminator_noise,
+                                                  seed=self.seed_generator)
             # One call on [real, fake]: the discriminator sees both halves together.
             logits = getattr(self, player)(ops.concatenate([real, fake], axis=0), training=True)
             l_real, l_fake = ops.split(logits, 2, axis=0)
@@ -245,13 +334,17 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         labels = self._labels(data) if self.uses_labels else None
         batch = ops.shape(x)[0]
         outputs = self.encoder(x, training=training)
-        z = self.prior.activate(outputs)
+        z, z_reg = training_codes(self, outputs, training)
         x_rec = self.decoder(z, training=training)
         diff = ops.cast(x, "float32") - ops.cast(x_rec, "float32")
         rec = ops.mean(ops.square(diff))
-        reg, disc_losses = self._regularize(z, labels, batch)
+        reg, disc_losses = self._regularize(z_reg, labels, batch)
         encoder_loss = self.reconstruction_weight * rec + self.regularizer_weight * reg
         logs = {"reconstruction": rec, "regularizer": reg}
+        if self.marginal_entropy_weight:
+            gap = marginal_entropy_term(self.prior, outputs)
+            encoder_loss = encoder_loss + self.marginal_entropy_weight * gap
+            logs["marginal_entropy_gap"] = gap
         if self.mode == "semi_supervised":
             ce = self._masked_cross_entropy(labels, outputs[:, : self.prior.num_classes])
             encoder_loss = encoder_loss + self.supervised_weight * ce
@@ -324,6 +417,10 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
                 "supervised_weight": self.supervised_weight,
                 "mmd_kernel": self.mmd_kernel,
                 "mmd_scales": list(self.mmd_scales),
+                "gumbel_temperature": self.gumbel_temperature,
+                "straight_through": self.straight_through,
+                "discriminator_noise": self.discriminator_noise,
+                "marginal_entropy_weight": self.marginal_entropy_weight,
                 "seed": self.seed,
             }
         )

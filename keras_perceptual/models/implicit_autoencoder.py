@@ -8,6 +8,9 @@ from keras import ops
 
 from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
+from keras_perceptual.models.adversarial_autoencoder import check_code_options
+from keras_perceptual.models.adversarial_autoencoder import marginal_entropy_term
+from keras_perceptual.models.adversarial_autoencoder import training_codes
 from keras_perceptual.models.adversarial_model import AdversarialModel
 from keras_perceptual.models.code_api import CodeAPI
 from keras_perceptual.models.code_api import check_code_size
@@ -58,6 +61,19 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         pixel_weight: weight of an optional pixel MSE between `x` and
             `G(z, n)` (0 in the paper; a small value steadies short runs).
         noise_stddev: standard deviation of the encoder and decoder noise.
+        gumbel_temperature, straight_through, marginal_entropy_weight:
+            categorical code only, as in `AdversarialAutoencoder` (departures
+            from the paper, off by default). With `straight_through` the
+            regularisation discriminator, the reconstruction discriminator
+            and the decoder see one-hot codes, so the regularisation
+            discriminator cannot tell encoder codes from prior draws by
+            their softness (with softmax codes it can, and the encoder
+            answers by saturating a single category: a one-cluster
+            collapse).
+        discriminator_noise: standard deviation of Gaussian instance noise
+            added to the codes and prior draws the regularisation
+            discriminator sees, as in `AdversarialAutoencoder` (departure
+            from the paper; 0: off).
         seed: seed of the model's random draws.
 
     Example:
@@ -82,6 +98,10 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         regularization_weight=1.0,
         pixel_weight=0.0,
         noise_stddev=1.0,
+        gumbel_temperature=None,
+        straight_through=False,
+        discriminator_noise=0.0,
+        marginal_entropy_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -97,6 +117,10 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         self.regularization_weight = regularization_weight
         self.pixel_weight = pixel_weight
         self.noise_stddev = noise_stddev
+        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = check_code_options(
+            self.prior, gumbel_temperature, straight_through, marginal_entropy_weight)
+        check_nonnegative(discriminator_noise=discriminator_noise)
+        self.discriminator_noise = float(discriminator_noise)
         self._check_setup()
         self.built = True
 
@@ -147,22 +171,26 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
 
     @property
     def log_names(self):
-        return ("reconstruction_gan", "regularization_gan", "pixel_mse")
+        names = ("reconstruction_gan", "regularization_gan", "pixel_mse")
+        return names + (("marginal_entropy_gap",) if self.marginal_entropy_weight else ())
 
     # -- the game ----------------------------------------------------------
     def _noise(self, batch, dim):
         return keras.random.normal((batch, dim), stddev=self.noise_stddev, seed=self.seed_generator)
 
+    def _encoder_outputs(self, x, noise, training=False):
+        return self.encoder([x, noise] if self.encoder_noise_dim else x, training=training)
+
     def _encode_tensor(self, x, noise, training=False):
-        inputs = [x, noise] if self.encoder_noise_dim else x
-        return self.prior.activate(self.encoder(inputs, training=training))
+        return self.prior.activate(self._encoder_outputs(x, noise, training=training))
 
     def compute_losses(self, data, training=True):
         x, _ = split_conditional_data(data, False, self.image_shape, type(self).__name__)
         x = ops.cast(x, "float32")
         batch = ops.shape(x)[0]
         noise = self._noise(batch, self.encoder_noise_dim) if self.encoder_noise_dim else None
-        z = self._encode_tensor(x, noise, training=training)
+        outputs = self._encoder_outputs(x, noise, training=training)
+        z, z_reg = training_codes(self, outputs, training)
         x_fake = self.decoder([z, self._noise(batch, self.decoder_noise_dim)], training=training)
 
         images = ops.concatenate([x, ops.cast(x_fake, "float32")], axis=0)
@@ -173,7 +201,11 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         rec_gen = ops.mean(kp_losses.gan_discriminator_loss(l_fake, l_real))
 
         z_p = self.prior.sample_tensor(batch, self.seed_generator)
-        r_logits = self.regularization_discriminator(ops.concatenate([z_p, z], axis=0), training=training)
+        codes = ops.concatenate([z_p, z_reg], axis=0)
+        if self.discriminator_noise:
+            codes = codes + keras.random.normal(ops.shape(codes), stddev=self.discriminator_noise,
+                                                seed=self.seed_generator)
+        r_logits = self.regularization_discriminator(codes, training=training)
         r_real, r_fake = ops.split(r_logits, 2, axis=0)
         reg_disc = ops.mean(kp_losses.gan_discriminator_loss(r_real, r_fake))
         reg_gen = ops.mean(kp_losses.gan_generator_loss(r_fake))
@@ -187,6 +219,10 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
             "regularization_discriminator": reg_disc,
         }
         logs = {"reconstruction_gan": rec_gen, "regularization_gan": reg_gen, "pixel_mse": pixel}
+        if self.marginal_entropy_weight:
+            gap = marginal_entropy_term(self.prior, outputs)
+            losses["encoder"] = losses["encoder"] + self.marginal_entropy_weight * gap
+            logs["marginal_entropy_gap"] = gap
         return losses, logs
 
     def call(self, inputs, training=False):
@@ -267,6 +303,10 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
                 "regularization_weight": self.regularization_weight,
                 "pixel_weight": self.pixel_weight,
                 "noise_stddev": self.noise_stddev,
+                "gumbel_temperature": self.gumbel_temperature,
+                "straight_through": self.straight_through,
+                "discriminator_noise": self.discriminator_noise,
+                "marginal_entropy_weight": self.marginal_entropy_weight,
                 "seed": self.seed,
             }
         )

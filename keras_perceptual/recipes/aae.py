@@ -80,6 +80,11 @@ def train(
     conv_filters=(32, 64),
     units=(256,),
     discriminator_units=(256, 256),
+    gumbel_temperature=None,
+    straight_through=False,
+    discriminator_noise=0.0,
+    marginal_entropy_weight=0.0,
+    callbacks=None,
     limit=None,
     jit_compile="auto",
 ):
@@ -109,7 +114,9 @@ def train(
                                  discriminator_units=tuple(discriminator_units))
     model = AdversarialAutoencoder(**nets, prior=p, regularizer=regularizer, mode=mode,
                                    regularizer_weight=1.0 if regularizer_weight is None else regularizer_weight,
-                                   seed=seed)
+                                   gumbel_temperature=gumbel_temperature, straight_through=straight_through,
+                                   discriminator_noise=discriminator_noise,
+                                   marginal_entropy_weight=marginal_entropy_weight, seed=seed)
     default, disc = optimizers(learning_rate, discriminator_learning_rate)
     model.compile(optimizer=default,
                   optimizers={k: disc() for k in model.players if "discriminator" in k},
@@ -120,7 +127,8 @@ def train(
         targets = y
     elif mode == "semi_supervised":
         targets = semi_supervised_labels(y, labelled, num_classes, seed)
-    model.fit(x, targets, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
+    model.fit(x, targets, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose,
+              callbacks=callbacks)
     if output is not None:
         save_samples(model, output)
     return model

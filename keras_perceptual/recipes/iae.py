@@ -36,6 +36,12 @@ def train(
     conv_filters=(),
     units=(512, 512),
     discriminator_units=(512, 512),
+    reconstruction_weight=1.0,
+    gumbel_temperature=None,
+    straight_through=False,
+    discriminator_noise=0.0,
+    marginal_entropy_weight=0.0,
+    callbacks=None,
     limit=None,
     jit_compile="auto",
 ):
@@ -60,11 +66,16 @@ def train(
                                  conv_filters=tuple(conv_filters), units=tuple(units),
                                  discriminator_units=tuple(discriminator_units))
     model = ImplicitAutoencoder(**nets, prior=prior, pixel_weight=pixel_weight,
-                                regularization_weight=regularization_weight, seed=seed)
+                                regularization_weight=regularization_weight,
+                                reconstruction_weight=reconstruction_weight, gumbel_temperature=gumbel_temperature,
+                                straight_through=straight_through, discriminator_noise=discriminator_noise,
+                                marginal_entropy_weight=marginal_entropy_weight,
+                                seed=seed)
     default, disc = aae.optimizers(learning_rate, discriminator_learning_rate)
     model.compile(optimizer=default, optimizers={k: disc() for k in model.players if "discriminator" in k},
                   jit_compile=jit_compile)
-    model.fit(aae.load_images("train", limit), batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
+    model.fit(aae.load_images("train", limit), batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose,
+              callbacks=callbacks)
     if output is not None:
         save_noise_grid(model, output)
     return model

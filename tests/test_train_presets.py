@@ -15,17 +15,20 @@ from keras_perceptual.hub import PresetError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import quality  # noqa: E402
 import train_presets  # noqa: E402
 
 
 def test_smoke_run_writes_verified_presets(tmp_path):
-    names = ["vae_fashion_mnist", "pixel_autoencoder_fashion_mnist", "vaegan_conditional_fashion_mnist"]
+    names = ["fashion_mnist_classifier", "vae_fashion_mnist", "pixel_autoencoder_fashion_mnist",
+             "vaegan_conditional_fashion_mnist"]
     train_presets.main(["--smoke", "--weights", str(tmp_path / "w"), "--runs", str(tmp_path / "r"),
                         "--only", ",".join(names)])
     for name in names:
         folder = tmp_path / "w" / name
         meta = kp.hub.verify_folder(folder)
-        assert meta["command"].endswith(f"--only {name} --smoke") and meta["steps"] == 4
+        assert meta["command"].endswith(f"--only {name} --smoke") and meta["steps"] >= 4
+        assert "samples.png" in meta["files"], name
         assert meta["recipe"] == "keras_perceptual.recipes." + train_presets.PLAN[name]["recipe"]
         model = kp.from_pretrained(folder)
         assert model(np.zeros((1, 28, 28, 1), "float32")) is not None if name.startswith("pixel") else True
@@ -39,6 +42,19 @@ def test_smoke_run_writes_verified_presets(tmp_path):
     assert (tmp_path / "w" / "vae_fashion_mnist" / "metadata.json").read_text() == before
     with pytest.raises(SystemExit, match="Unknown preset"):
         train_presets.main(["--only", "nope"])
+
+    # benchmarks/quality.py measures them, writes the cards, then finds the
+    # same numbers on a second run.
+    report = quality.main(["--smoke", "--weights", str(tmp_path / "w"), "--update-cards"])
+    vae = next(r for r in report["generation"] if r["model"] == "vae_fashion_mnist")
+    assert np.isfinite(vae["fid"]) and vae["fid"] > 0
+    assert [r["model"] for r in report["generation"] if r.get("missing")] == [
+        "vaegan_fashion_mnist", "deepsim_vae_fashion_mnist", "aae_fashion_mnist"]
+    meta = kp.hub.verify_folder(tmp_path / "w" / "vae_fashion_mnist")
+    assert meta["metrics"]["sample_fid"] == pytest.approx(vae["fid"])
+    assert meta["metrics_command"] == "python benchmarks/quality.py"
+    assert "sample_fid" in (tmp_path / "w" / "vae_fashion_mnist" / "README.md").read_text()
+    quality.main(["--smoke", "--weights", str(tmp_path / "w"), "--check-cards"])
 
 
 def test_skipped_networks_keep_their_init_and_shrink_the_file(tmp_path):

@@ -207,6 +207,11 @@ def cmd_train(args):
 def cmd_evaluate(args):
     _check_positive("limit", args.limit)
     model = _load(args)
+    if not hasattr(model, "reconstruct"):
+        raise ValueError(
+            f"`evaluate` measures models that reconstruct images; {args.preset} is a "
+            f"{type(model).__name__}. benchmarks/quality.py measures every preset."
+        )
     if args.images:
         from keras_perceptual.datasets import image_folder_dataset
 
@@ -232,12 +237,24 @@ def cmd_evaluate(args):
             f"The model reads images of shape {tuple(model.image_shape)}; {source} has "
             f"{tuple(images.shape[1:])}. Pass --images with a folder of matching images."
         )
+    from keras_perceptual import metrics
+
     recon = _batched(lambda a, b: model.reconstruct(images[a:b]), len(images), args.batch_size, "evaluating")
-    mse = float(np.mean((recon - images) ** 2))
-    # PSNR on [0, 1] pixels: the range [-1, 1] has width 2.
-    psnr = float(10 * np.log10(4.0 / max(mse, 1e-12)))
     result = {"preset": args.preset, "data": source, "images": int(len(images)),
-              "reconstruction_mse": mse, "reconstruction_psnr_db": psnr}
+              "reconstruction_mse": metrics.mse(recon, images),
+              # PSNR and SSIM of [-1, 1] images: data range 2.
+              "reconstruction_psnr_db": metrics.psnr(recon, images),
+              "reconstruction_ssim": metrics.ssim(recon, images)}
+    if tuple(model.image_shape) == (28, 28, 1) and len(images) >= 2:
+        # Feature-space distances need the zoo's Fashion-MNIST classifier preset.
+        result["reconstruction_fid"] = metrics.fid(images, recon, batch_size=args.batch_size)
+        if getattr(model, "conditional", False) is False:
+            try:
+                samples = model.generate(len(images), seed=0)
+            except ValueError:  # no prior to sample from (DeePSiM autoencoder)
+                samples = None
+            if samples is not None:
+                result["sample_fid"] = metrics.fid(images, samples, batch_size=args.batch_size)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -312,7 +329,7 @@ def build_parser():
                    help="extra recipe option (JSON value), repeatable")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="reconstruction error on a test set")
+    p = sub.add_parser("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set")
     _hub_options(p)
     p.add_argument("--dataset", default="fashion_mnist")
     p.add_argument("--images", help="a folder of images instead of --dataset")

@@ -40,6 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CLASSIFIER = "fashion_mnist_classifier"
 ONE_EPOCH = "one epoch of the 60k training images"
 
+# The loss comparator of a DeePSiM preset is the classifier preset itself:
+# left out with the discriminator (3.5 MB each), both only needed to train.
+DEEPSIM_SKIP = ["discriminator", "comparator"]
+
 # name: recipe, its options, what it is, networks left out of the preset.
 PLAN = {
     CLASSIFIER: dict(
@@ -63,7 +67,7 @@ PLAN = {
                     "the VAE/GAN paper's baseline, same data, optimizer and steps.",
         budget=ONE_EPOCH + ", batch 64"),
     "deepsim_autoencoder_fashion_mnist": dict(
-        recipe="deepsim_autoencoder", options=dict(epochs=1, limit=32000), skip=["discriminator"],
+        recipe="deepsim_autoencoder", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP,
         comparator=True,
         description="DeePSiM autoencoder (Dosovitskiy & Brox 2016), 7x7x2 code, the zoo's classifier "
                     "as comparator.",
@@ -74,12 +78,12 @@ PLAN = {
                     "baseline, same data, optimizer and steps.",
         budget="500 steps of batch 64 (one pass over the first 32k training images)"),
     "deepsim_vae_fashion_mnist": dict(
-        recipe="deepsim_vae", options=dict(epochs=1, limit=32000), skip=["discriminator"], comparator=True,
+        recipe="deepsim_vae", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP, comparator=True,
         description="DeePSiM VAE (Dosovitskiy & Brox 2016): the DeePSiM loss replaces the VAE's "
                     "reconstruction term.",
         budget="500 steps of batch 64 (one pass over the first 32k training images)"),
     "deepsim_inverter_fashion_mnist": dict(
-        recipe="deepsim_inverter", options=dict(epochs=1, limit=32000), skip=["discriminator"],
+        recipe="deepsim_inverter", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP,
         comparator=True,
         description="DeePSiM feature inverter (Dosovitskiy & Brox 2016): decodes the zoo's "
                     "classifier features back to the image.",
@@ -110,6 +114,24 @@ def discriminator_names(model):
     """Attribute names of a model's discriminator sub-networks."""
     return [n for n in vars(model) if "discriminator" in n and isinstance(getattr(model, n), keras.layers.Layer)
             and not n.startswith("_")]
+
+
+def skipped_networks(name, model):
+    plan = PLAN[name]
+    return discriminator_names(model) if plan.get("skip_discriminators") else list(plan.get("skip", []))
+
+
+def resave(name, folder):
+    """Re-writes an existing preset with the plan's current list of skipped
+    networks, its metadata kept (no training)."""
+    model = kp_hub.from_pretrained(folder)
+    meta = json.loads((folder / "metadata.json").read_text())
+    for key in ("files", "format_version", "versions", "input", "parameters", "skipped_networks", "model"):
+        meta.pop(key, None)
+    samples = meta.pop("samples_description", None)
+    save_preset(model, folder, meta, samples=64, skip_networks=skipped_networks(name, model))
+    if samples:
+        write_pictures(name, model, folder)
 
 
 def hardware():
@@ -155,9 +177,7 @@ def train_one(name, args):
         # its config must not point at a file of this machine.
         if hasattr(comparator, "weights_reference"):
             comparator.weights_reference = None
-    skip = list(plan.get("skip", []))
-    if plan.get("skip_discriminators"):
-        skip = discriminator_names(model)
+    skip = skipped_networks(name, model)
     command = "python benchmarks/train_presets.py --only " + name + (" --smoke" if args.smoke else "")
     if name == CLASSIFIER and args.classifier_weights:
         command = record.pop("command")
@@ -266,6 +286,8 @@ def parse_args(argv=None):
     p.add_argument("--classifier-weights", default=None,
                    help="make the classifier preset from these recipe-trained weights instead of training")
     p.add_argument("--list", action="store_true", help="print the plan and exit")
+    p.add_argument("--resave", action="store_true",
+                   help="only re-save existing presets with the plan's skipped networks (no training)")
     p.add_argument("--pictures", action="store_true",
                    help="only rewrite samples.png of existing presets without a prior (no training)")
     return p.parse_args(argv)
@@ -284,6 +306,10 @@ def main(argv=None):
     print("command:", " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv]), flush=True)
     for name in names:
         folder = Path(args.weights) / name
+        if args.resave:
+            if (folder / "config.json").is_file():
+                resave(name, folder)
+            continue
         if args.pictures:
             if (folder / "config.json").is_file():
                 write_pictures(name, kp_hub.from_pretrained(folder), folder)

@@ -102,6 +102,19 @@ def render(meta, has_samples=True):
     if isinstance(hardware, str):
         hardware = {"hardware": hardware}
     versions = meta.get("versions") or {}
+    skipped = meta.get("skipped_networks") or []
+    if skipped:
+        lines += [
+            "",
+            "## Not in this preset",
+            "",
+            f"The training-only sub-networks {', '.join(f'`{n}`' for n in skipped)} are left out of "
+            "`model.weights.h5` (an inference preset, a fraction of the size): encoding, decoding and "
+            "sampling do not use them. `from_pretrained` gives them a fresh initialisation and lists "
+            "them in `model.skipped_networks`; further adversarial training restarts those players "
+            "(a DeePSiM comparator should then be rebuilt from its weights, e.g. the "
+            "`fashion_mnist_classifier` preset).",
+        ]
     lines += [
         "",
         "## Hardware and software",

@@ -72,6 +72,8 @@ def _sample_images(model, n):
         return None
     conditions = None
     if getattr(model, "conditional", False):
+        # One column per condition value: n rounded down to whole rows.
+        n = model.condition_dim * max(1, n // model.condition_dim)
         conditions = np.eye(model.condition_dim, dtype="float32")[np.arange(n) % model.condition_dim]
     try:
         return model.generate(n, conditions=conditions, seed=0)
@@ -159,7 +161,8 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
     images = _sample_images(model, samples)
     if images is not None:
         scale = max(1, 128 // images.shape[1])
-        save_image_grid(images, folder / SAMPLES, scale=scale)
+        conditional = getattr(model, "conditional", False) and model.condition_dim <= 16
+        save_image_grid(images, folder / SAMPLES, columns=model.condition_dim if conditional else None, scale=scale)
     elif (folder / SAMPLES).is_file():
         (folder / SAMPLES).unlink()  # a stale grid of another model
     (folder / CARD).write_text(model_card.render(meta, images is not None), encoding="utf-8")

@@ -36,7 +36,8 @@ def parse_args(argv=None):
     p.add_argument("--code", default="categorical", choices=["categorical", "continuous"])
     p.add_argument("--clusters", type=int, default=10)
     p.add_argument("--latent-dim", type=int, default=8, help="size of a continuous code")
-    p.add_argument("--pixel-weight", type=float, default=0.0, help="optional pixel MSE (0 in the paper)")
+    p.add_argument("--pixel-weight", type=float, default=None,
+                   help="pixel MSE weight (default: the recipe's, 1 for a categorical code; 0 is the paper)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--smoke", action="store_true", help="a few steps on a slice of the data (CI)")
     return p.parse_args(argv)

@@ -33,9 +33,21 @@ def test_aae_clustering(tmp_path):
     assert (tmp_path / "mmd_k30" / "clusters.png").exists()
 
 
+def test_aae_clustering_recipe_defaults():
+    from keras_perceptual.recipes import aae_clustering
+
+    mmd = aae_clustering.train(smoke=True, verbose=0, regularizer="mmd", num_clusters=4)
+    assert mmd.straight_through is True and mmd.marginal_entropy_weight == 0.0
+    gan = aae_clustering.train(smoke=True, verbose=0, regularizer="gan", num_clusters=4, regularizer_weight=0.5)
+    assert gan.straight_through == "decoder" and gan.marginal_entropy_weight == 1.0
+    assert gan.regularizer_weight == 0.5  # an explicit option wins over the defaults
+
+
 def test_iae_fashion_mnist(tmp_path):
     result = load("iae_fashion_mnist").main(["--smoke", "--output", str(tmp_path)])
     assert 0.0 < result["accuracy"] <= 1.0
+    model = result["model"]  # a categorical code takes the recipe's clustering settings
+    assert model.encoder_noise_dim == 0 and model.straight_through == "decoder" and model.pixel_weight == 1.0
     from PIL import Image
 
     grid = np.asarray(Image.open(result["grid"]))

@@ -164,6 +164,8 @@ def train_one(name, args):
         model = get_recipe(plan["recipe"])(output=str(run_dir), smoke=args.smoke, seed=args.seed, verbose=2,
                                            **options)
         record = dict(getattr(model, "training_record", {}))
+        if record.get("steps") is None and getattr(model, "optimizer", None) is not None:
+            record["steps"] = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
         record["wall_time_s"] = round(time.time() - start, 1)
         if earlier:
             # BackupAndRestore continued the earlier run: count its time too.

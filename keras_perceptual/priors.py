@@ -344,6 +344,7 @@ class CategoricalPrior(Prior):
           (of the Gumbel sample when `gumbel_temperature` is set), the
           gradient that of the soft code.
         """
+        outputs = ops.convert_to_tensor(outputs, "float32")
         logits = outputs[:, : self.num_classes]
         if gumbel_temperature is not None:
             u = keras.random.uniform(ops.shape(logits), 1e-6, 1.0 - 1e-6, seed=seed_generator)

@@ -129,7 +129,7 @@ def generation_table(load, data, args, features):
 
 def reconstruction_table(load, data, args, features):
     rows, cards = [], {}
-    x, test_f = data["test_x"], None
+    x = data["test_x"]
     test_f = features(x)
     for name, baseline in RECONSTRUCTING:
         model = load(name)
@@ -263,10 +263,14 @@ def main(argv=None):
     cache = {}
 
     def features(images):
-        key = (id(images), images.shape)
-        if key not in cache:
-            cache[key] = M.extract_features(images, feature_model=classifier)
-        return cache[key]
+        # The fixed image sets are computed once; an `id()` key would be
+        # unsafe for the per-model arrays (a freed array's id is reused).
+        for key in ("test_x", "train_x"):
+            if images is data[key]:
+                if key not in cache:
+                    cache[key] = M.extract_features(images, feature_model=classifier)
+                return cache[key]
+        return M.extract_features(images, feature_model=classifier)
 
     real_score = M.classifier_score(data["test_x"], data["test_y"], classifier=classifier)
     print(f"Fashion-MNIST test set, {args.num_samples} images per statistic; features: {CLASSIFIER} "

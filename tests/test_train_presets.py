@@ -34,6 +34,9 @@ def test_smoke_run_writes_verified_presets(tmp_path):
         assert model(np.zeros((1, 28, 28, 1), "float32")) is not None if name.startswith("pixel") else True
     cond = kp.from_pretrained(tmp_path / "w" / "vaegan_conditional_fashion_mnist")
     assert cond.skipped_networks == ("discriminator",) and cond.conditional
+    card = (tmp_path / "w" / "vaegan_conditional_fashion_mnist" / "README.md").read_text()
+    assert "## Not in this preset" in card and "`discriminator`" in card
+    assert "## Not in this preset" not in (tmp_path / "w" / "vae_fashion_mnist" / "README.md").read_text()
     assert json.loads((tmp_path / "w" / "vae_fashion_mnist" / "metadata.json").read_text())["skipped_networks"] == []
     # An existing folder is skipped, not retrained.
     before = (tmp_path / "w" / "vae_fashion_mnist" / "metadata.json").read_text()

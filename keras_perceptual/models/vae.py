@@ -92,7 +92,7 @@ class VAE(GaussianCodeAPI, AdversarialModel):
         mean, log_var = self.encoder(x, training=training)
         z = self.sampler([mean, log_var])
         x_tilde = ops.cast(self._decode(z, y, training=training), x.dtype)
-        squared = ops.sum(ops.reshape(ops.square(x - x_tilde), (ops.shape(x)[0], -1)), axis=-1)
+        squared = ops.sum(ops.reshape(ops.square(ops.subtract(x, x_tilde)), (ops.shape(x)[0], -1)), axis=-1)
         reconstruction = ops.mean(squared) / (2.0 * self.pixel_sigma**2)
         kl = ops.mean(kp_losses.gaussian_kl(mean, log_var))
         return {"vae": reconstruction + self.kl_weight * kl}, {"reconstruction": reconstruction, "kl": kl}

@@ -203,10 +203,19 @@ def print_table(title, rows, columns):
                                 for _, key, spec in columns) + " |")
 
 
-def claim(text, holds, evidence):
-    verdict = "holds" if holds else "DOES NOT HOLD"
+# Margins below which a difference of one seed is called noise: the linear
+# probe (accuracy points) and clustering accuracy, whose epoch-to-epoch
+# spread is several points (benchmarks/README_clustering.md).
+PROBE_NOISE = 0.005
+CLUSTERING_NOISE = 0.01
+
+
+def claim(text, margin, evidence, noise=0.0):
+    """Prints and returns a paper claim's verdict: `margin` > `noise` holds,
+    |margin| <= noise is within noise, below that it does not hold."""
+    verdict = "holds" if margin > noise else ("within noise" if margin >= -noise and noise else "DOES NOT HOLD")
     print(f"\nClaim: {text}: **{verdict}** here ({evidence}).")
-    return {"claim": text, "holds": bool(holds), "evidence": evidence}
+    return {"claim": text, "verdict": verdict, "holds": verdict == "holds", "evidence": evidence}
 
 
 def get(rows, name):
@@ -293,14 +302,14 @@ def main(argv=None):
     vaegan, vae = get(gen_rows, "vaegan_fashion_mnist"), get(gen_rows, "vae_fashion_mnist")
     if vaegan and vae:
         claims.append(claim("VAE/GAN samples have a lower FID than the plain VAE's (Larsen et al.)",
-                            vaegan["fid"] < vae["fid"], f"FID {vaegan['fid']:.2f} vs {vae['fid']:.2f}"))
+                            vae["fid"] - vaegan["fid"], f"FID {vaegan['fid']:.2f} vs {vae['fid']:.2f}"))
     if "conditional_score" in data:
         print(f"\nConditional VAE/GAN classifier score: {data['conditional_score']:.4f} of samples recognised as "
               f"their class; real test images: {real_score:.4f} "
               f"(ratio {data['conditional_score'] / real_score:.3f}).")
         claims.append(claim("class-conditional VAE/GAN samples are recognised as their class about as often as "
                             "real images (paper §4.2 reports its attribute score next to the data's)",
-                            data["conditional_score"] >= 0.9 * real_score,
+                            data["conditional_score"] - 0.9 * real_score,
                             f"{data['conditional_score']:.4f} vs {real_score:.4f}"))
     if rec_rows:
         print_table("Reconstruction (test images)", rec_rows,
@@ -311,11 +320,12 @@ def main(argv=None):
     if deepsim and l2:
         claims.append(claim("DeePSiM autoencoder reconstructions are sharper and closer in feature space than "
                             "the L2 autoencoder's (Dosovitskiy & Brox)",
-                            deepsim["sharpness"] > l2["sharpness"] and deepsim["fid"] < l2["fid"],
+                            min(deepsim["sharpness"] - l2["sharpness"], l2["fid"] - deepsim["fid"]),
                             f"sharpness {deepsim['sharpness']:.3f} vs {l2['sharpness']:.3f}, "
                             f"recon FID {deepsim['fid']:.2f} vs {l2['fid']:.2f}"))
         claims.append(claim("DeePSiM codes are better features for a linear classifier than L2 codes",
-                            deepsim["probe"] > l2["probe"], f"{deepsim['probe']:.4f} vs {l2['probe']:.4f}"))
+                            deepsim["probe"] - l2["probe"], f"{deepsim['probe']:.4f} vs {l2['probe']:.4f}",
+                            noise=PROBE_NOISE))
     if clu_rows:
         print_table("Clustering (K = 10, test set)", clu_rows,
                     [("model", "model", ""), ("accuracy", "accuracy", ".4f"), ("x k-means", "ratio", ".3f"),
@@ -324,7 +334,8 @@ def main(argv=None):
     for r in clu_rows[1:]:
         if not r.get("missing"):
             claims.append(claim(f"{r['model']} clusters better than k-means on pixels",
-                                r["accuracy"] > base, f"{r['accuracy']:.4f} vs {base:.4f}"))
+                                r["accuracy"] - base, f"{r['accuracy']:.4f} vs {base:.4f}",
+                                noise=CLUSTERING_NOISE))
     print(f"\nTotal {time.time() - start:.0f} s.")
 
     report = {"args": {k: v for k, v in vars(args).items()}, "generation": gen_rows, "reconstruction": rec_rows,

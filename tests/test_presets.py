@@ -161,7 +161,11 @@ def test_presets_in_weights_folder_are_complete(name):
     if entry["parameters"] is not None:
         assert model.count_params() == entry["parameters"]
     x = np.random.default_rng(0).uniform(-1, 1, (2, *entry["input"]["shape"])).astype("float32")
-    if hasattr(model, "reconstruct"):
+    if getattr(model, "conditional", False):
+        conditions = np.eye(model.condition_dim, dtype="float32")[:2]
+        assert model.reconstruct(x, conditions=conditions).shape == x.shape
+        assert model.generate(2, conditions=conditions, seed=0).shape == x.shape
+    elif hasattr(model, "reconstruct"):
         assert model.reconstruct(x).shape == x.shape
     else:
         assert np.all(np.isfinite(model.predict(x, verbose=0)))

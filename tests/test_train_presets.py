@@ -86,3 +86,12 @@ def test_skipped_networks_keep_their_init_and_shrink_the_file(tmp_path):
     (small / "metadata.json").write_text(json.dumps(meta))
     with pytest.raises(PresetError, match="skipped_networks"):
         kp.VAEGAN.from_pretrained(small)
+
+
+def test_claim_verdicts_separate_noise_from_a_result(capsys):
+    assert quality.claim("a", 0.2, "x")["verdict"] == "holds"
+    assert quality.claim("a", -0.2, "x")["verdict"] == "DOES NOT HOLD"
+    assert quality.claim("a", 0.003, "x", noise=0.005)["verdict"] == "within noise"
+    assert quality.claim("a", -0.003, "x", noise=0.005)["verdict"] == "within noise"
+    assert quality.claim("a", -0.02, "x", noise=0.005)["verdict"] == "DOES NOT HOLD"
+    assert "**within noise**" in capsys.readouterr().out

@@ -163,6 +163,13 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         Schoelkopf, "Wasserstein Auto-Encoders", ICLR 2018.
     """
 
+    config_objects = ("encoder", "decoder", "prior", "discriminator", "style_discriminator")
+    config_values = (
+        "regularizer", "mode", "regularizer_weight", "reconstruction_weight", "supervised_weight",
+        "mmd_kernel", "mmd_scales", "gumbel_temperature", "straight_through", "discriminator_noise",
+        "marginal_entropy_weight", "seed",
+    )
+
     def __init__(
         self,
         encoder,
@@ -399,29 +406,3 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
                 "mode='semi_supervised' needs at least one labelled image (label in "
                 f"[0, {self.prior.num_classes})). Received: every label is -1."
             )
-
-    def get_config(self):
-        config = super().get_config()
-        ser = keras.saving.serialize_keras_object
-        config.update(
-            {
-                "encoder": ser(self.encoder),
-                "decoder": ser(self.decoder),
-                "prior": ser(self.prior),
-                "discriminator": None if self.discriminator is None else ser(self.discriminator),
-                "style_discriminator": None if self.style_discriminator is None else ser(self.style_discriminator),
-                "regularizer": self.regularizer,
-                "mode": self.mode,
-                "regularizer_weight": self.regularizer_weight,
-                "reconstruction_weight": self.reconstruction_weight,
-                "supervised_weight": self.supervised_weight,
-                "mmd_kernel": self.mmd_kernel,
-                "mmd_scales": list(self.mmd_scales),
-                "gumbel_temperature": self.gumbel_temperature,
-                "straight_through": self.straight_through,
-                "discriminator_noise": self.discriminator_noise,
-                "marginal_entropy_weight": self.marginal_entropy_weight,
-                "seed": self.seed,
-            }
-        )
-        return config

@@ -85,6 +85,22 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
         # `metrics` property hands them to the trainers.
         object.__setattr__(self, "_trackers", {})
 
+    # The constructor arguments `get_config` records, read from attributes of
+    # the same names: Keras objects (sub-networks, priors, comparators; None
+    # stays None), serialised, and plain values. `from_config` inverts it.
+    config_objects = ()
+    config_values = ()
+
+    def get_config(self):
+        config = super().get_config()
+        for name in self.config_objects:
+            value = getattr(self, name)
+            config[name] = None if value is None else keras.saving.serialize_keras_object(value)
+        for name in self.config_values:
+            value = getattr(self, name)
+            config[name] = list(value) if isinstance(value, tuple) else value
+        return config
+
     @classmethod
     def from_config(cls, config):
         """Rebuilds the model; constructor arguments that are serialised Keras

@@ -85,6 +85,12 @@ class DeePSiM(GenerativeAPI, AdversarialModel):
         metrics based on deep networks", NIPS 2016, arXiv:1602.02644.
     """
 
+    config_objects = ("generator", "discriminator", "comparator", "encoder")
+    config_values = (
+        "mode", "lambda_feat", "lambda_img", "lambda_adv", "feature_weights", "kl_weight",
+        "pause_discriminator", "pause_threshold", "adversarial_mode", "seed",
+    )
+
     def __init__(
         self,
         generator,
@@ -319,27 +325,4 @@ class DeePSiM(GenerativeAPI, AdversarialModel):
         if arr.shape == tuple(self.image_shape):
             arr = arr[None]
         return self.encode(check_images(arr, self.image_shape, name))[0].reshape(-1)
-
-    def get_config(self):
-        config = super().get_config()
-        ser = keras.saving.serialize_keras_object
-        config.update(
-            {
-                "generator": ser(self.generator),
-                "discriminator": ser(self.discriminator),
-                "comparator": ser(self.comparator),
-                "encoder": ser(self.encoder),
-                "mode": self.mode,
-                "lambda_feat": self.lambda_feat,
-                "lambda_img": self.lambda_img,
-                "lambda_adv": self.lambda_adv,
-                "feature_weights": self.feature_weights,
-                "kl_weight": self.kl_weight,
-                "pause_discriminator": self.pause_discriminator,
-                "pause_threshold": self.pause_threshold,
-                "adversarial_mode": self.adversarial_mode,
-                "seed": self.seed,
-            }
-        )
-        return config
 

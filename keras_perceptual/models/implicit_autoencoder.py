@@ -87,6 +87,14 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         Makhzani, "Implicit Autoencoders", arXiv:1805.09804.
     """
 
+    config_objects = (
+        "encoder", "decoder", "reconstruction_discriminator", "regularization_discriminator", "prior",
+    )
+    config_values = (
+        "reconstruction_weight", "regularization_weight", "pixel_weight", "noise_stddev",
+        "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight", "seed",
+    )
+
     def __init__(
         self,
         encoder,
@@ -288,26 +296,3 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         images = self.predict_batches(lambda a, b: self.decoder([a, b], training=False), [codes, noises],
                                       batch_size)
         return images.reshape((len(z), num_samples) + self.image_shape)
-
-    def get_config(self):
-        config = super().get_config()
-        ser = keras.saving.serialize_keras_object
-        config.update(
-            {
-                "encoder": ser(self.encoder),
-                "decoder": ser(self.decoder),
-                "reconstruction_discriminator": ser(self.reconstruction_discriminator),
-                "regularization_discriminator": ser(self.regularization_discriminator),
-                "prior": ser(self.prior),
-                "reconstruction_weight": self.reconstruction_weight,
-                "regularization_weight": self.regularization_weight,
-                "pixel_weight": self.pixel_weight,
-                "noise_stddev": self.noise_stddev,
-                "gumbel_temperature": self.gumbel_temperature,
-                "straight_through": self.straight_through,
-                "discriminator_noise": self.discriminator_noise,
-                "marginal_entropy_weight": self.marginal_entropy_weight,
-                "seed": self.seed,
-            }
-        )
-        return config

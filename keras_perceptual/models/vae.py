@@ -44,6 +44,9 @@ class VAE(GaussianCodeAPI, AdversarialModel):
     >>> images = model.generate(16)
     """
 
+    config_objects = ("encoder", "decoder")
+    config_values = ("pixel_sigma", "kl_weight", "seed")
+
     def __init__(self, encoder, decoder, pixel_sigma=0.1, kl_weight=1.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if not pixel_sigma or pixel_sigma <= 0:
@@ -96,17 +99,3 @@ class VAE(GaussianCodeAPI, AdversarialModel):
         reconstruction = ops.mean(squared) / (2.0 * self.pixel_sigma**2)
         kl = ops.mean(kp_losses.gaussian_kl(mean, log_var))
         return {"vae": reconstruction + self.kl_weight * kl}, {"reconstruction": reconstruction, "kl": kl}
-
-    def get_config(self):
-        config = super().get_config()
-        ser = keras.saving.serialize_keras_object
-        config.update(
-            {
-                "encoder": ser(self.encoder),
-                "decoder": ser(self.decoder),
-                "pixel_sigma": self.pixel_sigma,
-                "kl_weight": self.kl_weight,
-                "seed": self.seed,
-            }
-        )
-        return config

@@ -66,6 +66,12 @@ class VAEGAN(GaussianCodeAPI, AdversarialModel):
         using a learned similarity metric", ICML 2016, arXiv:1512.09300.
     """
 
+    config_objects = ("encoder", "decoder", "discriminator")
+    config_values = (
+        "gamma", "kl_weight", "reconstructions_as_fakes", "decoder_gan_loss", "equilibrium",
+        "equilibrium_center", "equilibrium_margin", "feature_layer", "seed",
+    )
+
     def __init__(
         self,
         encoder,
@@ -210,24 +216,3 @@ class VAEGAN(GaussianCodeAPI, AdversarialModel):
             "discriminator": ops.logical_or(train_disc, neither),
             "decoder": ops.logical_or(train_dec, neither),
         }
-
-    def get_config(self):
-        config = super().get_config()
-        ser = keras.saving.serialize_keras_object
-        config.update(
-            {
-                "encoder": ser(self.encoder),
-                "decoder": ser(self.decoder),
-                "discriminator": ser(self.discriminator),
-                "gamma": self.gamma,
-                "kl_weight": self.kl_weight,
-                "reconstructions_as_fakes": self.reconstructions_as_fakes,
-                "decoder_gan_loss": self.decoder_gan_loss,
-                "equilibrium": self.equilibrium,
-                "equilibrium_center": self.equilibrium_center,
-                "equilibrium_margin": self.equilibrium_margin,
-                "feature_layer": self.feature_layer,
-                "seed": self.seed,
-            }
-        )
-        return config

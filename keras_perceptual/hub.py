@@ -462,13 +462,14 @@ class PretrainedMixin:
         return save_preset(self, folder, metadata, samples, skip_networks)
 
     def push_to_hub(self, repo_id, *, metadata=None, token=None, private=None, revision=None,
-                    commit_message=None, endpoint=None, samples=16):
-        """`save_pretrained` into a temporary folder, then upload it to Hub
-        repo `repo_id` ("org/name"). Returns the CommitInfo (pin its `oid`)."""
+                    commit_message=None, endpoint=None, samples=16, skip_networks=None):
+        """`save_pretrained` (with `metadata`, `samples`, `skip_networks`)
+        into a temporary folder, then upload it to Hub repo `repo_id`
+        ("org/name"). Returns the CommitInfo (pin its `oid`)."""
         from keras_perceptual.preset_writer import push_folder
         from keras_perceptual.preset_writer import save_preset
 
         with tempfile.TemporaryDirectory() as tmp:
-            folder = save_preset(self, Path(tmp) / repo_id.split("/")[-1], metadata, samples)
+            folder = save_preset(self, Path(tmp) / repo_id.split("/")[-1], metadata, samples, skip_networks)
             return push_folder(folder, repo_id, token=token, private=private, revision=revision,
                                commit_message=commit_message, endpoint=endpoint)

@@ -165,13 +165,19 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
         save_image_grid(images, folder / SAMPLES, columns=model.condition_dim if conditional else None, scale=scale)
     elif (folder / SAMPLES).is_file():
         (folder / SAMPLES).unlink()  # a stale grid of another model
-    (folder / CARD).write_text(model_card.render(meta, images is not None), encoding="utf-8")
+    _write_card_and_metadata(folder, meta)
+    return folder
 
+
+def _write_card_and_metadata(folder, meta):
+    """Renders the model card from `meta`, then writes `metadata.json` with
+    the sha256 of every other file of the folder."""
+    (folder / CARD).write_text(model_card.render(meta, (folder / SAMPLES).is_file()), encoding="utf-8")
     meta["files"] = {
         name: sha256_file(folder / name) for name in (CONFIG, WEIGHTS, CARD, SAMPLES) if (folder / name).is_file()
     }
     (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return folder
+    return meta
 
 
 def update_preset(folder, metrics=None, pictures=None, columns=None, **updates):
@@ -199,12 +205,7 @@ def update_preset(folder, metrics=None, pictures=None, columns=None, **updates):
     if pictures is not None:
         pictures = np.asarray(pictures)
         save_image_grid(pictures, folder / SAMPLES, columns=columns, scale=max(1, 128 // pictures.shape[1]))
-    (folder / CARD).write_text(model_card.render(meta, (folder / SAMPLES).is_file()), encoding="utf-8")
-    meta["files"] = {
-        name: sha256_file(folder / name) for name in (CONFIG, WEIGHTS, CARD, SAMPLES) if (folder / name).is_file()
-    }
-    (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return meta
+    return _write_card_and_metadata(folder, meta)
 
 
 def push_folder(folder, repo_id, *, token=None, private=None, revision=None, commit_message=None,

@@ -36,9 +36,9 @@ from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.images import save_image_grid
 from keras_perceptual.metrics import linear_probe_accuracy
 from keras_perceptual.metrics import sharpness
-from keras_perceptual.networks.deepsim import deepsim_networks
 from keras_perceptual.recipes import deepsim_autoencoder
 from keras_perceptual.recipes import fashion_mnist_classifier
+from keras_perceptual.recipes import pixel_autoencoder
 
 VARIANTS = {
     # name: DeePSiM options (None: the plain L2 autoencoder)
@@ -49,16 +49,12 @@ VARIANTS = {
 
 
 def train_l2(args, train_x):
-    """The DeePSiM autoencoder's own encoder and generator, trained with MSE
-    alone by plain compile/fit: the baseline."""
-    nets = deepsim_networks("autoencoder", "small28", channels=1)
-    encoder, generator = nets["encoder"], nets["generator"]
-    x_in = keras.Input((28, 28, 1))
-    model = keras.Model(x_in, generator(encoder(x_in)), name="l2_autoencoder")
-    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), loss="mse")
-    data = datasets.fashion_mnist_dataset("train", args.batch_size, limit=len(train_x), seed=args.seed)
-    data = data.map(lambda x: (x, x))
-    model.fit(data, epochs=args.epochs, verbose=2 if not args.smoke else 0)
+    """The DeePSiM autoencoder's own encoder and generator trained with MSE
+    alone (`keras_perceptual.recipes.pixel_autoencoder`): the baseline."""
+    model = pixel_autoencoder.train(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                                    verbose=2 if not args.smoke else 0, learning_rate=args.learning_rate,
+                                    limit=len(train_x))
+    encoder = model.get_layer("encoder")
 
     def encode(x):
         return encoder.predict(x, batch_size=512, verbose=0)

@@ -39,8 +39,7 @@ import numpy as np
 
 import keras_perceptual as kp
 from keras_perceptual import metrics as M
-from keras_perceptual.datasets import load_fashion_mnist
-from keras_perceptual.datasets import to_unit_range
+from keras_perceptual.datasets import fashion_mnist_arrays
 from keras_perceptual.preset_writer import update_preset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,14 +222,13 @@ def get(rows, name):
 
 
 def load_data(args):
-    x_test, y_test = load_fashion_mnist("test")
-    x_train, y_train = load_fashion_mnist("train")
     n = args.num_samples
-    unit = lambda a: to_unit_range(a)[..., None].astype("float32")  # noqa: E731
-    data = {"test_x": unit(x_test[:n]), "test_y": y_test[:n].astype("int64"),
-            "train_x": unit(x_train[-n:]),  # the last n training images: the FID floor
-            "probe_x": unit(x_train[: args.probe_train]), "probe_y": y_train[: args.probe_train].astype("int64"),
-            "kmeans_x": unit(x_train[: args.kmeans_train])}
+    test_x, test_y = fashion_mnist_arrays("test", n, labels=True)
+    train_x, train_y = fashion_mnist_arrays("train", labels=True)
+    data = {"test_x": test_x, "test_y": test_y,
+            "train_x": train_x[-n:],  # the last n training images: the FID floor
+            "probe_x": train_x[: args.probe_train], "probe_y": train_y[: args.probe_train],
+            "kmeans_x": train_x[: args.kmeans_train]}
     data["test_sharpness"] = M.sharpness(data["test_x"])
     return data
 

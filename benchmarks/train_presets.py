@@ -224,10 +224,9 @@ def pictures(name, model):
     predicted class; test images above their reconstructions (or feature
     inversions) for the autoencoders."""
     from keras_perceptual.callbacks import interleave_rows
-    from keras_perceptual.datasets import load_fashion_mnist
-    from keras_perceptual.datasets import to_unit_range
+    from keras_perceptual.datasets import fashion_mnist_arrays
 
-    x = to_unit_range(load_fashion_mnist("test")[0][:500])[..., None].astype("float32")
+    x = fashion_mnist_arrays("test", 500)
     if name == CLASSIFIER:
         # Up to 8 images per predicted class, one row per class in class order.
         predicted = np.argmax(model.predict(x, verbose=0), axis=-1)

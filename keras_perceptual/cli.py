@@ -221,16 +221,14 @@ def cmd_evaluate(args):
         images = np.concatenate([np.asarray(b) for b in ds])[: args.limit]
         source = args.images
     else:
-        from keras_perceptual.datasets import load_fashion_mnist
-        from keras_perceptual.datasets import to_unit_range
+        from keras_perceptual.datasets import fashion_mnist_arrays
 
         if args.dataset != "fashion_mnist":
             raise ValueError(
                 "`evaluate` reads --dataset fashion_mnist or a folder given with --images. "
                 f"Received: --dataset {args.dataset}"
             )
-        raw, _ = load_fashion_mnist("test")
-        images = to_unit_range(raw[: args.limit])[..., None]
+        images = fashion_mnist_arrays("test", args.limit)
         source = "fashion_mnist test"
     if tuple(images.shape[1:]) != tuple(model.image_shape):
         raise ValueError(

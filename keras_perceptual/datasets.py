@@ -105,6 +105,17 @@ def to_unit_range(images):
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
+def fashion_mnist_arrays(split="train", limit=None, labels=False, path=None):
+    """Fashion-MNIST as a NumPy float32 array `(n, 28, 28, 1)` in [-1, 1]
+    (and int64 labels `(n,)` when `labels=True`); the first `limit` images
+    of `split` ("train" or "test") when given."""
+    x, y = load_fashion_mnist(split, path)
+    if limit is not None:
+        x, y = x[:limit], y[:limit]
+    x = to_unit_range(x)[..., None]
+    return (x, y.astype("int64")) if labels else x
+
+
 def fashion_mnist_dataset(
     split="train",
     batch_size=64,

@@ -51,6 +51,11 @@ def test_bad_arguments(fake_fashion, tmp_path):
 def test_official_files():
     x, y = datasets.load_fashion_mnist("test")
     assert x.shape == (10000, 28, 28) and set(np.unique(y)) == set(range(10))
+    images, labels = datasets.fashion_mnist_arrays("test", 5, labels=True)
+    assert images.shape == (5, 28, 28, 1) and images.dtype == np.float32 and labels.dtype == np.int64
+    np.testing.assert_allclose(images[..., 0], x[:5] / 127.5 - 1.0, atol=1e-6)
+    np.testing.assert_array_equal(labels, y[:5])
+    assert datasets.fashion_mnist_arrays("test").shape == (10000, 28, 28, 1)
 
 
 def test_celeba_recipe_on_mock_data():

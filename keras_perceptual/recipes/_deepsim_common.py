@@ -82,7 +82,7 @@ def train_deepsim(mode, recipe, output=None, epochs=None, batch_size=64, smoke=F
     data = datasets.fashion_mnist_dataset("train", batch_size, limit=limit, seed=seed)
     callbacks = []
     if output:
-        images = datasets.to_unit_range(datasets.load_fashion_mnist("test")[0][:16])[..., None]
+        images = datasets.fashion_mnist_arrays("test", 16)
         callbacks.append(ReconstructionGrid(Path(output) / "grids", images))
     start = time.time()
     history = model.fit(data, epochs=epochs, verbose=verbose, callbacks=callbacks)

@@ -7,8 +7,7 @@ import numpy as np
 
 from keras_perceptual import networks
 from keras_perceptual import priors as kp_priors
-from keras_perceptual.datasets import load_fashion_mnist
-from keras_perceptual.datasets import to_unit_range
+from keras_perceptual.datasets import fashion_mnist_arrays
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.generative_api import check_choice
 
@@ -18,13 +17,8 @@ PRIORS = ("gaussian", "mixture", "swiss_roll", "categorical")
 SMOKE = dict(limit=256, epochs=1, conv_filters=(8,), units=(32,), discriminator_units=(32,))
 
 
-def load_images(split="train", limit=None, labels=False):
-    """Fashion-MNIST as float32 `(n, 28, 28, 1)` in [-1, 1] (and int labels)."""
-    x, y = load_fashion_mnist(split)
-    if limit is not None:
-        x, y = x[:limit], y[:limit]
-    x = to_unit_range(x)[..., None]
-    return (x, y.astype("int64")) if labels else x
+# Fashion-MNIST as float32 `(n, 28, 28, 1)` in [-1, 1] (and int labels).
+load_images = fashion_mnist_arrays
 
 
 def make_prior(prior, latent_dim=2, num_classes=10, style_dim=0):

@@ -4,7 +4,7 @@ for: the attribute-classifier metric of VAE/GAN (Larsen et al. 2016, §4.2)."""
 import numpy as np
 
 from keras_perceptual.metrics.features import default_feature_model
-from keras_perceptual.metrics.features import check_images
+from keras_perceptual.metrics.features import check_image_batch
 from keras_perceptual.metrics.features import feature_sub_model
 from keras_perceptual.metrics.features import run_model
 
@@ -72,7 +72,7 @@ def classifier_score(images, labels, classifier=None, batch_size=500, verbose=Fa
         classifier, layer = default_feature_model(), "logits"
     else:
         layer = None
-    images = check_images(images)
+    images = check_image_batch(images)
     labels = np.asarray(labels)
     if labels.ndim in (1, 2) and len(labels) != len(images):
         raise ValueError(

@@ -126,8 +126,11 @@ def feature_sub_model(model, layer="fc1_act"):
     return sub
 
 
-def check_images(images, name="images", dtype="float32"):
-    """`images` as a `(n, h, w, c)` array of `dtype`, n >= 1, or a ValueError."""
+def check_image_batch(images, name="images", dtype="float32"):
+    """`images` as a `(n, h, w, c)` array of `dtype`, n >= 1, or a ValueError.
+    Unlike `models.generative_api.check_images` (the input contract of a
+    model: its shape, values in [-1, 1]) any real values pass: metrics also
+    compare features and other ranges."""
     array = np.asarray(images)
     if array.ndim != 4:
         raise ValueError(
@@ -165,7 +168,7 @@ def _check_input_shape(model, images, name):
 def run_model(model, images, batch_size=500, verbose=False, name="images", description="features"):
     """`model`'s outputs on `images`, batch by batch (inference mode), as a
     float64 array `(n, ...)`."""
-    images = check_images(images, name)
+    images = check_image_batch(images, name)
     batch_size = _check_batch_size(batch_size)
     _check_input_shape(model, images, name)
     starts = range(0, len(images), batch_size)
@@ -209,7 +212,7 @@ def extract_features(images, feature_model=None, layer="fc1_act", batch_size=500
     """
     if feature_model is None:
         feature_model = default_feature_model()
-    images = check_images(images)
+    images = check_image_batch(images)
     sub = feature_sub_model(feature_model, layer)
     features = run_model(sub, images, batch_size, verbose, description=f"features ({layer or 'output'})")
     return features.reshape(len(features), -1)

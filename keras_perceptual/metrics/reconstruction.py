@@ -4,7 +4,7 @@ SSIM, and the sharpness (mean gradient magnitude) of a set of images."""
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from keras_perceptual.metrics.features import check_images
+from keras_perceptual.metrics.features import check_image_batch
 
 SSIM_SIGMA = 1.5
 SSIM_TRUNCATE = 3.5  # window radius int(3.5 * 1.5 + 0.5) = 5: 11x11, as skimage
@@ -13,8 +13,8 @@ SSIM_K2 = 0.03
 
 
 def _check_pair(a, b):
-    a = check_images(a, "a", "float64")
-    b = check_images(b, "b", "float64")
+    a = check_image_batch(a, "a", "float64")
+    b = check_image_batch(b, "b", "float64")
     if a.shape != b.shape:
         raise ValueError(f"`a` and `b` must have the same shape. Received: a.shape={a.shape}, b.shape={b.shape}")
     return a, b
@@ -136,7 +136,7 @@ def sharpness(images):
     Example:
     >>> sharpness(reconstructions) / sharpness(originals)   # < 1: blurrier than the data
     """
-    images = check_images(images, "images", "float64")
+    images = check_image_batch(images, "images", "float64")
     if min(images.shape[1:3]) < 2:
         raise ValueError(f"`images` must be at least 2x2 pixels. Received: images.shape={images.shape}")
     dx = np.abs(np.diff(images, axis=2)).mean()

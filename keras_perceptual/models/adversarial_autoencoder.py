@@ -10,13 +10,12 @@ from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.losses.mmd import KERNELS
 from keras_perceptual.losses.mmd import WAE_SCALES
-from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.code_api import CodeAPI
-from keras_perceptual.models.code_api import check_code_size
-from keras_perceptual.models.code_api import input_size
-from keras_perceptual.models.generative_api import check_choice
-from keras_perceptual.models.generative_api import check_nonnegative
-from keras_perceptual.models.generative_api import split_conditional_data
+from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
+from keras_perceptual.models.prior_autoencoder import check_code_size
+from keras_perceptual.models.prior_autoencoder import input_size
+from keras_perceptual.models.image_autoencoder import check_choice
+from keras_perceptual.models.image_autoencoder import check_nonnegative
+from keras_perceptual.models.image_autoencoder import split_conditional_data
 
 MODES = ("unsupervised", "supervised", "semi_supervised", "clustering")
 REGULARIZERS = ("gan", "mmd")
@@ -73,7 +72,7 @@ def marginal_entropy_term(prior, outputs):
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class AdversarialAutoencoder(CodeAPI, AdversarialModel):
+class AdversarialAutoencoder(PriorAutoencoder):
     """Adversarial autoencoder: an autoencoder whose aggregate posterior
     q(z) is matched to a prior p(z) by a GAN in code space (`"gan"`) or by
     the closed-form MMD (`"mmd"`, WAE-MMD).
@@ -370,12 +369,12 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         """Deterministic reconstruction `decoder(code(x))`."""
         return self.decoder(self.prior.activate(self.encoder(inputs, training=training)), training=training)
 
-    # -- the user API --------------------------------------------------------
-    def _encode_fn(self, x):
-        return self.prior.activate(self.encoder(x, training=False))
+    # -- the user contract ----------------------------------------------------
+    def _encoder_outputs(self, x, conditions, rng):
+        return self.encoder(x, training=False)
 
-    def _decode_fn(self, z):
-        return self.decoder(z, training=False)
+    def _decode_batch(self, codes, conditions, rng):
+        return self.decoder(codes, training=False)
 
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit`, after checking the first batch: images in

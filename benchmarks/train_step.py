@@ -111,7 +111,7 @@ def handwritten_runner(family, batch_size, steps, warmup):
 def _tensorflow_step(model, opts, players, jit_compile=True):
     import tensorflow as tf
 
-    @tf.function(jit_compile=jit_compile)
+    @tf.function(jit_compile=jit_compile, autograph=False)
     def step(x):
         with tf.GradientTape(persistent=True) as tape:
             losses, _ = model._player_losses(x, training=True)

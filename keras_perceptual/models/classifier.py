@@ -9,7 +9,7 @@ import numpy as np
 
 from keras_perceptual.hub import PretrainedMixin
 from keras_perceptual.models.image_autoencoder import DEFAULT_BATCH_SIZE
-from keras_perceptual.models.image_autoencoder import check_images
+from keras_perceptual.models.checks import check_images
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")

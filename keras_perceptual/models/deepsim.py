@@ -15,8 +15,8 @@ from keras_perceptual.losses.deepsim import check_lambdas
 from keras_perceptual.losses.deepsim import comparator_distance
 from keras_perceptual.models.code_space import DeterministicCode
 from keras_perceptual.models.image_autoencoder import ImageAutoencoder
-from keras_perceptual.models.image_autoencoder import check_choice
-from keras_perceptual.models.image_autoencoder import check_images
+from keras_perceptual.models.checks import check_choice
+from keras_perceptual.models.checks import check_images
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")

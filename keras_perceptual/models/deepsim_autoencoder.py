@@ -5,7 +5,7 @@ loss."""
 import keras
 
 from keras_perceptual.models.deepsim import DeePSiM
-from keras_perceptual.models.image_autoencoder import split_conditional_data
+from keras_perceptual.models.checks import split_conditional_data
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")

@@ -8,7 +8,7 @@ from keras_perceptual import losses as kp_losses
 from keras_perceptual.losses.deepsim import check_lambdas
 from keras_perceptual.models.code_space import GaussianCode
 from keras_perceptual.models.deepsim import DeePSiM
-from keras_perceptual.models.image_autoencoder import split_conditional_data
+from keras_perceptual.models.checks import split_conditional_data
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")

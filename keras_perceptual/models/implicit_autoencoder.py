@@ -8,11 +8,8 @@ from keras import ops
 
 from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
-from keras_perceptual.models.adversarial_autoencoder import check_code_options
-from keras_perceptual.models.adversarial_autoencoder import marginal_entropy_term
-from keras_perceptual.models.adversarial_autoencoder import training_codes
-from keras_perceptual.models.image_autoencoder import check_nonnegative
-from keras_perceptual.models.image_autoencoder import split_conditional_data
+from keras_perceptual.models.checks import check_nonnegative
+from keras_perceptual.models.checks import split_conditional_data
 from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
 from keras_perceptual.models.prior_autoencoder import check_code_size
 from keras_perceptual.models.prior_autoencoder import input_size
@@ -123,8 +120,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
         self.regularization_weight = regularization_weight
         self.pixel_weight = pixel_weight
         self.noise_stddev = noise_stddev
-        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = check_code_options(
-            self.prior, gumbel_temperature, straight_through, marginal_entropy_weight)
+        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
+            gumbel_temperature, straight_through, marginal_entropy_weight)
         check_nonnegative(discriminator_noise=discriminator_noise)
         self.discriminator_noise = float(discriminator_noise)
         self._check_setup()
@@ -193,7 +190,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
         batch = ops.shape(x)[0]
         noise = self._noise(batch, self.encoder_noise_dim) if self.encoder_noise_dim else None
         outputs = self._encoder_outputs_with(x, noise, training=training)
-        z, z_reg = training_codes(self, outputs, training)
+        z, z_reg = self.training_codes(outputs, training)
         x_fake = self.decoder([z, self._noise(batch, self.decoder_noise_dim)], training=training)
 
         images = ops.concatenate([x, ops.cast(x_fake, "float32")], axis=0)
@@ -223,7 +220,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
         }
         logs = {"reconstruction_gan": rec_gen, "regularization_gan": reg_gen, "pixel_mse": pixel}
         if self.marginal_entropy_weight:
-            gap = marginal_entropy_term(self.prior, outputs)
+            gap = self.prior.marginal_entropy_term(outputs)
             losses["encoder"] = losses["encoder"] + self.marginal_entropy_weight * gap
             logs["marginal_entropy_gap"] = gap
         return losses, logs

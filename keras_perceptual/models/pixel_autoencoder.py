@@ -6,7 +6,7 @@ from keras import ops
 
 from keras_perceptual.models.code_space import DeterministicCode
 from keras_perceptual.models.image_autoencoder import ImageAutoencoder
-from keras_perceptual.models.image_autoencoder import split_conditional_data
+from keras_perceptual.models.checks import split_conditional_data
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")

@@ -49,6 +49,17 @@ class PriorAutoencoder(ImageAutoencoder):
     def code_space(self):
         return PriorCode(self.prior)
 
+    def training_codes(self, outputs, training=True):
+        """Codes of a training step, `(for the decoder, for the
+        regulariser)`: the prior's training codes with the model's code
+        options (a categorical prior's Gumbel / straight-through codes,
+        drawn through the model's one `seed_generator`)."""
+        if not training:
+            z = self.prior.activate(outputs)
+            return z, z
+        return self.prior.training_codes(outputs, self.seed_generator, self.gumbel_temperature,
+                                         self.straight_through)
+
     def predict_clusters(self, images, *, batch_size=None):
         """Cluster (category) of each image: the argmax of the categorical
         part of its code. Needs a `CategoricalPrior`. NumPy int `(n,)`."""

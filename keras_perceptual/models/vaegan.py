@@ -6,9 +6,9 @@ from keras import ops
 
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
-from keras_perceptual.models.image_autoencoder import check_choice
-from keras_perceptual.models.image_autoencoder import check_nonnegative
-from keras_perceptual.models.image_autoencoder import split_conditional_data
+from keras_perceptual.models.checks import check_choice
+from keras_perceptual.models.checks import check_nonnegative
+from keras_perceptual.models.checks import split_conditional_data
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")

@@ -167,9 +167,14 @@ def cmd_interpolate(args):
 
 
 def cmd_train(args):
-    from keras_perceptual.recipes import get_recipe
+    from keras_perceptual.training import NonFiniteError
+    from keras_perceptual.training import train
 
-    train = get_recipe(args.recipe)
+    for flag in ("epochs", "steps", "batch_size", "checkpoint_every"):
+        value = getattr(args, flag)
+        if value is not None and value <= 0:
+            name = "--" + flag.replace("_", "-")
+            raise ValueError(f"{name} must be a positive integer. Received: {name} {value}")
     options = {}
     for item in args.option or ():
         key, sep, value = item.partition("=")
@@ -179,28 +184,19 @@ def cmd_train(args):
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
-    folder = Path(args.output) if args.output else None
-    start = time.time()
-    # The recipe's own outputs (sample grids, resumable checkpoint) go under
-    # DIR/training/; the preset files sit at the top of DIR.
-    model = train(output=folder / "training" if folder else None, epochs=args.epochs,
-                  batch_size=args.batch_size, smoke=args.smoke, seed=args.seed, dataset=args.dataset,
-                  verbose=args.verbose, **options)
-    wall = time.time() - start
-    if folder is None:
-        print(f"trained {type(model).__name__} in {wall:.1f} s (no --output: nothing saved)")
+    try:
+        record = train(args.recipe, args.output, epochs=args.epochs, steps=args.steps, batch_size=args.batch_size,
+                       seed=args.seed, smoke=args.smoke, dataset=args.dataset, options=options,
+                       checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=args.verbose,
+                       command="keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv))
+    except NonFiniteError as e:
+        print(f"keras-perceptual train: {e}", file=sys.stderr)
+        return 1
+    if args.output is None:
+        print(f"trained {type(record.model).__name__}: {record.steps} steps in {record.wall_time_s} s "
+              "(no --output: nothing saved)")
         return 0
-    record = dict(getattr(model, "training_record", None) or {})
-    metadata = {
-        "dataset": record.get("dataset", args.dataset),
-        "recipe": record.get("recipe", f"keras_perceptual.recipes.{args.recipe}"),
-        "steps": record.get("steps"),
-        "wall_time_s": record.get("wall_time_s", round(wall, 1)),
-        "command": "keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv),
-        "training": record,
-    }
-    model.save_pretrained(folder, metadata=metadata)
-    print(f"wrote preset folder {folder} (load it with keras_perceptual.from_pretrained({str(folder)!r}))")
+    print(f"wrote preset folder {args.output} (load it with keras_perceptual.from_pretrained({str(args.output)!r}))")
     return 0
 
 
@@ -314,17 +310,23 @@ def build_parser():
     p.add_argument("--label", type=int)
     p.set_defaults(func=cmd_interpolate)
 
-    p = sub.add_parser("train", help="train with a recipe and write a preset folder")
-    p.add_argument("recipe", help="recipe name (a module of keras_perceptual.recipes), e.g. vaegan")
-    p.add_argument("--dataset", default="fashion_mnist")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--output", help="preset folder to write")
+    p = sub.add_parser("train", help="train with a recipe and write a preset folder (resumes a killed run)")
+    p.add_argument("recipe", help="recipe name (see keras_perceptual.recipes.list_recipes()), e.g. vaegan")
+    p.add_argument("--dataset", help="default: the recipe's")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=int, help="budget in epochs (default: the recipe's)")
+    budget.add_argument("--steps", type=int, help="budget in optimizer steps instead of epochs")
+    p.add_argument("--batch-size", type=int, help="default: the recipe's")
+    p.add_argument("--output", help="preset folder to write; its training/ keeps the grids and the checkpoint")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--smoke", action="store_true", help="a few steps on a small slice (tests)")
     p.add_argument("--verbose", type=int, default=1)
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="extra recipe option (JSON value), repeatable")
+    p.add_argument("--checkpoint-every", type=int, metavar="STEPS",
+                   help="steps between checkpoints (default: every 3 minutes, and at each epoch's end)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard a checkpoint in --output instead of resuming it")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set")

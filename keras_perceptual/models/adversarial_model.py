@@ -302,15 +302,18 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
     def _check_step(self, data, losses):
         """Checks a training step inside the step (no host round trip).
 
-        Returns `(ok, reported)`: `ok` is False when the batch's images hold
-        NaN/Inf or values outside [-1, 1] (e.g. a [0, 255] batch) or a loss
-        is not finite; the backend trainers then update nothing (weights,
+        Returns `(ok, reported)`: `ok` is False when the batch holds NaN/Inf,
+        or, for a model that reads images (it has an `image_shape`), values
+        outside [-1, 1] (e.g. a [0, 255] batch), or a loss is not finite; the backend trainers then update nothing (weights,
         optimizer state, BatchNorm statistics, random state). `reported`
         are the losses to log, NaN for a bad batch, so that
         `StopOnNonFinite` stops `fit` at that step.
         """
-        x = keras.utils.unpack_x_y_sample_weight(data)[0]
-        batch_ok = ops.all(ops.abs(ops.cast(x, "float32")) <= 1.001)  # False for NaN too
+        x = ops.cast(keras.utils.unpack_x_y_sample_weight(data)[0], "float32")
+        if hasattr(self, "image_shape"):
+            batch_ok = ops.all(ops.abs(x) <= 1.001)  # False for NaN too
+        else:
+            batch_ok = ops.all(ops.isfinite(x))
         ok = batch_ok
         for loss in losses.values():
             ok = ops.logical_and(ok, ops.isfinite(loss))

@@ -71,7 +71,7 @@ RECIPE = Recipe(
     description="Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, "
                 "code GAN",
     build=build, compile=aae.compile_players, data=lambda o, batch_size: fashion_data(o, batch_size),
-    defaults=OPTIONS, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize, pictures=("noise",),
+    defaults=OPTIONS, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize, pictures=("samples", "noise"),
     picture_data=fashion_pictures,
 )
 RECIPES = (RECIPE,)

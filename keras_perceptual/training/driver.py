@@ -23,6 +23,7 @@ from keras_perceptual.training.pictures import EpochPictures
 from keras_perceptual.training.pictures import picture
 from keras_perceptual.training.pictures import write_pictures
 from keras_perceptual.training.record import TrainingRecord
+from keras_perceptual.training.record import describe_optimizer
 
 
 def _check_positive(**values):
@@ -61,11 +62,11 @@ def _diagnose(data, seed, steps_per_epoch):
 
 def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed=0, smoke=False, dataset=None,
           options=None, checkpoint_every=None, checkpoint_seconds=180.0, restart=False, verbose=1, command=None,
-          save=True, metadata=None, skip_networks=None, callbacks=()):
+          save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None):
     """Trains `recipe` and (with `output` and `save`) writes a preset.
 
-    A run with `output` keeps a checkpoint in `output/training/` (in
-    `output/` when `save=False`) every `checkpoint_every` steps (every
+    A run with `output` keeps its grids and a checkpoint in `workdir`
+    (default `output/training/`, `output/` when `save=False`) every `checkpoint_every` steps (every
     `checkpoint_seconds` of wall time by default) and at each epoch's end:
     the same call after a crash or a kill resumes from it ("resuming from
     step k of n") and ends with the weights an uninterrupted run gives. A
@@ -100,8 +101,9 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
             final pictures).
         metadata: extra preset metadata (description, budget, ...).
         skip_networks: sub-networks left out of the preset (default: the
-            recipe's).
+            recipe's), or `model -> list`.
         callbacks: extra Keras callbacks.
+        workdir: folder of the grids and the checkpoint.
 
     Returns:
         A `TrainingRecord` (the model in `record.model`).
@@ -131,7 +133,10 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
 
     fingerprint = {**_jsonable(opts), "recipe": recipe.name, "batch_size": batch_size, "steps": total,
                    "smoke": bool(smoke), "backend": keras.backend.backend()}
-    work = None if output is None else (Path(output) / "training" if save else Path(output))
+    if workdir is not None:
+        work = Path(workdir)
+    else:
+        work = None if output is None else (Path(output) / "training" if save else Path(output))
     checkpoint = Checkpoint(work) if work is not None else None
     state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}}
     if checkpoint is not None and checkpoint.exists():
@@ -175,7 +180,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
 
     record = TrainingRecord(
         recipe=recipe.name, dataset=opts["dataset"], options=_jsonable(opts), epochs=epochs, steps=state["step"],
-        batch_size=batch_size, seed=seed, backend=keras.backend.backend(),
+        batch_size=batch_size, seed=seed, optimizer=describe_optimizer(model), backend=keras.backend.backend(),
         wall_time_s=round(sum(r["wall_time_s"] for r in state["runs"]), 1), final_losses=state["last_logs"],
         runs=state["runs"], checkpoints={k: v for k, v in stats.items() if k != "saved_step"},
         extra=recipe.evaluate(model, opts) if recipe.evaluate else {}, model=model,
@@ -192,9 +197,10 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
 
 
 def _first(conditions, n):
+    """The sample conditions and those of the first `n` images."""
     if conditions is None:
         return None
-    return tuple(None if c is None else c[:n] for c in conditions)
+    return conditions[0], conditions[1][:n]
 
 
 def write_preset(recipe, model, folder, record, images=None, conditions=None, metadata=None, skip_networks=None):
@@ -214,7 +220,16 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
         "training": record.to_dict(),
         **(metadata or {}),
     }
+    from keras_perceptual.comparators import Comparator
+
+    if callable(skip_networks):
+        skip_networks = skip_networks(model)
     skip = list(recipe.skip_networks if skip_networks is None else skip_networks)
+    for layer in model._flatten_layers():
+        if isinstance(layer, Comparator):
+            # Its weights travel in the preset's weights file; the config
+            # must not name a file of this machine.
+            layer.weights_reference = None
     save_preset(model, folder, meta, samples=64 if "samples" in recipe.pictures else 0, skip_networks=skip)
     kinds = [k for k in recipe.pictures if k != "samples"]
     if "samples" not in recipe.pictures and kinds and images is not None:

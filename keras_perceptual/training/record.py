@@ -3,6 +3,27 @@
 import dataclasses
 from typing import Any
 
+import keras
+
+
+def describe_optimizer(model):
+    """`"RMSprop(0.0003, ExponentialDecay(decay_steps=1000, ...))"` for the
+    optimizer of every player (one string when they all read the same, else
+    `{player: string}`)."""
+    optimizers = getattr(model, "player_optimizers", None) or {"model": model.optimizer}
+    out = {}
+    for player, optimizer in optimizers.items():
+        rate = optimizer._learning_rate
+        if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+            config = {k: v for k, v in rate.get_config().items() if k != "name"}
+            initial = config.pop("initial_learning_rate", None)
+            schedule = f"{type(rate).__name__}({', '.join(f'{k}={v}' for k, v in config.items())})"
+            text = f"{initial:g}, {schedule}" if initial is not None else schedule
+        else:
+            text = f"{float(keras.ops.convert_to_numpy(rate)):g}"
+        out[player] = f"{type(optimizer).__name__}({text})"
+    return next(iter(out.values())) if len(set(out.values())) == 1 else out
+
 
 @dataclasses.dataclass
 class TrainingRecord:
@@ -17,6 +38,7 @@ class TrainingRecord:
         steps: optimizer steps trained in all (over every resumed run).
         batch_size: batch size.
         seed: seed of the run.
+        optimizer: the optimizers (`describe_optimizer`).
         backend: Keras backend.
         wall_time_s: training time over every run, seconds.
         final_losses: the last epoch's logged values.
@@ -34,6 +56,7 @@ class TrainingRecord:
     steps: int
     batch_size: int
     seed: int
+    optimizer: Any
     backend: str
     wall_time_s: float
     final_losses: dict

@@ -16,35 +16,45 @@ epochs=None, batch_size=None, smoke=False, seed=0, dataset=None, verbose=1,
 
 import importlib
 
-# Modules defining `RECIPES` (a tuple of `Recipe`s).
-_MODULES = ("vaegan", "vae", "deepsim", "pixel_autoencoder", "fashion_mnist_classifier", "aae", "aae_clustering",
-            "iae")
-# The three DeePSiM recipes, importable by name as the modules they were.
-_DEEPSIM = ("deepsim_autoencoder", "deepsim_vae", "deepsim_inverter")
-
-
-def _registry():
-    out = {}
-    for module in _MODULES:
-        for recipe in importlib.import_module(f"{__name__}.{module}").RECIPES:
-            out[recipe.name] = recipe
-    return out
+# name: (module defining it, one-line description). Plain data, read without
+# importing Keras (`keras-perceptual train --help`).
+RECIPES = {
+    "vaegan": ("vaegan", "VAE/GAN (Larsen et al. 2016) on fashion_mnist (28x28) or celeba (64x64, authors' recipe)"),
+    "vae": ("vae", "Plain VAE (Gaussian pixel likelihood) with the VAE/GAN networks: the VAE/GAN paper's baseline"),
+    "deepsim_autoencoder": ("deepsim", "DeePSiM autoencoder (Dosovitskiy & Brox 2016) with a small spatial code "
+                                       "on fashion_mnist"),
+    "deepsim_vae": ("deepsim", "DeePSiM VAE (Dosovitskiy & Brox 2016): DeePSiM replaces the reconstruction term, "
+                               "KL kept, on fashion_mnist"),
+    "deepsim_inverter": ("deepsim", "DeePSiM inverter (Dosovitskiy & Brox 2016): decodes comparator features back "
+                                    "to the image, on fashion_mnist"),
+    "pixel_autoencoder": ("pixel_autoencoder", "L2 (pixel MSE) autoencoder with the DeePSiM autoencoder's networks: "
+                                               "DeePSiM's baseline"),
+    "fashion_mnist_classifier": ("fashion_mnist_classifier", "Fashion-MNIST CNN classifier (>= 92% test accuracy "
+                                                             "in a few CPU epochs), the zoo's comparator"),
+    "aae": ("aae", "Adversarial autoencoder (GAN or MMD regulariser; Gaussian, mixture, swiss-roll or categorical "
+                   "prior) on Fashion-MNIST"),
+    "aae_clustering": ("aae_clustering", "AAE clustering on Fashion-MNIST: categorical code (K clusters) + style, "
+                                         "GAN or MMD regulariser"),
+    "iae": ("iae", "Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, "
+                   "code GAN"),
+}
 
 
 def list_recipes():
     """`{name: description}` of every recipe."""
-    return {name: recipe.description for name, recipe in _registry().items()}
+    return {name: description for name, (_, description) in RECIPES.items()}
 
 
 def get_recipe(name):
     """The `Recipe` registered as `name`."""
-    recipes = _registry()
-    if name not in recipes:
-        raise ValueError(f"Unknown recipe. Expected one of {sorted(recipes)}. Received: {name!r}")
-    return recipes[name]
+    if name not in RECIPES:
+        raise ValueError(f"Unknown recipe. Expected one of {sorted(RECIPES)}. Received: {name!r}")
+    module = importlib.import_module(f"{__name__}.{RECIPES[name][0]}")
+    return next(r for r in module.RECIPES if r.name == name)
 
 
 def __getattr__(name):
-    if name in _DEEPSIM:
+    # The three DeePSiM recipes stay importable by name, as the modules they were.
+    if name in ("deepsim_autoencoder", "deepsim_vae", "deepsim_inverter"):
         return get_recipe(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

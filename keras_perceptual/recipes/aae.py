@@ -18,6 +18,7 @@ from keras_perceptual import priors as kp_priors
 from keras_perceptual.datasets import fashion_mnist_arrays
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.generative_api import check_choice
+from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import ArrayData
 from keras_perceptual.training.recipe import Recipe
@@ -96,14 +97,12 @@ def load_data(o, batch_size):
     return ArrayData(x, targets, batch_size=batch_size)
 
 
-def aae_recipe(name, description, defaults, finalize=None):
-    return Recipe(name=name, description=description, build=build, compile=compile_players, data=load_data,
+def aae_recipe(name, defaults, finalize=None):
+    return Recipe(name=name, description=list_recipes()[name], build=build, compile=compile_players, data=load_data,
                   defaults=defaults, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize,
                   pictures=("samples", "reconstructions"), picture_data=fashion_pictures)
 
 
-RECIPE = aae_recipe(
-    "aae", "Adversarial autoencoder (GAN or MMD regulariser; Gaussian, mixture, swiss-roll or categorical prior) "
-           "on Fashion-MNIST", OPTIONS)
+RECIPE = aae_recipe("aae", OPTIONS)
 RECIPES = (RECIPE,)
 train = RECIPE.train

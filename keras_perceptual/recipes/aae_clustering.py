@@ -44,8 +44,6 @@ def finalize(o):
     return o
 
 
-RECIPE = aae.aae_recipe(
-    "aae_clustering", "AAE clustering on Fashion-MNIST: categorical code (K clusters) + style, GAN or MMD "
-                      "regulariser", OPTIONS, finalize=finalize)
+RECIPE = aae.aae_recipe("aae_clustering", OPTIONS, finalize=finalize)
 RECIPES = (RECIPE,)
 train = RECIPE.train

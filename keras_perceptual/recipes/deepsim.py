@@ -19,6 +19,7 @@ import keras
 from keras_perceptual.comparators import fashion_mnist_comparator
 from keras_perceptual.models.deepsim import DeePSiM
 from keras_perceptual.networks.deepsim import deepsim_networks
+from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
@@ -64,9 +65,9 @@ def compile_model(model, options, total_steps, steps_per_epoch):
 _PARAMS = set(inspect.signature(DeePSiM.__init__).parameters) - {"self", "kwargs"}
 
 
-def deepsim_recipe(mode, description):
+def deepsim_recipe(mode):
     return Recipe(
-        name=f"deepsim_{mode}", description=description, build=build_with(mode), compile=compile_model,
+        name=f"deepsim_{mode}", description=list_recipes()[f"deepsim_{mode}"], build=build_with(mode), compile=compile_model,
         data=lambda options, batch_size: fashion_data(options, batch_size), defaults=OPTIONS, epochs=10,
         batch_size=64, smoke=dict(jit_compile=False), smoke_batches=4, model_class=DeePSiM,
         pictures=("reconstructions", "samples") if mode == "vae" else ("reconstructions",),
@@ -74,11 +75,4 @@ def deepsim_recipe(mode, description):
     )
 
 
-RECIPES = (
-    deepsim_recipe("autoencoder", "DeePSiM autoencoder (Dosovitskiy & Brox 2016) with a small spatial code on "
-                                  "fashion_mnist"),
-    deepsim_recipe("vae", "DeePSiM VAE (Dosovitskiy & Brox 2016): DeePSiM replaces the reconstruction term, KL "
-                          "kept, on fashion_mnist"),
-    deepsim_recipe("inverter", "DeePSiM inverter (Dosovitskiy & Brox 2016): decodes comparator features back to "
-                               "the image, on fashion_mnist"),
-)
+RECIPES = tuple(deepsim_recipe(mode) for mode in ("autoencoder", "vae", "inverter"))

@@ -8,6 +8,7 @@ import keras
 
 from keras_perceptual.datasets import fashion_mnist_dataset
 from keras_perceptual.networks.classifier import fashion_mnist_classifier
+from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
@@ -47,7 +48,7 @@ def save(model, folder, options, record):
 
 RECIPE = Recipe(
     name="fashion_mnist_classifier",
-    description="Fashion-MNIST CNN classifier (>= 92% test accuracy in a few CPU epochs), the zoo's comparator",
+    description=list_recipes()["fashion_mnist_classifier"],
     build=build, compile=compile_model,
     data=lambda options, batch_size: fashion_data(options, batch_size, targets="labels"),
     defaults=dict(learning_rate=1e-3, filters=(32, 64), units=256, limit=None, jit_compile="auto"),

@@ -15,6 +15,7 @@ from keras_perceptual import priors as kp_priors
 from keras_perceptual.models.generative_api import check_choice
 from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
 from keras_perceptual.recipes import aae
+from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
@@ -68,7 +69,7 @@ def build(o):
 
 RECIPE = Recipe(
     name="iae",
-    description="Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, "
+    description=list_recipes()["iae"],
                 "code GAN",
     build=build, compile=aae.compile_players, data=lambda o, batch_size: fashion_data(o, batch_size),
     defaults=OPTIONS, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize, pictures=("samples", "noise"),

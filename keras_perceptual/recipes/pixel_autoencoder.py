@@ -6,6 +6,7 @@ optimizer and steps, trained with the pixel MSE alone by a plain
 import keras
 
 from keras_perceptual.networks.deepsim import deepsim_networks
+from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
@@ -26,7 +27,7 @@ def compile_model(model, options, total_steps, steps_per_epoch):
 
 RECIPE = Recipe(
     name="pixel_autoencoder",
-    description="L2 (pixel MSE) autoencoder with the DeePSiM autoencoder's networks: DeePSiM's baseline",
+    description=list_recipes()["pixel_autoencoder"],
     build=build, compile=compile_model,
     data=lambda options, batch_size: fashion_data(options, batch_size, targets="images"),
     defaults=dict(learning_rate=2e-4, limit=None, jit_compile="auto"), epochs=10, batch_size=64, smoke_batches=4,

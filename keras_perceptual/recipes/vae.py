@@ -9,8 +9,6 @@ from keras_perceptual.recipes import vaegan
 # The VAE/GAN's optimizer defaults; its model options (gamma, ...) are not the VAE's.
 DEFAULTS = {dataset: {k: d[k] for k in ("learning_rate", "lr_decay_steps")} for dataset, d in vaegan.DEFAULTS.items()}
 
-RECIPE = vaegan.family_recipe(
-    "vae", "Plain VAE (Gaussian pixel likelihood) with the VAE/GAN networks: the VAE/GAN paper's baseline",
-    VAE, DEFAULTS)
+RECIPE = vaegan.family_recipe("vae", VAE, DEFAULTS)
 RECIPES = (RECIPE,)
 train = RECIPE.train

@@ -12,6 +12,7 @@ import numpy as np
 from keras_perceptual import datasets
 from keras_perceptual.models.vaegan import VAEGAN
 from keras_perceptual.networks.vaegan import vaegan_networks
+from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import DatasetData
@@ -88,17 +89,15 @@ def pictures(options):
     return images, (np.repeat(labels[:8], 8, axis=0), labels)
 
 
-def family_recipe(name, description, model_class, dataset_defaults, skip_networks=()):
+def family_recipe(name, model_class, dataset_defaults, skip_networks=()):
     return Recipe(
-        name=name, description=description, build=build_with(model_class), compile=compile_model, data=load_data,
+        name=name, description=list_recipes()[name], build=build_with(model_class), compile=compile_model, data=load_data,
         defaults=OPTIONS, epochs=EPOCHS, batch_size=64, smoke_batches=4,
         datasets=tuple(DATASETS), dataset_defaults=dataset_defaults, model_class=model_class,
         pictures=("samples", "reconstructions"), picture_data=pictures, skip_networks=skip_networks,
     )
 
 
-RECIPE = family_recipe(
-    "vaegan", "VAE/GAN (Larsen et al. 2016) on fashion_mnist (28x28) or celeba (64x64, authors' recipe)",
-    VAEGAN, DEFAULTS)
+RECIPE = family_recipe("vaegan", VAEGAN, DEFAULTS)
 RECIPES = (RECIPE,)
 train = RECIPE.train

@@ -67,7 +67,8 @@ _PARAMS = set(inspect.signature(DeePSiM.__init__).parameters) - {"self", "kwargs
 
 def deepsim_recipe(mode):
     return Recipe(
-        name=f"deepsim_{mode}", description=list_recipes()[f"deepsim_{mode}"], build=build_with(mode), compile=compile_model,
+        name=f"deepsim_{mode}", description=list_recipes()[f"deepsim_{mode}"], build=build_with(mode),
+        compile=compile_model,
         data=lambda options, batch_size: fashion_data(options, batch_size), defaults=OPTIONS, epochs=10,
         batch_size=64, smoke=dict(jit_compile=False), smoke_batches=4, model_class=DeePSiM,
         pictures=("reconstructions", "samples") if mode == "vae" else ("reconstructions",),

@@ -70,7 +70,6 @@ def build(o):
 RECIPE = Recipe(
     name="iae",
     description=list_recipes()["iae"],
-                "code GAN",
     build=build, compile=aae.compile_players, data=lambda o, batch_size: fashion_data(o, batch_size),
     defaults=OPTIONS, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize, pictures=("samples", "noise"),
     picture_data=fashion_pictures,

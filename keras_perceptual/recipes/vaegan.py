@@ -91,7 +91,8 @@ def pictures(options):
 
 def family_recipe(name, model_class, dataset_defaults, skip_networks=()):
     return Recipe(
-        name=name, description=list_recipes()[name], build=build_with(model_class), compile=compile_model, data=load_data,
+        name=name, description=list_recipes()[name], build=build_with(model_class), compile=compile_model,
+        data=load_data,
         defaults=OPTIONS, epochs=EPOCHS, batch_size=64, smoke_batches=4,
         datasets=tuple(DATASETS), dataset_defaults=dataset_defaults, model_class=model_class,
         pictures=("samples", "reconstructions"), picture_data=pictures, skip_networks=skip_networks,

@@ -80,7 +80,8 @@ class Checkpoint:
         """Raises `ValueError` naming the options that differ between the
         checkpoint's run and this one."""
         old = self.read_state().get("fingerprint", {})
-        differ = sorted(k for k in set(old) | set(fingerprint) if old.get(k, "<unset>") != fingerprint.get(k, "<unset>"))
+        unset = "<unset>"
+        differ = sorted(k for k in set(old) | set(fingerprint) if old.get(k, unset) != fingerprint.get(k, unset))
         if differ:
             details = "; ".join(f"{k}={old.get(k, '<unset>')!r} there, {fingerprint.get(k, '<unset>')!r} here"
                                 for k in differ)

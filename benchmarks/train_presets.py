@@ -31,6 +31,7 @@ from pathlib import Path
 
 import keras
 
+import keras_perceptual as kp
 from keras_perceptual import hub as kp_hub
 from keras_perceptual import presets as kp_presets
 from keras_perceptual.preset_writer import save_preset
@@ -152,10 +153,11 @@ def train_one(name, args):
     options = dict(plan["options"])
     epochs = options.pop("epochs", None)
     if plan.get("comparator") and not args.smoke:
-        classifier = Path(args.weights) / CLASSIFIER / "model.weights.h5"
-        if not classifier.is_file():
-            raise SystemExit(f"{name} needs the {CLASSIFIER} preset first ({classifier} is missing).")
-        options["comparator_weights"] = str(classifier)
+        # The comparator names the classifier preset by reference (its config
+        # holds the name, never a file path), so the preset loads with it.
+        if kp_presets.preset_folder(CLASSIFIER) is None:
+            raise SystemExit(f"{name} needs the {CLASSIFIER} preset first (weights/{CLASSIFIER} is missing).")
+        options["comparator_weights"] = CLASSIFIER
     if args.smoke:
         epochs = None
         options.pop("limit", None)
@@ -206,8 +208,9 @@ def reuse_classifier(weights, smoke):
     from keras_perceptual.datasets import fashion_mnist_dataset
     from keras_perceptual.networks.classifier import fashion_mnist_classifier
 
-    model = fashion_mnist_classifier()
-    model.load_weights(weights)
+    network = fashion_mnist_classifier()
+    network.load_weights(weights)
+    model = kp.Classifier(network, name=CLASSIFIER)
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     test = fashion_mnist_dataset("test", 500, labels=True, drop_remainder=False, limit=512 if smoke else None)
     _, accuracy = model.evaluate(test, verbose=0)

@@ -8,12 +8,10 @@ from keras_perceptual.training.recipe import ArrayData
 
 def fashion_data(options, batch_size, targets=None):
     """`ArrayData` of the first `options["limit"]` training images (all
-    when None); `targets`: None, "labels" (int), "one_hot" or "images"."""
+    when None); `targets`: None, "labels" (int) or "one_hot"."""
     x, y = fashion_mnist_arrays("train", options.get("limit"), labels=True, path=options.get("data_dir"))
     if targets == "one_hot":
         y = np.eye(10, dtype="float32")[y]
-    elif targets == "images":
-        y = x
     elif targets is None:
         y = None
     return ArrayData(x, y, batch_size=batch_size)

@@ -17,7 +17,7 @@ from keras_perceptual import networks
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.datasets import fashion_mnist_arrays
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
-from keras_perceptual.models.generative_api import check_choice
+from keras_perceptual.models.checks import check_choice
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import ArrayData

@@ -4,76 +4,72 @@ reconstruction term, KL kept) and feature inverter (decodes comparator
 features back to the image). Fashion-MNIST, the small 28x28 networks, the
 zoo's classifier as comparator, Adam 2e-4 (beta 0.9, 0.999) as in the paper.
 
-Options: `comparator_weights` (the classifier's `.weights.h5`; trained
-first when not given, untrained in smoke runs), `comparator_layers`,
+Options: `comparator_weights` (a classifier preset, by name: default
+"fashion_mnist_classifier"; untrained in smoke runs), `comparator_layers`,
 `inverted_layer` (inverter), `discriminator_features`, `learning_rate`,
 `limit` (training images), `jit_compile`, and any `DeePSiM` argument
-(`lambda_feat`, `lambda_img`, `lambda_adv`, `pause_threshold`, ...).
+(`lambda_feat`, `lambda_img`, `lambda_adv`, `pause_threshold`, ...) and
+of its set-up (`DeePSiMAutoencoder`, `DeePSiMVAE`: `kl_weight`,
+`DeePSiMInverter`).
 """
-
-import inspect
-import tempfile
 
 import keras
 
 from keras_perceptual.comparators import fashion_mnist_comparator
 from keras_perceptual.models.deepsim import DeePSiM
+from keras_perceptual.models.deepsim_autoencoder import DeePSiMAutoencoder
+from keras_perceptual.models.deepsim_inverter import DeePSiMInverter
+from keras_perceptual.models.deepsim_vae import DeePSiMVAE
 from keras_perceptual.networks.deepsim import deepsim_networks
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
 
+SETUPS = {"autoencoder": DeePSiMAutoencoder, "vae": DeePSiMVAE, "inverter": DeePSiMInverter}
 COMPARATOR_LAYERS = ("block1_act2", "block2_act2")
+CLASSIFIER_PRESET = "fashion_mnist_classifier"
 OPTIONS = dict(comparator_weights=None, comparator_layers=COMPARATOR_LAYERS, inverted_layer=None,
                discriminator_features=None, learning_rate=2e-4, limit=None, jit_compile="auto")
-# Networks and recipe-level arguments of `DeePSiM` that are not options.
-NOT_OPTIONS = ("generator", "discriminator", "comparator", "encoder", "mode")
+# Networks and the seed: built here, not options.
+NOT_OPTIONS = ("generator", "discriminator", "comparator", "encoder")
 
 
 def build_comparator(options):
-    """The Fashion-MNIST classifier comparator: from `comparator_weights`,
-    untrained in smoke runs, else trained first by the classifier recipe
-    (3 epochs, in a temporary folder)."""
+    """The Fashion-MNIST classifier comparator, named by reference: the
+    preset `comparator_weights` (default "fashion_mnist_classifier"), or an
+    untrained network in smoke runs."""
     weights = options["comparator_weights"]
-    if weights is None and not options.get("smoke"):
-        from keras_perceptual.recipes.fashion_mnist_classifier import RECIPE as CLASSIFIER
-
-        folder = tempfile.mkdtemp(prefix="kp_classifier_")
-        CLASSIFIER(output=folder, epochs=3, seed=options["seed"], verbose=2)
-        weights = f"{folder}/classifier.weights.h5"
+    if weights is None and not options["smoke"]:
+        weights = CLASSIFIER_PRESET
     return fashion_mnist_comparator(tuple(options["comparator_layers"]), weights=weights)
 
 
-def build_with(mode):
+def deepsim_recipe(mode):
+    model_class = SETUPS[mode]
+    recipe = None
+
     def build(options):
         comparator = build_comparator(options)
         features = options["discriminator_features"]
         nets = deepsim_networks(mode, "small28", channels=1, comparator=comparator,
                                 inverted_layer=options["inverted_layer"],
                                 discriminator_features=mode == "inverter" if features is None else features)
-        model_options = {k: v for k, v in options.items() if k in _PARAMS and k not in NOT_OPTIONS}
-        return DeePSiM(**nets, comparator=comparator, mode=mode, **model_options)
-    return build
+        return model_class(**nets, comparator=comparator, **recipe.model_options(options, exclude=NOT_OPTIONS))
+
+    recipe = Recipe(
+        name=f"deepsim_{mode}", description=list_recipes()[f"deepsim_{mode}"], build=build, compile=compile_model,
+        data=lambda options, batch_size: fashion_data(options, batch_size), defaults=OPTIONS, epochs=10,
+        batch_size=64, smoke=dict(jit_compile=False), smoke_batches=4, model_class=(model_class, DeePSiM),
+        pictures=("reconstructions", "samples") if mode == "vae" else ("reconstructions",),
+        picture_data=fashion_pictures,
+    )
+    return recipe
 
 
 def compile_model(model, options, total_steps, steps_per_epoch):
     model.compile(optimizer=keras.optimizers.Adam(options["learning_rate"], beta_1=0.9, beta_2=0.999),
                   jit_compile=options["jit_compile"])
-
-
-_PARAMS = set(inspect.signature(DeePSiM.__init__).parameters) - {"self", "kwargs"}
-
-
-def deepsim_recipe(mode):
-    return Recipe(
-        name=f"deepsim_{mode}", description=list_recipes()[f"deepsim_{mode}"], build=build_with(mode),
-        compile=compile_model,
-        data=lambda options, batch_size: fashion_data(options, batch_size), defaults=OPTIONS, epochs=10,
-        batch_size=64, smoke=dict(jit_compile=False), smoke_batches=4, model_class=DeePSiM,
-        pictures=("reconstructions", "samples") if mode == "vae" else ("reconstructions",),
-        picture_data=fashion_pictures,
-    )
 
 
 RECIPES = tuple(deepsim_recipe(mode) for mode in ("autoencoder", "vae", "inverter"))

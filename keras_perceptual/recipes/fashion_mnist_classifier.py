@@ -7,6 +7,7 @@ from pathlib import Path
 import keras
 
 from keras_perceptual.datasets import fashion_mnist_dataset
+from keras_perceptual.models.classifier import Classifier
 from keras_perceptual.networks.classifier import fashion_mnist_classifier
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
@@ -15,7 +16,8 @@ from keras_perceptual.training.recipe import Recipe
 
 
 def build(options):
-    return fashion_mnist_classifier(filters=tuple(options["filters"]), units=options["units"])
+    network = fashion_mnist_classifier(filters=tuple(options["filters"]), units=options["units"])
+    return Classifier(network, name="fashion_mnist_classifier")
 
 
 def compile_model(model, options, total_steps, steps_per_epoch):

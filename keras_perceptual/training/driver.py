@@ -220,16 +220,9 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
         "training": record.to_dict(),
         **(metadata or {}),
     }
-    from keras_perceptual.comparators import Comparator
-
     if callable(skip_networks):
         skip_networks = skip_networks(model)
     skip = list(recipe.skip_networks if skip_networks is None else skip_networks)
-    for layer in model._flatten_layers():
-        if isinstance(layer, Comparator):
-            # Its weights travel in the preset's weights file; the config
-            # must not name a file of this machine.
-            layer.weights_reference = None
     save_preset(model, folder, meta, samples=64 if "samples" in recipe.pictures else 0, skip_networks=skip)
     kinds = [k for k in recipe.pictures if k != "samples"]
     if "samples" not in recipe.pictures and kinds and images is not None:

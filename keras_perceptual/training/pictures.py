@@ -44,12 +44,7 @@ def picture(model, kind, images, conditions=None, num_samples=64, seed=0):
     if image_c is not None:
         image_c = image_c[:32]
     if kind == "reconstructions":
-        if not hasattr(model, "reconstruct"):  # a plain Keras autoencoder (the pixel baseline)
-            recon = model.predict(images, verbose=0)
-        elif image_c is not None:
-            recon = model.reconstruct(images, image_c)
-        else:
-            recon = model.reconstruct(images)
+        recon = model.reconstruct(images, conditions=image_c)
         return interleave_rows(images, recon), min(len(images), 16)
     if kind == "noise":
         x = images[:10]

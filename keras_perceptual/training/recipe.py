@@ -104,8 +104,9 @@ class Recipe:
             `limit` option when not given).
         datasets: accepted values of `dataset`.
         dataset_defaults: `{dataset: {option: default}}` over `defaults`.
-        model_class: a class whose constructor arguments are accepted as
-            extra options (they go to `build` in `options`).
+        model_class: a class (or a tuple of classes) whose constructor
+            arguments are accepted as extra options (they go to `build` in
+            `options`).
         finalize: optional `options -> options` filling defaults that
             depend on other options.
         pictures: what the epoch grids show among "samples",
@@ -150,9 +151,16 @@ class Recipe:
         names = set(self.defaults)
         for d in self.dataset_defaults.values():
             names |= set(d)
-        if self.model_class is not None:
-            params = inspect.signature(self.model_class.__init__).parameters
-            names |= {n for n, p in params.items() if n != "self" and p.kind is p.POSITIONAL_OR_KEYWORD}
+        return names | set(self.model_parameters())
+
+    def model_parameters(self):
+        """Constructor arguments of `model_class` (every class of a tuple)."""
+        classes = self.model_class if isinstance(self.model_class, tuple) else (self.model_class,)
+        names = []
+        for cls in classes:
+            if cls is not None:
+                params = inspect.signature(cls.__init__).parameters
+                names += [n for n, p in params.items() if n != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
         return names
 
     def resolve(self, options=None, *, dataset=None, smoke=False, seed=0):
@@ -186,10 +194,8 @@ class Recipe:
     def model_options(self, options, exclude=()):
         """The options that are constructor arguments of `model_class`
         (less `exclude`)."""
-        if self.model_class is None:
-            return {}
-        params = inspect.signature(self.model_class.__init__).parameters
-        return {k: v for k, v in options.items() if k in params and k not in ("self", *exclude)}
+        params = set(self.model_parameters()) - set(exclude)
+        return {k: v for k, v in options.items() if k in params}
 
     # The recipe modules' `train(...)` of earlier releases (examples and
     # benchmarks call it): trains, writes grids under `output`, returns the

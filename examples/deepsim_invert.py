@@ -28,7 +28,7 @@ import numpy as np
 
 import keras_perceptual as kp
 from keras_perceptual import datasets
-from keras_perceptual.callbacks import SampleGrid
+from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
 
@@ -69,11 +69,18 @@ def main(argv=None):
         networks = kp.networks.deepsim_networks("inverter", "small28", channels=1, comparator=comparator,
                                                 inverted_layer=layer, discriminator_features=True)
 
-        # ## Model, compile (the paper's Adam), fit with reconstructions each epoch
+        # ## Model and compile (the paper's Adam)
         model = kp.DeePSiMInverter(**networks, comparator=comparator, seed=args.seed)
         model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.9, beta_2=0.999), jit_compile=not args.smoke)
-        grids = SampleGrid(out / layer / "grids", images=test_x, seed=args.seed)
-        model.fit(train, epochs=1 if args.smoke else args.epochs, callbacks=[grids], verbose=0 if args.smoke else 2)
+
+        # ## Fit, with the inversions of the test images drawn each epoch
+        # (An inverter has no prior to sample, so a small callback of its own.)
+        def draw_inversions(epoch, logs, model=model, folder=out / layer / "grids"):
+            save_image_grid(interleave_rows(test_x, model.reconstruct(test_x), columns=len(test_x)),
+                            folder / f"reconstructions_epoch{epoch + 1:03d}.png", columns=len(test_x), scale=2)
+
+        model.fit(train, epochs=1 if args.smoke else args.epochs, verbose=0 if args.smoke else 2,
+                  callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=draw_inversions)])
 
         # ## Pictures: one row of inversions per layer, and the re-encoding chain
         # Rows of `reencoding_<layer>.png`: the originals, then each re-encoding.

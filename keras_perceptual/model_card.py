@@ -1,13 +1,13 @@
-"""The Hub model card (`README.md`) of a preset folder, from its metadata."""
+"""The Hub model card (`README.md`) of a preset folder, from its metadata.
 
-import json
+The YAML header is `huggingface_hub.ModelCardData`'s; the tags of a
+registered preset are its `PresetSpec.tags`."""
 
-TAGS = {
-    "VAEGAN": ["vae-gan", "variational-autoencoder", "gan", "learned-similarity"],
-    "DeePSiM": ["deepsim", "perceptual-loss", "gan"],
-    "ImplicitAutoencoder": ["implicit-autoencoder", "gan"],
-    "AdversarialAutoencoder": ["adversarial-autoencoder", "wae-mmd"],
-}
+from huggingface_hub import ModelCardData
+
+from keras_perceptual import presets
+
+BASE_TAGS = ["keras", "keras-perceptual"]
 
 DEFAULT_LIMITATIONS = (
     "- Trained on one dataset at one resolution: inputs must follow the input contract "
@@ -20,14 +20,15 @@ DEFAULT_LIMITATIONS = (
 )
 
 
-def _yaml_list(values):
-    return "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
-
-
 def _value(v):
     if isinstance(v, float):
         return f"{v:.6g}"
     return "—" if v is None else str(v)
+
+
+def _where(name):
+    """How a user names this preset: its registered name, else its Hub repo."""
+    return name if name in {s.name for s in presets.all_specs()} else f"hf://ORG/{name}"
 
 
 def render(meta, has_samples=True):
@@ -36,21 +37,19 @@ def render(meta, has_samples=True):
     model = meta.get("model") or "Model"
     dataset = meta.get("dataset")
     metrics = meta.get("metrics") or {}
-    tags = ["keras", "keras-perceptual", "autoencoder", "image-generation"] + TAGS.get(model, [])
-    header = [
-        "---",
-        "library_name: keras",
-        f"license: {str(meta.get('license') or 'apache-2.0').lower()}",
-        f"tags: {_yaml_list(tags)}",
-    ]
-    if dataset:
-        header.append(f"datasets: {_yaml_list([dataset])}")
-    if metrics:
-        header.append(f"metrics: {_yaml_list(sorted(metrics))}")
-    header.append("pipeline_tag: unconditional-image-generation")
-    header.append("---")
+    tags = BASE_TAGS + [t for t in presets.tags_for(name, model) if t not in BASE_TAGS]
+    card_data = ModelCardData(
+        library_name="keras",
+        license=str(meta.get("license") or "apache-2.0").lower(),
+        tags=tags,
+        datasets=[dataset] if dataset else None,
+        metrics=sorted(metrics) or None,
+        pipeline_tag="image-classification" if "image-classification" in tags else "unconditional-image-generation",
+    )
+    header = ["---", card_data.to_yaml(), "---"]
 
     contract = meta.get("input") or {}
+    loader = "kp.from_pretrained" if model in presets.KERAS_MODELS else f"kp.{model}.from_pretrained"
     lines = header + [
         "",
         f"# {name}",
@@ -67,13 +66,13 @@ def render(meta, has_samples=True):
         "",
         "```python",
         "import keras_perceptual as kp",
-        f'model = kp.{model}.from_pretrained("hf://ORG/{name}")  # or a local copy of this folder',
+        f"model = {loader}({_where(name)!r})  # or a local copy of this folder",
         "images = model.generate(16)          # values in [-1, 1]",
         "recon = model.reconstruct(x)         # x: float images in [-1, 1]",
         "```",
         "",
         "or from the command line: "
-        f"`keras-perceptual sample hf://ORG/{name} -n 16 -o samples.png`.",
+        f"`keras-perceptual sample {_where(name)} -n 16 -o samples.png`.",
         "",
         "## Input contract",
         "",

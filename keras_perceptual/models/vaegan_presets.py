@@ -1,0 +1,111 @@
+"""Presets of the VAE/GAN family (`VAEGAN`, and `VAE`, the paper's baseline)."""
+
+from keras_perceptual.presets import FASHION_MNIST_INPUT as FASHION_MNIST
+from keras_perceptual.presets import HUB_ORG
+from keras_perceptual.presets import TRAIN_COMMAND as TRAIN
+from keras_perceptual.presets import InputContract
+from keras_perceptual.presets import PresetSpec
+
+LARSEN_2016 = (
+    "Larsen, Sønderby, Larochelle, Winther, \"Autoencoding beyond pixels using a "
+    "learned similarity metric\", ICML 2016, arXiv:1512.09300"
+)
+ONE_EPOCH = "one epoch of the 60k training images, batch 64"
+VAEGAN_TAGS = ("autoencoder", "image-generation", "vae-gan", "variational-autoencoder", "gan", "learned-similarity")
+VAE_TAGS = ("autoencoder", "image-generation", "variational-autoencoder")
+COMPARED = {"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"}
+
+PRESETS = [
+    PresetSpec(
+        name="vae_fashion_mnist",
+        model="VAE",
+        description="Plain VAE (Gaussian pixel likelihood) with the VAE/GAN's encoder and decoder: "
+        "the VAE/GAN paper's baseline, same data, optimizer and steps.",
+        paper=LARSEN_2016 + " (its VAE baseline)",
+        dataset="fashion_mnist",
+        input=FASHION_MNIST,
+        recipe="vae",
+        recipe_options={"epochs": 1},
+        budget=ONE_EPOCH,
+        hub_repo=f"{HUB_ORG}/vae_fashion_mnist",
+        tags=VAE_TAGS,
+        baselines={"generation": None, "reconstruction": "pixel_autoencoder_fashion_mnist"},
+        how_to_train=TRAIN.format("vae_fashion_mnist"),
+    ),
+    PresetSpec(
+        name="vaegan_fashion_mnist",
+        model="VAEGAN",
+        description="VAE/GAN with the learned similarity metric (Larsen et al. 2016), small28 networks.",
+        paper=LARSEN_2016,
+        dataset="fashion_mnist",
+        input=FASHION_MNIST,
+        recipe="vaegan",
+        recipe_options={"epochs": 1},
+        budget=ONE_EPOCH,
+        skip_networks=("discriminator",),
+        hub_repo=f"{HUB_ORG}/vaegan_fashion_mnist",
+        tags=VAEGAN_TAGS,
+        baselines=COMPARED,
+        how_to_train=TRAIN.format("vaegan_fashion_mnist"),
+    ),
+    PresetSpec(
+        name="vaegan_conditional_fashion_mnist",
+        model="VAEGAN",
+        description="Class-conditional VAE/GAN (Larsen et al. 2016 §4.2): decoder and discriminator "
+        "see the one-hot class.",
+        paper=LARSEN_2016,
+        dataset="fashion_mnist",
+        input=FASHION_MNIST,
+        recipe="vaegan",
+        recipe_options={"epochs": 3, "conditional": True},
+        budget="three epochs of the 60k training images, batch 64 (after one epoch its samples "
+        "matched their class only 18% of the time)",
+        skip_networks=("discriminator",),
+        hub_repo=f"{HUB_ORG}/vaegan_conditional_fashion_mnist",
+        tags=VAEGAN_TAGS + ("class-conditional",),
+        baselines={"generation": "vae_fashion_mnist"},
+        how_to_train=TRAIN.format("vaegan_conditional_fashion_mnist"),
+    ),
+    PresetSpec(
+        name="celeba64",
+        model="VAEGAN",
+        description="VAE/GAN of Larsen et al.: their 64x64 encoder, decoder and discriminator and "
+        "their CelebA recipe (RMSProp, gamma 1e-6, equilibrium rule).",
+        paper=LARSEN_2016,
+        dataset="celeba",
+        input=InputContract((64, 64, 3)),
+        recipe="vaegan",
+        recipe_options={"dataset": "celeba"},
+        budget="about 62.5k steps of batch 64",
+        tags=VAEGAN_TAGS + ("celeba",),
+        parameters=33_757_220,
+        architecture={
+            "networks": "vaegan_networks",
+            "network_args": {"family": "larsen64", "channels": 3},
+            "options": {
+                "gamma": 1e-6,
+                "kl_weight": 1.0,
+                "reconstructions_as_fakes": True,
+                "decoder_gan_loss": "minimax",
+                "equilibrium": True,
+                "equilibrium_center": 0.68,
+                "equilibrium_margin": 0.35,
+            },
+        },
+        how_to_train="on a machine with CelebA (tensorflow_datasets 'celeb_a'), run "
+        "`python examples/vaegan_celeba.py` (or `keras-perceptual train vaegan --dataset "
+        "celeba --output weights/celeba64`; about 62.5k steps of batch 64), save the model "
+        "with `model.save_pretrained('weights/celeba64')`, publish it with "
+        "`model.push_to_hub('ORG/NAME')` or `keras-perceptual push weights/celeba64 --repo "
+        "ORG/NAME`, then set its `hub_repo`, `hub_revision` and (`python -m "
+        "keras_perceptual.pin_presets`) `metadata_sha256` in keras_perceptual/models/vaegan_presets.py",
+    ),
+]
+
+# sha256 of each bundled preset's metadata.json (which pins its other files):
+# written by `python -m keras_perceptual.pin_presets`, never by hand.
+PINS = {
+    "vae_fashion_mnist": "49a861518fa077208d9ecf2e6283ace04c26770e892d23903699494408fcabc4",
+    "vaegan_fashion_mnist": "300cbcf6fb7ca40e146590f6dffc49229168e7a9f230a2c7c582202b421155b2",
+    "vaegan_conditional_fashion_mnist": "33da7468ccf00959e41f5d09705a24f9c49e31ff8915664f196e0d1f58896bca",
+}

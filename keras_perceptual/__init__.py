@@ -1,19 +1,56 @@
-"""keras_perceptual: autoencoders that learn beyond pixels, for Keras 3."""
+"""keras_perceptual: autoencoders that learn beyond pixels, for Keras 3.
 
-from keras_perceptual import comparators
-from keras_perceptual import layers
-from keras_perceptual import losses
-from keras_perceptual import metrics
-from keras_perceptual import networks
-from keras_perceptual import priors
-from keras_perceptual.models import AdversarialAutoencoder
-from keras_perceptual.models import ImplicitAutoencoder
-from keras_perceptual.models import DeePSiM
-from keras_perceptual.models import VAE
-from keras_perceptual.models import VAEGAN
-from keras_perceptual.hub import from_pretrained
-from keras_perceptual.presets import list_presets
-from keras_perceptual.models import AdversarialModel
+The package loads lazily (PEP 562): `import keras_perceptual` is instant, and
+the first attribute read (`kp.VAEGAN`, `kp.losses`, ...) imports Keras, its
+backend and every public module at once, registering every serializable
+class. So `keras-perceptual --help` never loads TensorFlow/JAX/PyTorch.
+
+Add a public name to `_EXPORTS` (name -> defining module), not as an eager
+`from ... import ...` line: tests/test_cli_help.py checks that importing the
+package and its command line does not import Keras.
+"""
+
+import importlib
+
 from keras_perceptual.version import __version__
 
-__all__ = ["AdversarialAutoencoder", "ImplicitAutoencoder", "priors", "from_pretrained", "list_presets", "AdversarialModel", "DeePSiM", "VAE", "VAEGAN", "comparators", "layers", "losses", "metrics", "networks", "__version__"]
+_EXPORTS = {
+    "AdversarialAutoencoder": "keras_perceptual.models",
+    "AdversarialModel": "keras_perceptual.models",
+    "DeePSiM": "keras_perceptual.models",
+    "ImplicitAutoencoder": "keras_perceptual.models",
+    "VAE": "keras_perceptual.models",
+    "VAEGAN": "keras_perceptual.models",
+    "from_pretrained": "keras_perceptual.hub",
+    "list_presets": "keras_perceptual.presets",
+}
+_SUBMODULES = ("comparators", "layers", "losses", "metrics", "networks", "priors")
+
+__all__ = sorted(_EXPORTS) + list(_SUBMODULES) + ["__version__"]
+
+
+def _load_all():
+    """Imports every public module and binds every exported name (what an
+    eager `__init__` would have done)."""
+    for name in _SUBMODULES:
+        globals()[name] = importlib.import_module(f"{__name__}.{name}")
+    for name, module in _EXPORTS.items():
+        globals()[name] = getattr(importlib.import_module(module), name)
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    _load_all()
+    if name in globals():
+        return globals()[name]
+    try:  # any other submodule, e.g. `kp.hub`, `kp.datasets`
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.{name}":
+            raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

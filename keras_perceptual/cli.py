@@ -11,16 +11,84 @@
 PRESET is a registered preset name, a preset folder or "hf://org/repo[@rev]".
 `train` runs the recipe of `keras_perceptual.recipes` (the same code as the
 examples) and writes a preset folder with `save_pretrained`.
+
+Building the parser imports neither Keras nor a backend, so `--help` is
+instant; a command imports Keras when it runs, with TensorFlow's start-up
+log lines silenced (`TF_CPP_MIN_LOG_LEVEL=3` unless set).
 """
 
 import argparse
+import contextlib
 import json
+import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+# Before anything loads TensorFlow (a user's own setting wins).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Sends file descriptor 2 to /dev/null: TensorFlow's C++ start-up lines
+    (oneDNN, CUDA stubs) are written before its log level is read. Python
+    exceptions raised inside still propagate (and print once restored)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _import_backend():
+    """Imports Keras, its backend and the whole package (which registers
+    every model class) once, quietly, before a command runs."""
+    import keras_perceptual
+
+    if "keras" in sys.modules:
+        keras_perceptual._load_all()
+        return
+    with _quiet_stderr():
+        import keras
+
+        keras.ops.zeros(1)  # the backend's device initialisation logs too
+        keras_perceptual._load_all()
+
+
+def recipe_descriptions():
+    """`{recipe: one-line description}` read from each recipe module's source
+    (its `DESCRIPTION = "..."` line) without importing it, so `train --help`
+    does not load Keras."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("keras_perceptual.recipes")
+    out = {}
+    for folder in spec.submodule_search_locations or ():
+        for path in sorted(Path(folder).glob("*.py")):
+            if path.stem.startswith("_"):
+                continue
+            description = ""
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except (OSError, SyntaxError):
+                tree = None
+            for node in getattr(tree, "body", ()):
+                if (isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DESCRIPTION" for t in node.targets)
+                        and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                    description = node.value.value
+            out[path.stem] = description
+    return out
 
 
 def _progress(iterable=None, **kwargs):
@@ -268,77 +336,113 @@ def cmd_push(args):
 
 
 # -- parser -------------------------------------------------------------------
-def _hub_options(p):
-    p.add_argument("preset", help="preset name, preset folder or hf://org/repo[@revision]")
-    p.add_argument("--revision", help="Hub branch, tag or commit (default: the pinned one)")
-    p.add_argument("--cache-dir", help="download cache (default: huggingface_hub's)")
-    p.add_argument("--offline", action="store_true", help="use the cache only, never the network")
-    p.add_argument("--token", help="Hub token for private repos")
-    p.add_argument("--batch-size", type=int, default=256)
+def _hub_options(p, batch_size=256):
+    p.add_argument("preset", help="preset name (see `keras-perceptual list`), preset folder or hf://org/repo[@revision]")
+    p.add_argument("--revision", help="Hub branch, tag or commit (default: the preset's pinned revision)")
+    p.add_argument("--cache-dir", help="download cache folder (default: huggingface_hub's)")
+    p.add_argument("--offline", action="store_true", help="use local files and the cache only, never the network")
+    p.add_argument("--token", help="Hugging Face token, for private repos")
+    p.add_argument("--batch-size", type=int, default=batch_size,
+                   help=f"images per forward pass (default: {batch_size})")
+
+
+def _label_option(p, what):
+    p.add_argument("--label", type=int,
+                   help=f"class index of a conditional model's {what} (conditional presets only)")
 
 
 def build_parser():
+    """The argument parser. Builds without importing Keras (instant `--help`)."""
     parser = argparse.ArgumentParser(
-        prog="keras-perceptual", description="Keras 3 autoencoders that learn beyond pixels: the model zoo.")
-    sub = parser.add_subparsers(dest="command", required=True)
+        prog="keras-perceptual",
+        description="Keras 3 autoencoders that learn beyond pixels: the model zoo. "
+                    "`keras-perceptual COMMAND --help` describes each command.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("list", help="list the presets and whether their weights are present")
-    p.add_argument("--model", help="only this model class, e.g. VAEGAN")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("list", help="list the presets and whether their weights are present",
+                       description="List the registered presets: model, dataset, where the weights are, input shape.")
+    p.add_argument("--model", help="only the presets of this model class, e.g. VAEGAN")
+    p.add_argument("--json", action="store_true", help="print JSON (every field of every preset)")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("sample", help="a grid of samples decoder(z), z ~ p(z)")
+    p = sub.add_parser("sample", help="a grid of samples decoder(z), z ~ p(z)",
+                       description="Decode prior samples into one PNG grid (a conditional model cycles through "
+                                   "its classes, one per column, each column titled with its class name).")
     _hub_options(p)
-    p.add_argument("-n", type=int, default=16, help="number of samples")
-    p.add_argument("-o", "--output", default="samples.png")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--columns", type=int)
-    p.add_argument("--label", type=int, help="class of a conditional model (default: cycle)")
+    p.add_argument("-n", type=int, default=16, help="number of samples (default: 16)")
+    p.add_argument("-o", "--output", default="samples.png", help="PNG file to write (default: samples.png)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws (default: 0)")
+    p.add_argument("--columns", type=int, help="grid columns (default: a square grid; a conditional "
+                                               "model: one column per class)")
+    _label_option(p, "samples (default: cycle through the classes)")
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("reconstruct", help="images (top row) and their reconstructions (below)")
+    p = sub.add_parser("reconstruct", help="images and their reconstructions, in captioned rows",
+                       description="Reconstruct image files: a row of originals, the row of their "
+                                   "reconstructions below, each row captioned.")
     _hub_options(p)
-    p.add_argument("images", nargs="+", help="image files (resized to the model's input)")
-    p.add_argument("-o", "--output", default="reconstructions.png")
-    p.add_argument("--label", type=int)
+    p.add_argument("images", nargs="+", help="image files (converted and resized to the model's input)")
+    p.add_argument("-o", "--output", default="reconstructions.png",
+                   help="PNG file to write (default: reconstructions.png)")
+    _label_option(p, "images")
     p.set_defaults(func=cmd_reconstruct)
 
-    p = sub.add_parser("interpolate", help="decoded straight lines between codes")
+    p = sub.add_parser("interpolate", help="decoded straight lines between codes",
+                       description="Decode straight lines between pairs of codes: random prior draws, or "
+                                   "the codes of --start and --end images.")
     _hub_options(p)
-    p.add_argument("-o", "--output", default="interpolation.png")
-    p.add_argument("--steps", type=int, default=8)
-    p.add_argument("--rows", type=int, default=4, help="random code pairs (without --start/--end)")
-    p.add_argument("--start", help="image at the start of the line")
-    p.add_argument("--end", help="image at the end of the line")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--label", type=int)
+    p.add_argument("-o", "--output", default="interpolation.png",
+                   help="PNG file to write (default: interpolation.png)")
+    p.add_argument("--steps", type=int, default=8, help="images per line, ends included (default: 8)")
+    p.add_argument("--rows", type=int, default=4, help="random code pairs, one line each, without "
+                                                       "--start/--end (default: 4)")
+    p.add_argument("--start", help="image file at the start of the line (with --end)")
+    p.add_argument("--end", help="image file at the end of the line (with --start)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random codes (default: 0)")
+    _label_option(p, "line (default: 0)")
     p.set_defaults(func=cmd_interpolate)
 
-    p = sub.add_parser("train", help="train with a recipe and write a preset folder")
-    p.add_argument("recipe", help="recipe name (a module of keras_perceptual.recipes), e.g. vaegan")
-    p.add_argument("--dataset", default="fashion_mnist")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--output", help="preset folder to write")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--smoke", action="store_true", help="a few steps on a small slice (tests)")
-    p.add_argument("--verbose", type=int, default=1)
+    recipes = recipe_descriptions()
+    width = max(map(len, recipes), default=0)
+    p = sub.add_parser(
+        "train", help="train with a recipe and write a preset folder",
+        description="Train a model with a recipe of keras_perceptual.recipes (the code the examples and the "
+                    "presets use) and write a preset folder with save_pretrained.",
+        epilog="recipes:\n" + "\n".join(f"  {n.ljust(width)}  {d}" for n, d in recipes.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("recipe", metavar="RECIPE", help="recipe name, one of the list below")
+    p.add_argument("--dataset", default="fashion_mnist",
+                   help="dataset the recipe reads: fashion_mnist, or celeba for vaegan (default: fashion_mnist)")
+    p.add_argument("--epochs", type=int, help="passes over the training data (default: the recipe's)")
+    p.add_argument("--batch-size", type=int, default=64, help="training batch size (default: 64)")
+    p.add_argument("--output", help="preset folder to write (default: write nothing)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights, noise and data order (default: 0)")
+    p.add_argument("--smoke", action="store_true", help="a few steps on a small slice of the data (a quick check)")
+    p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                   help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch (default: 1)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="extra recipe option (JSON value), repeatable")
+                   help="extra recipe option, VALUE parsed as JSON when it can be (repeatable), "
+                        "e.g. --option gamma=0.01")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set")
+    p = sub.add_parser("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set",
+                       description="Measure a preset on a test set: reconstruction MSE, PSNR, SSIM and, for "
+                                   "28x28x1 models, FID of reconstructions and samples in the zoo's feature space. "
+                                   "Prints JSON.")
     _hub_options(p)
-    p.add_argument("--dataset", default="fashion_mnist")
-    p.add_argument("--images", help="a folder of images instead of --dataset")
-    p.add_argument("--limit", type=int, default=10000, help="at most this many images")
+    p.add_argument("--dataset", default="fashion_mnist",
+                   help="test set: fashion_mnist (its 10,000 test images; default)")
+    p.add_argument("--images", help="a folder of images to use instead of --dataset")
+    p.add_argument("--limit", type=int, default=10000, help="at most this many images (default: 10000)")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("push", help="upload a preset folder to the Hugging Face Hub")
-    p.add_argument("folder")
-    p.add_argument("--repo", required=True, help="org/name")
-    p.add_argument("--token")
-    p.add_argument("--private", action="store_true", default=None)
+    p = sub.add_parser("push", help="upload a preset folder to the Hugging Face Hub",
+                       description="Upload a preset folder (config.json, weights, metadata, model card) to a "
+                                   "Hugging Face Hub model repo.")
+    p.add_argument("folder", help="preset folder, as written by save_pretrained or `train --output`")
+    p.add_argument("--repo", required=True, help="Hub repo id, org/name (created when missing)")
+    p.add_argument("--token", help="Hugging Face token (default: the logged-in one)")
+    p.add_argument("--private", action="store_true", default=None, help="create the repo private")
     p.add_argument("--revision", help="branch to push to (default: main)")
     p.add_argument("--message", help="commit message")
     p.set_defaults(func=cmd_push)
@@ -351,9 +455,11 @@ def main(argv=None):
     that cannot be loaded."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help exits here, before Keras is imported
     args.argv = argv
     try:
+        if args.command != "push":
+            _import_backend()
         return args.func(args)
     except (ValueError, OSError) as e:
         print(f"keras-perceptual {args.command}: error: {e}", file=sys.stderr)

@@ -1,3 +1,4 @@
+import inspect
 import os
 
 import keras
@@ -94,6 +95,20 @@ def test_loss_class_round_trip_and_sample_weights(tmp_path, random_images):
     assert_close(loss(y, p, sample_weight=w), (per_sample * w).sum() / 4, rtol=1e-5)
     config = loss.get_config()
     assert config["comparator"]["config"]["weights"].endswith("tiny.weights.h5")
+    assert set(config) == set(inspect.signature(DeePSiMLoss).parameters)
+    assert loss.lambda_img == 0.2 and loss.feature_weights == [1.0, 0.5]
+
+
+def test_function_and_class_check_alike(random_images):
+    """One check serves the function and the class: same errors, same words."""
+    comp = tiny_comparator()
+    y, p = _pair(random_images)
+    for bad in ({"lambda_img": -1.0}, {"adversarial_mode": "hinge"}, {"feature_weights": [1.0, -2.0]}):
+        with pytest.raises(ValueError) as from_class:
+            DeePSiMLoss(comp, **bad)
+        with pytest.raises(ValueError) as from_function:
+            deepsim_loss(y, p, comp, **bad)
+        assert str(from_class.value) == str(from_function.value)
 
 
 def _fit_model(comp, loss, x, y, sample_weight=None, jit_compile=False, epochs=2):

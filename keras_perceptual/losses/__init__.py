@@ -8,6 +8,7 @@ from keras_perceptual.losses.gan import GANGeneratorLoss
 from keras_perceptual.losses.gan import bce_from_logits
 from keras_perceptual.losses.gan import gan_discriminator_loss
 from keras_perceptual.losses.gan import gan_generator_loss
+from keras_perceptual.losses.gan import gan_labelled_crossentropy
 from keras_perceptual.losses.kl import GaussianKL
 from keras_perceptual.losses.kl import gaussian_kl
 from keras_perceptual.losses.mmd import MMDLoss

@@ -2,11 +2,12 @@
 pixel term and, with a discriminator, an adversarial term (Dosovitskiy & Brox,
 NIPS 2016)."""
 
-import copy
-
 import keras
 from keras import ops
 
+from keras_perceptual.comparators import Comparator
+from keras_perceptual.losses.base import LossFunctionWrapper
+from keras_perceptual.losses.base import check_choice
 from keras_perceptual.losses.gan import GENERATOR_MODES
 from keras_perceptual.losses.gan import gan_generator_loss
 
@@ -34,6 +35,20 @@ def check_feature_weights(feature_weights, num_layers):
             f"`feature_weights` must hold one weight >= 0 per comparator layer ({num_layers}). "
             f"Received: feature_weights={feature_weights}"
         )
+    return feature_weights
+
+
+def check_deepsim_args(comparator, feature_weights, lambda_feat, lambda_img, lambda_adv, adversarial_mode):
+    """Checks `deepsim_loss`'s options (the function's and the class's one
+    check); returns `feature_weights`, one per layer of a `Comparator`."""
+    check_lambdas(lambda_feat=lambda_feat, lambda_img=lambda_img, lambda_adv=lambda_adv)
+    check_choice("adversarial_mode", adversarial_mode, GENERATOR_MODES)
+    if not callable(comparator):
+        raise ValueError(
+            f"`comparator` must be a Comparator (see keras_perceptual.comparators). Received: comparator={comparator!r}"
+        )
+    if feature_weights is not None and isinstance(comparator, Comparator):
+        feature_weights = check_feature_weights(feature_weights, len(comparator.layer_names))
     return feature_weights
 
 
@@ -123,11 +138,7 @@ def deepsim_loss(
         Dosovitskiy & Brox, "Generating images with perceptual similarity
         metrics based on deep networks", NIPS 2016, eq. (1)-(5).
     """
-    check_lambdas(lambda_feat=lambda_feat, lambda_img=lambda_img, lambda_adv=lambda_adv)
-    if adversarial_mode not in GENERATOR_MODES:
-        raise ValueError(
-            f"`adversarial_mode` must be one of {GENERATOR_MODES}. Received: adversarial_mode={adversarial_mode!r}"
-        )
+    check_deepsim_args(comparator, feature_weights, lambda_feat, lambda_img, lambda_adv, adversarial_mode)
     y_true = ops.convert_to_tensor(y_true)
     y_pred = ops.convert_to_tensor(y_pred)
     feat, true_features = comparator_distance(comparator, y_true, y_pred, feature_weights)
@@ -142,7 +153,7 @@ def deepsim_loss(
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class DeePSiMLoss(keras.losses.Loss):
+class DeePSiMLoss(LossFunctionWrapper):
     """The DeePSiM loss as a Keras loss, for any image-producing model:
     `model.compile(optimizer, loss=DeePSiMLoss(comparator))` and `fit(x, y)`
     with `y` the target images in [-1, 1] (sample weights supported).
@@ -187,55 +198,19 @@ class DeePSiMLoss(keras.losses.Loss):
         reduction="sum_over_batch_size",
         dtype=None,
     ):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        check_lambdas(lambda_feat=lambda_feat, lambda_img=lambda_img, lambda_adv=lambda_adv)
-        if adversarial_mode not in GENERATOR_MODES:
-            raise ValueError(
-                f"`adversarial_mode` must be one of {GENERATOR_MODES}. Received: adversarial_mode={adversarial_mode!r}"
-            )
-        if isinstance(comparator, dict):
-            comparator = keras.saving.deserialize_keras_object(copy.deepcopy(comparator))
-        if not callable(comparator):
-            raise ValueError(
-                f"`comparator` must be a Comparator (see keras_perceptual.comparators). Received: comparator={comparator!r}"
-            )
-        if isinstance(discriminator, dict):
-            discriminator = keras.saving.deserialize_keras_object(copy.deepcopy(discriminator))
-        if feature_weights is not None and hasattr(comparator, "layer_names"):
-            feature_weights = check_feature_weights(feature_weights, len(comparator.layer_names))
-        self.feature_weights = feature_weights
-        self.comparator = comparator
-        self.lambda_feat = lambda_feat
-        self.lambda_img = lambda_img
-        self.lambda_adv = lambda_adv
-        self.discriminator = discriminator
-        self.adversarial_mode = adversarial_mode
-
-    def call(self, y_true, y_pred):
-        return deepsim_loss(
-            y_true,
-            y_pred,
-            self.comparator,
-            feature_weights=self.feature_weights,
-            lambda_feat=self.lambda_feat,
-            lambda_img=self.lambda_img,
-            lambda_adv=self.lambda_adv,
-            discriminator=self.discriminator,
-            adversarial_mode=self.adversarial_mode,
+        feature_weights = check_deepsim_args(
+            comparator, feature_weights, lambda_feat, lambda_img, lambda_adv, adversarial_mode
         )
-
-    def get_config(self):
-        config = super().get_config()
-        ser = keras.saving.serialize_keras_object
-        config.update(
-            {
-                "comparator": ser(self.comparator),
-                "feature_weights": self.feature_weights,
-                "lambda_feat": self.lambda_feat,
-                "lambda_img": self.lambda_img,
-                "lambda_adv": self.lambda_adv,
-                "discriminator": None if self.discriminator is None else ser(self.discriminator),
-                "adversarial_mode": self.adversarial_mode,
-            }
+        super().__init__(
+            deepsim_loss,
+            name=name,
+            reduction=reduction,
+            dtype=dtype,
+            comparator=comparator,
+            feature_weights=feature_weights,
+            lambda_feat=lambda_feat,
+            lambda_img=lambda_img,
+            lambda_adv=lambda_adv,
+            discriminator=discriminator,
+            adversarial_mode=adversarial_mode,
         )
-        return config

@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from keras_perceptual.losses.base import LossFunctionWrapper
+
 
 def per_sample_sum(x):
     """Sums every axis but the first."""
@@ -34,12 +36,21 @@ def learned_similarity_loss(real_features, fake_features):
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class LearnedSimilarityLoss(keras.losses.Loss):
+class LearnedSimilarityLoss(LossFunctionWrapper):
     """`learned_similarity_loss(y_true, y_pred)` as a Keras loss: `y_true`
-    holds Dis_l of the real images, `y_pred` Dis_l of the reconstructions."""
+    holds Dis_l of the real images, `y_pred` Dis_l of the reconstructions.
+
+    Args:
+        name, reduction, dtype: as in `keras.losses.Loss`.
+
+    Example:
+    >>> loss = LearnedSimilarityLoss()
+    >>> value = loss(features_of_real, features_of_reconstructions)
+
+    Reference:
+        Larsen et al., "Autoencoding beyond pixels using a learned similarity
+        metric", ICML 2016, eq. (8)-(9).
+    """
 
     def __init__(self, name="learned_similarity_loss", reduction="sum_over_batch_size", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred):
-        return learned_similarity_loss(y_true, y_pred)
+        super().__init__(learned_similarity_loss, name=name, reduction=reduction, dtype=dtype)

@@ -3,30 +3,23 @@
 import keras
 from keras import ops
 
+from keras_perceptual.losses.base import LossFunctionWrapper
+from keras_perceptual.losses.base import check_choice
+
 GENERATOR_MODES = ("non_saturating", "minimax")
 
 
-def _check_mode(mode):
-    if mode not in GENERATOR_MODES:
-        raise ValueError(
-            f"`mode` must be one of {GENERATOR_MODES}. Received: mode={mode!r}"
-        )
-
-
 def _flat_logits(logits):
-    logits = ops.convert_to_tensor(logits)
-    logits = ops.cast(logits, "float32")
+    logits = ops.cast(ops.convert_to_tensor(logits), "float32")
     if len(logits.shape) > 1:
-        logits = ops.reshape(logits, (ops.shape(logits)[0], -1))
-        logits = ops.mean(logits, axis=-1)
+        logits = ops.mean(ops.reshape(logits, (ops.shape(logits)[0], -1)), axis=-1)
     return logits
 
 
 def bce_from_logits(logits, target):
     """Per-sample binary cross-entropy against a constant target (0 or 1)."""
     logits = _flat_logits(logits)
-    labels = ops.full_like(logits, float(target))
-    return ops.binary_crossentropy(labels, logits, from_logits=True)
+    return ops.binary_crossentropy(ops.full_like(logits, float(target)), logits, from_logits=True)
 
 
 def gan_discriminator_loss(real_logits, fake_logits):
@@ -54,55 +47,63 @@ def gan_generator_loss(fake_logits, mode="non_saturating"):
     Returns:
         Tensor of shape `(batch,)`.
     """
-    _check_mode(mode)
+    check_choice("mode", mode, GENERATOR_MODES)
     if mode == "non_saturating":
         return bce_from_logits(fake_logits, 1.0)
     return -bce_from_logits(fake_logits, 0.0)
 
 
+def gan_labelled_crossentropy(y_true, y_pred):
+    """Per-sample cross-entropy of discriminator logits `y_pred` against
+    labels `y_true` (1 real, 0 generated); patch logits are averaged."""
+    logits = _flat_logits(y_pred)
+    labels = ops.reshape(ops.cast(y_true, "float32"), ops.shape(logits))
+    return ops.binary_crossentropy(labels, logits, from_logits=True)
+
+
+def _generator_loss(y_true, y_pred, mode):
+    return gan_generator_loss(y_pred, mode)
+
+
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class GANDiscriminatorLoss(keras.losses.Loss):
+class GANDiscriminatorLoss(LossFunctionWrapper):
     """Binary cross-entropy of a discriminator from logits.
 
     `y_true` holds 1 for real and 0 for generated samples; `y_pred` the
     discriminator's logits. Equivalent to `gan_discriminator_loss` on a batch
     that concatenates real and fake samples.
 
+    Args:
+        name, reduction, dtype: as in `keras.losses.Loss`.
+
     Example:
     >>> loss = GANDiscriminatorLoss()
     >>> loss(ops.array([1.0, 0.0]), ops.array([3.0, -2.0]))
+
+    Reference:
+        Goodfellow et al., "Generative Adversarial Nets", NIPS 2014.
     """
 
     def __init__(self, name="gan_discriminator_loss", reduction="sum_over_batch_size", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred):
-        logits = _flat_logits(y_pred)
-        labels = ops.reshape(ops.cast(y_true, "float32"), ops.shape(logits))
-        return ops.binary_crossentropy(labels, logits, from_logits=True)
+        super().__init__(gan_labelled_crossentropy, name=name, reduction=reduction, dtype=dtype)
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class GANGeneratorLoss(keras.losses.Loss):
+class GANGeneratorLoss(LossFunctionWrapper):
     """The generator's adversarial loss from the discriminator's logits on
     generated samples (`y_pred`); `y_true` is ignored.
 
     Args:
         mode: "non_saturating" (default) or "minimax".
+        name, reduction, dtype: as in `keras.losses.Loss`.
+
+    Example:
+    >>> model.compile("adam", loss=GANGeneratorLoss(mode="minimax"))
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NIPS 2014.
     """
 
     def __init__(self, mode="non_saturating", name="gan_generator_loss", reduction="sum_over_batch_size", dtype=None):
-        _check_mode(mode)
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.mode = mode
-
-    def call(self, y_true, y_pred):
-        return gan_generator_loss(y_pred, mode=self.mode)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"mode": self.mode})
-        return config
+        check_choice("mode", mode, GENERATOR_MODES)
+        super().__init__(_generator_loss, name=name, reduction=reduction, dtype=dtype, mode=mode)

@@ -3,13 +3,15 @@
 import keras
 from keras import ops
 
+from keras_perceptual.losses.base import LossFunctionWrapper
+from keras_perceptual.losses.base import check_choice
+
 WAE_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 KERNELS = ("imq", "rbf")
 
 
 def _check_mmd_args(kernel, scales, prior_variance):
-    if kernel not in KERNELS:
-        raise ValueError(f"`kernel` must be one of {KERNELS}. Received: kernel={kernel!r}")
+    check_choice("kernel", kernel, KERNELS)
     scales = tuple(float(s) for s in scales)
     if not scales or min(scales) <= 0:
         raise ValueError(f"`scales` must be a non-empty sequence of positive numbers. Received: scales={scales}")
@@ -94,8 +96,12 @@ def mmd(x, y, kernel="imq", scales=WAE_SCALES, prior_variance=1.0):
     return xx + yy - 2.0 * xy
 
 
+def _mmd_of_codes(y_true, y_pred, kernel, scales, prior_variance):
+    return mmd(y_pred, y_true, kernel, scales, prior_variance)
+
+
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class MMDLoss(keras.losses.Loss):
+class MMDLoss(LossFunctionWrapper):
     """`mmd(y_pred, y_true)` as a Keras loss: `y_pred` holds the codes,
     `y_true` samples of the prior (any batch size >= 2). The value is a batch
     statistic (a scalar), not a per-sample loss.
@@ -104,6 +110,7 @@ class MMDLoss(keras.losses.Loss):
         kernel: "imq" (default) or "rbf".
         scales: kernel scales (default: WAE's seven).
         prior_variance: per-coordinate variance of the prior.
+        name, reduction, dtype: as in `keras.losses.Loss`.
 
     Example:
     >>> loss = MMDLoss()
@@ -115,15 +122,6 @@ class MMDLoss(keras.losses.Loss):
 
     def __init__(self, kernel="imq", scales=WAE_SCALES, prior_variance=1.0, name="mmd",
                  reduction="sum_over_batch_size", dtype=None):
-        self.scales = _check_mmd_args(kernel, scales, prior_variance)
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.kernel = kernel
-        self.prior_variance = float(prior_variance)
-
-    def call(self, y_true, y_pred):
-        return mmd(y_pred, y_true, self.kernel, self.scales, self.prior_variance)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"kernel": self.kernel, "scales": list(self.scales), "prior_variance": self.prior_variance})
-        return config
+        scales = _check_mmd_args(kernel, scales, prior_variance)
+        super().__init__(_mmd_of_codes, name=name, reduction=reduction, dtype=dtype,
+                         kernel=kernel, scales=list(scales), prior_variance=float(prior_variance))

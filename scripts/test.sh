@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs the test suite on the three Keras
+# backends. Exits non-zero when any backend fails (every backend still runs).
+#
+#   scripts/test.sh                       # everything (what CI runs: .ci/run)
+#   scripts/test.sh tests/test_cli.py     # extra arguments go to pytest
+#   BACKENDS="tensorflow" scripts/test.sh # a subset of backends
+#   SKIP_INSTALL=1 scripts/test.sh        # already installed
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 TF_CPP_MIN_LOG_LEVEL=3
+
+if [ -z "${SKIP_INSTALL:-}" ]; then
+  # Fashion-MNIST's official IDX files (Debian package dataset-fashion-mnist):
+  # the recipe, example, preset and benchmark tests read them.
+  if [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ]; then
+    sudo=""
+    if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo="sudo"; fi
+    $sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
+      || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; } \
+      || echo "warning: could not install dataset-fashion-mnist; the tests that read it will fail" >&2
+  fi
+  # torch is pinned to the CPU build in the same command, so pip never pulls a CUDA build.
+  python3 -m pip install -q "torch==2.13.0" -e ".[jax,torch,test]" || { echo "pip install failed" >&2; exit 1; }
+fi
+
+status=0
+failed=""
+for backend in ${BACKENDS:-tensorflow jax torch}; do
+  echo "=== KERAS_BACKEND=$backend"
+  if ! KERAS_BACKEND=$backend python3 -m pytest -n 2 -q -p no:cacheprovider "$@"; then
+    status=1
+    failed="$failed $backend"
+  fi
+done
+if [ "$status" != 0 ]; then
+  echo "FAILED on:$failed" >&2
+else
+  echo "all backends passed"
+fi
+exit "$status"

@@ -1,0 +1,74 @@
+"""`keras-perceptual --help` is fast and quiet: building the parser imports no
+framework, every option has help text, `train --help` lists the recipes."""
+
+import argparse
+import subprocess
+import sys
+import time
+
+import pytest
+
+from keras_perceptual import cli
+
+COMMANDS = ["list", "sample", "reconstruct", "interpolate", "train", "evaluate", "push"]
+FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
+
+
+def run_help(args):
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "keras_perceptual.cli", *args, "--help"],
+                            capture_output=True, text=True, timeout=60)
+    return time.perf_counter() - start, result
+
+
+@pytest.mark.parametrize("command", [None] + COMMANDS)
+def test_help_is_under_one_second_and_quiet(command):
+    args = [] if command is None else [command]
+    # Best of three: the machine running the tests may be busy.
+    elapsed, result = min((run_help(args) for _ in range(3)), key=lambda r: r[0])
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no TensorFlow / CUDA / absl log lines
+    assert result.stdout.startswith("usage: keras-perceptual")
+    assert elapsed < 1.0, f"`keras-perceptual {command or ''} --help` took {elapsed:.2f} s"
+
+
+def test_parser_and_package_import_no_framework():
+    code = (
+        "import sys, keras_perceptual, keras_perceptual.cli as c; c.build_parser(); "
+        f"print(sorted(m for m in {FRAMEWORKS!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def subparsers(parser):
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_every_option_has_help_text():
+    sub = subparsers(cli.build_parser())
+    assert sorted(sub) == sorted(COMMANDS)
+    for name, parser in sub.items():
+        for action in parser._actions:
+            assert action.help, f"`{name} {'/'.join(action.option_strings) or action.dest}` has no help text"
+
+
+def test_train_help_lists_every_recipe_with_its_description():
+    from keras_perceptual.recipes import list_recipes
+
+    expected = list_recipes()  # imports the recipes: the reference
+    assert cli.recipe_descriptions() == expected
+    text = subparsers(cli.build_parser())["train"].format_help()
+    for name, description in expected.items():
+        assert name in text and description.split()[0] in text
+    assert "vaegan" in text and "Larsen" in text
+
+
+def test_a_command_runs_without_framework_log_lines():
+    result = subprocess.run([sys.executable, "-m", "keras_perceptual.cli", "list", "--model", "VAEGAN"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "celeba64" in result.stdout
+    assert result.stderr == ""

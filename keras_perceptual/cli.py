@@ -457,10 +457,15 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)  # --help exits here, before Keras is imported
     args.argv = argv
+    from keras_perceptual.preset_format import PresetError  # no Keras import
+
     try:
         if args.command != "push":
             _import_backend()
         return args.func(args)
+    except PresetError as e:  # a preset not found, not verified, or not downloaded: one line
+        print(f"keras-perceptual {args.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as e:
         print(f"keras-perceptual {args.command}: error: {e}", file=sys.stderr)
         return 2

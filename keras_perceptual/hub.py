@@ -13,8 +13,8 @@ card header and `HfApi` publishes.
 import tempfile
 from pathlib import Path
 
-from keras_perceptual import preset_reader
-from keras_perceptual import preset_writer
+import keras_perceptual.preset_reader as preset_reader
+import keras_perceptual.preset_writer as preset_writer
 from keras_perceptual.preset_format import CARD  # noqa: F401 (the format, for callers of this module)
 from keras_perceptual.preset_format import CONFIG  # noqa: F401
 from keras_perceptual.preset_format import FORMAT_VERSION  # noqa: F401

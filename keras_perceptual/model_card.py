@@ -5,7 +5,7 @@ registered preset are its `PresetSpec.tags`."""
 
 from huggingface_hub import ModelCardData
 
-from keras_perceptual import presets
+import keras_perceptual.presets as presets
 
 BASE_TAGS = ["keras", "keras-perceptual"]
 

@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-from keras_perceptual import presets
+import keras_perceptual.presets as presets
 from keras_perceptual.preset_format import METADATA
 from keras_perceptual.preset_format import sha256_file
 

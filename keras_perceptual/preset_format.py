@@ -2,7 +2,8 @@
 
 The bottom of the preset code: the registry (`presets`), the reader
 (`preset_reader`) and the writer (`preset_writer`) build on it, and it
-imports none of them. A preset folder holds
+imports none of them (nor Keras, until weights are checked: the command
+line imports `PresetError` before any backend). A preset folder holds
 
 - `config.json`: `{"format_version", "keras_perceptual_version", "model":
   keras.saving.serialize_keras_object(model), "skipped_networks"}`;
@@ -17,7 +18,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-from keras import ops
 
 FORMAT_VERSION = 1
 CONFIG = "config.json"
@@ -130,6 +130,8 @@ def weights_report(model):
     """`(digest, nonfinite)`: the sha256 of every variable's values in order
     (equal digests: the same weights) and the paths of the variables that
     hold NaN or Inf."""
+    from keras import ops
+
     digest = hashlib.sha256()
     nonfinite = []
     for path, variable in _named_variables(model):

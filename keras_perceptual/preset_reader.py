@@ -14,7 +14,7 @@ from pathlib import Path
 
 import keras
 
-from keras_perceptual import presets
+import keras_perceptual.presets as presets
 from keras_perceptual.preset_format import CONFIG
 from keras_perceptual.preset_format import FORMAT_VERSION
 from keras_perceptual.preset_format import METADATA
@@ -71,7 +71,7 @@ class HubSource:
                 f"could not be reached{' (local_files_only=True)' if self.local_files_only else ''}. "
                 "Connect to the network and load once (later loads work offline), or "
                 "copy the preset folder to this machine and pass its path. "
-                f"Cause: {type(e).__name__}: {e}"
+                f"Cause: {type(e).__name__}: {_one_line(e)}"
             ) from e
         except errors.EntryNotFoundError as e:
             raise PresetError(
@@ -94,7 +94,7 @@ class HubSource:
             raise
         except Exception as e:  # httpx/requests/OS errors of an interrupted transfer, HTTP errors
             raise PresetError(
-                f"Downloading {filename} of {self} failed: {type(e).__name__}: {e}. "
+                f"Downloading {filename} of {self} failed: {type(e).__name__}: {_one_line(e)}. "
                 "Nothing partial was kept in the cache; check the network and try again."
             ) from e
 
@@ -107,6 +107,10 @@ class HubSource:
                 p.unlink()
             except OSError:
                 pass
+
+
+def _one_line(error):
+    return " ".join(str(error).split())
 
 
 def _refuse_code(obj, where):

@@ -13,8 +13,8 @@ import huggingface_hub
 import keras
 import numpy as np
 
-from keras_perceptual import model_card
-from keras_perceptual import presets
+import keras_perceptual.model_card as model_card
+import keras_perceptual.presets as presets
 from keras_perceptual.images import save_image_grid
 from keras_perceptual.preset_format import CARD
 from keras_perceptual.preset_format import CONFIG

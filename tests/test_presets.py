@@ -247,7 +247,7 @@ def test_load_weights_false_without_architecture_or_weights(monkeypatch, tmp_pat
         kp.VAEGAN.from_pretrained("vaegan_fashion_mnist", load_weights=False)
 
 
-@pytest.mark.parametrize("name", sorted(n for n in presets.PRESETS if presets.preset_folder(n)))
+@pytest.mark.parametrize("name", sorted(s.name for s in presets.all_specs() if presets.preset_folder(s.name)))
 def test_presets_in_weights_folder_are_complete(name):
     """Every preset shipped in `weights/` verifies, loads and generates."""
     folder = presets.preset_folder(name)

@@ -152,6 +152,15 @@ class PresetSpec:
 
 FASHION_MNIST_INPUT = InputContract((28, 28, 1))
 
+def fashion_mnist_spec(name, **fields):
+    """A `PresetSpec` of a Fashion-MNIST preset trained by
+    `benchmarks/train_presets.py`: dataset, input contract, Hub repo and
+    training command filled in."""
+    fields = dict(dataset="fashion_mnist", input=FASHION_MNIST_INPUT, hub_repo=f"{HUB_ORG}/{name}",
+                  how_to_train=TRAIN_COMMAND.format(name), **fields)
+    return PresetSpec(name=name, **fields)
+
+
 # name -> PresetSpec, in registration order.
 PRESETS = {}
 

@@ -1,50 +1,37 @@
 """Presets of the adversarial autoencoder family (`AdversarialAutoencoder`,
 GAN and MMD regularisers)."""
 
-from keras_perceptual.presets import FASHION_MNIST_INPUT as FASHION_MNIST
-from keras_perceptual.presets import HUB_ORG
-from keras_perceptual.presets import TRAIN_COMMAND as TRAIN
-from keras_perceptual.presets import PresetSpec
+from keras_perceptual.presets import fashion_mnist_spec
 
 MAKHZANI_2016 = "Makhzani, Shlens, Jaitly, Goodfellow, Frey, \"Adversarial autoencoders\", arXiv:1511.05644"
-COMPARED = {"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"}
+AAE = dict(model="AdversarialAutoencoder", paper=MAKHZANI_2016)
 TAGS = ("autoencoder", "image-generation", "adversarial-autoencoder")
-
-
-def _aae(name, recipe, description, options, budget, skip, baselines, tags=TAGS):
-    return PresetSpec(
-        name=name,
-        model="AdversarialAutoencoder",
-        description=description,
-        paper=MAKHZANI_2016,
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe=recipe,
-        recipe_options=options,
-        budget=budget,
-        skip_networks=skip,
-        hub_repo=f"{HUB_ORG}/{name}",
-        tags=tags,
-        baselines=baselines,
-        how_to_train=TRAIN.format(name),
-    )
-
+CLUSTERING_BUDGET = "{} epochs, batch 100 (benchmarks/clustering.py's budget)"
 
 PRESETS = [
-    _aae("aae_fashion_mnist", "aae",
-         "Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
-         {"epochs": 2, "prior": "gaussian", "latent_dim": 8}, "2 epochs, batch 100", ("discriminator",),
-         COMPARED),
-    _aae("aae_clustering_gan_fashion_mnist", "aae_clustering",
-         "AAE unsupervised clustering (Makhzani et al. 2016 §6): categorical code of 10 clusters, "
-         "GAN regulariser.",
-         {"regularizer": "gan", "epochs": 12}, "12 epochs, batch 100 (benchmarks/clustering.py's budget)",
-         ("discriminator",), {"clustering": None}, TAGS + ("clustering",)),
-    _aae("aae_clustering_mmd_fashion_mnist", "aae_clustering",
-         "AAE clustering with the MMD regulariser in place of the latent discriminator (WAE-MMD style): "
-         "categorical code of 10 clusters.",
-         {"regularizer": "mmd", "epochs": 20}, "20 epochs, batch 100 (benchmarks/clustering.py's budget)",
-         (), {"clustering": None}, TAGS + ("clustering", "wae-mmd")),
+    fashion_mnist_spec(
+        "aae_fashion_mnist", **AAE,
+        description="Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
+        recipe="aae", recipe_options={"epochs": 2, "prior": "gaussian", "latent_dim": 8},
+        budget="2 epochs, batch 100", skip_networks=("discriminator",), tags=TAGS,
+        baselines={"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    ),
+    fashion_mnist_spec(
+        "aae_clustering_gan_fashion_mnist", **AAE,
+        description="AAE unsupervised clustering (Makhzani et al. 2016 §6): categorical code of 10 "
+        "clusters, GAN regulariser.",
+        recipe="aae_clustering", recipe_options={"regularizer": "gan", "epochs": 12},
+        budget=CLUSTERING_BUDGET.format(12), skip_networks=("discriminator",),
+        tags=TAGS + ("clustering",), baselines={"clustering": None},
+    ),
+    fashion_mnist_spec(
+        "aae_clustering_mmd_fashion_mnist", **AAE,
+        description="AAE clustering with the MMD regulariser in place of the latent discriminator "
+        "(WAE-MMD style): categorical code of 10 clusters.",
+        recipe="aae_clustering", recipe_options={"regularizer": "mmd", "epochs": 20},
+        budget=CLUSTERING_BUDGET.format(20), tags=TAGS + ("clustering", "wae-mmd"),
+        baselines={"clustering": None},
+    ),
 ]
 
 # sha256 of each bundled preset's metadata.json (which pins its other files):

@@ -2,10 +2,7 @@
 the Fashion-MNIST classifier that is their comparator (AlexNet's role in the
 paper) and the feature network of `keras_perceptual.metrics`."""
 
-from keras_perceptual.presets import FASHION_MNIST_INPUT as FASHION_MNIST
-from keras_perceptual.presets import HUB_ORG
-from keras_perceptual.presets import TRAIN_COMMAND as TRAIN
-from keras_perceptual.presets import PresetSpec
+from keras_perceptual.presets import fashion_mnist_spec
 
 DOSOVITSKIY_2016 = (
     "Dosovitskiy & Brox, \"Generating images with perceptual similarity metrics based on deep "
@@ -13,75 +10,48 @@ DOSOVITSKIY_2016 = (
 )
 # The loss comparator of a DeePSiM preset is the classifier preset itself:
 # left out with the discriminator (3.5 MB each), both only needed to train.
-DEEPSIM_SKIP = ("comparator", "discriminator")
-HALF_EPOCH = "500 steps of batch 64 (one pass over the first 32k training images)"
-HALF_DATA = {"epochs": 1, "limit": 32000}
-DEEPSIM_TAGS = ("autoencoder", "image-generation", "deepsim", "perceptual-loss", "gan")
+DEEPSIM = dict(model="DeePSiM", paper=DOSOVITSKIY_2016, recipe_options={"epochs": 1, "limit": 32000},
+               budget="500 steps of batch 64 (one pass over the first 32k training images)",
+               needs_comparator=True, skip_networks=("comparator", "discriminator"),
+               tags=("autoencoder", "image-generation", "deepsim", "perceptual-loss", "gan"))
 L2 = "pixel_autoencoder_fashion_mnist"
 
 
-def _deepsim(name, recipe, description, baselines):
-    return PresetSpec(
-        name=name,
-        model="DeePSiM",
-        description=description,
-        paper=DOSOVITSKIY_2016,
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe=recipe,
-        recipe_options=HALF_DATA,
-        budget=HALF_EPOCH,
-        needs_comparator=True,
-        skip_networks=DEEPSIM_SKIP,
-        hub_repo=f"{HUB_ORG}/{name}",
-        tags=DEEPSIM_TAGS,
-        baselines=baselines,
-        how_to_train=TRAIN.format(name),
-    )
-
-
 PRESETS = [
-    PresetSpec(
-        name="fashion_mnist_classifier",
-        model="Functional",
+    fashion_mnist_spec(
+        "fashion_mnist_classifier", model="Functional",
         description="The zoo's Fashion-MNIST CNN classifier: DeePSiM comparator, feature network of "
         "the feature-space FID/KID, judge of class-conditional samples.",
         paper=DOSOVITSKIY_2016 + " (the comparator's role)",
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe="fashion_mnist_classifier",
-        recipe_options={"epochs": 5},
-        budget="5 epochs, batch 128",
-        hub_repo=f"{HUB_ORG}/fashion_mnist_classifier",
+        recipe="fashion_mnist_classifier", recipe_options={"epochs": 5}, budget="5 epochs, batch 128",
         tags=("image-classification", "fashion-mnist"),
-        how_to_train=TRAIN.format("fashion_mnist_classifier"),
     ),
-    PresetSpec(
-        name=L2,
-        model="Functional",
+    fashion_mnist_spec(
+        L2, model="Functional",
         description="The DeePSiM autoencoder's networks trained with the pixel MSE alone: DeePSiM's "
         "baseline, same data, optimizer and steps; `get_layer('encoder')` gives codes.",
         paper=DOSOVITSKIY_2016 + " (its L2 baseline)",
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe="pixel_autoencoder",
-        recipe_options=HALF_DATA,
-        budget=HALF_EPOCH,
-        hub_repo=f"{HUB_ORG}/{L2}",
-        tags=("autoencoder", "l2-baseline"),
-        baselines={"reconstruction": None},
-        how_to_train=TRAIN.format(L2),
+        recipe="pixel_autoencoder", recipe_options=DEEPSIM["recipe_options"], budget=DEEPSIM["budget"],
+        tags=("autoencoder", "l2-baseline"), baselines={"reconstruction": None},
     ),
-    _deepsim("deepsim_autoencoder_fashion_mnist", "deepsim_autoencoder",
-             "DeePSiM autoencoder (Dosovitskiy & Brox 2016), 7x7x2 code, the zoo's classifier as comparator.",
-             {"reconstruction": L2}),
-    _deepsim("deepsim_vae_fashion_mnist", "deepsim_vae",
-             "DeePSiM VAE (Dosovitskiy & Brox 2016): the DeePSiM loss replaces the VAE's reconstruction term.",
-             {"generation": "vae_fashion_mnist", "reconstruction": L2}),
-    _deepsim("deepsim_inverter_fashion_mnist", "deepsim_inverter",
-             "DeePSiM feature inverter (Dosovitskiy & Brox 2016): decodes the zoo's classifier features "
-             "back to the image.",
-             {"reconstruction": L2}),
+    fashion_mnist_spec(
+        "deepsim_autoencoder_fashion_mnist", recipe="deepsim_autoencoder",
+        description="DeePSiM autoencoder (Dosovitskiy & Brox 2016), 7x7x2 code, the zoo's classifier as "
+        "comparator.",
+        baselines={"reconstruction": L2}, **DEEPSIM,
+    ),
+    fashion_mnist_spec(
+        "deepsim_vae_fashion_mnist", recipe="deepsim_vae",
+        description="DeePSiM VAE (Dosovitskiy & Brox 2016): the DeePSiM loss replaces the VAE's "
+        "reconstruction term.",
+        baselines={"generation": "vae_fashion_mnist", "reconstruction": L2}, **DEEPSIM,
+    ),
+    fashion_mnist_spec(
+        "deepsim_inverter_fashion_mnist", recipe="deepsim_inverter",
+        description="DeePSiM feature inverter (Dosovitskiy & Brox 2016): decodes the zoo's classifier "
+        "features back to the image.",
+        baselines={"reconstruction": L2}, **DEEPSIM,
+    ),
 ]
 
 # sha256 of each bundled preset's metadata.json (which pins its other files):

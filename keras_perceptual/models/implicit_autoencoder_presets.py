@@ -1,29 +1,19 @@
 """Presets of the implicit autoencoder family (`ImplicitAutoencoder`)."""
 
-from keras_perceptual.presets import FASHION_MNIST_INPUT as FASHION_MNIST
-from keras_perceptual.presets import HUB_ORG
-from keras_perceptual.presets import TRAIN_COMMAND as TRAIN
-from keras_perceptual.presets import PresetSpec
+from keras_perceptual.presets import fashion_mnist_spec
 
 MAKHZANI_2018 = "Makhzani, \"Implicit autoencoders\", arXiv:1805.09804"
 
 PRESETS = [
-    PresetSpec(
-        name="iae_fashion_mnist",
-        model="ImplicitAutoencoder",
-        description="Implicit autoencoder (Makhzani 2018): categorical code of 10 clusters plus "
-        "decoder noise, clustering set-up.",
-        paper=MAKHZANI_2018,
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe="iae",
-        recipe_options={"code": "categorical", "epochs": 8},
+    fashion_mnist_spec(
+        "iae_fashion_mnist", model="ImplicitAutoencoder", paper=MAKHZANI_2018,
+        description="Implicit autoencoder (Makhzani 2018): categorical code of 10 clusters plus decoder "
+        "noise, clustering set-up.",
+        recipe="iae", recipe_options={"code": "categorical", "epochs": 8},
         budget="8 epochs, batch 100 (benchmarks/clustering.py's budget)",
         skip_networks=("reconstruction_discriminator", "regularization_discriminator"),
-        hub_repo=f"{HUB_ORG}/iae_fashion_mnist",
         tags=("autoencoder", "image-generation", "implicit-autoencoder", "gan", "clustering"),
         baselines={"clustering": None},
-        how_to_train=TRAIN.format("iae_fashion_mnist"),
     ),
 ]
 

@@ -1,10 +1,8 @@
 """Presets of the VAE/GAN family (`VAEGAN`, and `VAE`, the paper's baseline)."""
 
-from keras_perceptual.presets import FASHION_MNIST_INPUT as FASHION_MNIST
-from keras_perceptual.presets import HUB_ORG
-from keras_perceptual.presets import TRAIN_COMMAND as TRAIN
 from keras_perceptual.presets import InputContract
 from keras_perceptual.presets import PresetSpec
+from keras_perceptual.presets import fashion_mnist_spec
 
 LARSEN_2016 = (
     "Larsen, Sønderby, Larochelle, Winther, \"Autoencoding beyond pixels using a "
@@ -12,59 +10,32 @@ LARSEN_2016 = (
 )
 ONE_EPOCH = "one epoch of the 60k training images, batch 64"
 VAEGAN_TAGS = ("autoencoder", "image-generation", "vae-gan", "variational-autoencoder", "gan", "learned-similarity")
-VAE_TAGS = ("autoencoder", "image-generation", "variational-autoencoder")
-COMPARED = {"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"}
 
 PRESETS = [
-    PresetSpec(
-        name="vae_fashion_mnist",
-        model="VAE",
+    fashion_mnist_spec(
+        "vae_fashion_mnist", model="VAE", paper=LARSEN_2016 + " (its VAE baseline)",
         description="Plain VAE (Gaussian pixel likelihood) with the VAE/GAN's encoder and decoder: "
         "the VAE/GAN paper's baseline, same data, optimizer and steps.",
-        paper=LARSEN_2016 + " (its VAE baseline)",
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe="vae",
-        recipe_options={"epochs": 1},
-        budget=ONE_EPOCH,
-        hub_repo=f"{HUB_ORG}/vae_fashion_mnist",
-        tags=VAE_TAGS,
+        recipe="vae", recipe_options={"epochs": 1}, budget=ONE_EPOCH,
+        tags=("autoencoder", "image-generation", "variational-autoencoder"),
         baselines={"generation": None, "reconstruction": "pixel_autoencoder_fashion_mnist"},
-        how_to_train=TRAIN.format("vae_fashion_mnist"),
     ),
-    PresetSpec(
-        name="vaegan_fashion_mnist",
-        model="VAEGAN",
+    fashion_mnist_spec(
+        "vaegan_fashion_mnist", model="VAEGAN", paper=LARSEN_2016,
         description="VAE/GAN with the learned similarity metric (Larsen et al. 2016), small28 networks.",
-        paper=LARSEN_2016,
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe="vaegan",
-        recipe_options={"epochs": 1},
-        budget=ONE_EPOCH,
-        skip_networks=("discriminator",),
-        hub_repo=f"{HUB_ORG}/vaegan_fashion_mnist",
+        recipe="vaegan", recipe_options={"epochs": 1}, budget=ONE_EPOCH, skip_networks=("discriminator",),
         tags=VAEGAN_TAGS,
-        baselines=COMPARED,
-        how_to_train=TRAIN.format("vaegan_fashion_mnist"),
+        baselines={"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
     ),
-    PresetSpec(
-        name="vaegan_conditional_fashion_mnist",
-        model="VAEGAN",
+    fashion_mnist_spec(
+        "vaegan_conditional_fashion_mnist", model="VAEGAN", paper=LARSEN_2016,
         description="Class-conditional VAE/GAN (Larsen et al. 2016 §4.2): decoder and discriminator "
         "see the one-hot class.",
-        paper=LARSEN_2016,
-        dataset="fashion_mnist",
-        input=FASHION_MNIST,
-        recipe="vaegan",
-        recipe_options={"epochs": 3, "conditional": True},
+        recipe="vaegan", recipe_options={"epochs": 3, "conditional": True},
         budget="three epochs of the 60k training images, batch 64 (after one epoch its samples "
         "matched their class only 18% of the time)",
-        skip_networks=("discriminator",),
-        hub_repo=f"{HUB_ORG}/vaegan_conditional_fashion_mnist",
-        tags=VAEGAN_TAGS + ("class-conditional",),
+        skip_networks=("discriminator",), tags=VAEGAN_TAGS + ("class-conditional",),
         baselines={"generation": "vae_fashion_mnist"},
-        how_to_train=TRAIN.format("vaegan_conditional_fashion_mnist"),
     ),
     PresetSpec(
         name="celeba64",

@@ -228,6 +228,8 @@ def load_from_source(source, cls=None, metadata_sha256=None, load_weights=True, 
     provenance = dict(metadata, source=str(source), weights_digest=digest, metadata_sha256=sha256_file(meta_path))
     if preset is not None:
         provenance["preset"] = preset
+    if isinstance(source, LocalSource):
+        provenance["folder"] = str(source.folder)
     object.__setattr__(model, "preset_metadata", provenance)
     return model
 

@@ -32,7 +32,7 @@ from keras_perceptual.version import __version__
 # What a re-saved preset inherits from the preset it was loaded from.
 PROVENANCE = ("description", "dataset", "recipe", "recipe_options", "budget", "command", "steps",
               "wall_time_s", "training", "hardware", "paper", "license", "metrics", "metrics_command",
-              "limitations")
+              "limitations", "parent")
 
 
 def _versions():
@@ -170,7 +170,7 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
         "paper": None,
         "skipped_networks": skipped,
     }
-    meta.update(_provenance(model, digest))
+    meta.update(_provenance(model, digest, folder))
     for key, value in (metadata or {}).items():
         if key in ("files", "format_version"):
             raise ValueError(f"`metadata` must not set {key!r}: save_pretrained writes it.")
@@ -188,10 +188,11 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
     return folder
 
 
-def _provenance(model, digest):
+def _provenance(model, digest, folder):
     """What a model loaded by `from_pretrained` brings from its preset: the
     training record and, when its weights are unchanged, its metrics; and
-    `parent`, the preset it came from."""
+    `parent`, the preset it came from (a folder re-saved in place keeps its
+    own parent)."""
     parent = getattr(model, "preset_metadata", None)
     if not parent:
         return {}
@@ -199,6 +200,8 @@ def _provenance(model, digest):
     unchanged = parent.get("weights_digest") == digest
     if not unchanged:
         out.pop("metrics", None)  # measured on other weights
+    if parent.get("folder") and Path(parent["folder"]).resolve() == Path(folder).resolve() and unchanged:
+        return out
     out["parent"] = {
         "name": parent.get("preset") or parent.get("name"),
         "source": parent.get("source"),

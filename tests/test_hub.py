@@ -610,6 +610,13 @@ def test_save_pretrained_of_a_loaded_preset_keeps_its_provenance(fake_hub, regis
     tuned = json.loads((loaded.save_pretrained(tmp_path / "tuned", samples=0) / "metadata.json").read_text())
     assert tuned["metrics"] == {} and tuned["dataset"] == "fashion_mnist"
     assert tuned["parent"]["weights"].startswith("changed")
+    # Re-saved in place (new card, same weights): no parent of its own, the earlier one kept.
+    resaved = json.loads((kp.VAEGAN.from_pretrained(again).save_pretrained(again, samples=0)
+                          / "metadata.json").read_text())
+    assert resaved["parent"] == meta["parent"] and resaved["metrics"] == {"sample_fid": 12.5}
+    in_place = json.loads((kp.VAEGAN.from_pretrained(folder).save_pretrained(folder, samples=0)
+                           / "metadata.json").read_text())
+    assert "parent" not in in_place and in_place["steps"] == 937
     # What the caller passes wins.
     mine = kp.VAEGAN.from_pretrained(folder).save_pretrained(tmp_path / "mine", samples=0,
                                                              metadata={"dataset": "mine"})

@@ -15,21 +15,32 @@ that tells codes from prior samples. Any prior you can sample works: the
 
 For each prior the script writes `<prior>/code_scatter.png` (the 2-D codes
 of 2000 test images coloured by class, drawn with Pillow),
-`<prior>/samples.png` and `<prior>/reconstructions.png`.
-`--regularizer mmd` replaces the discriminator by the MMD of WAE-MMD.
+`<prior>/samples.png`, `<prior>/reconstructions.png` and per-epoch grids
+under `<prior>/grids/`. `--regularizer mmd` replaces the discriminator by
+the MMD of WAE-MMD.
 
     python examples/aae_fashion_mnist.py --epochs 10 --output runs/aae_fashion_mnist
     python examples/aae_fashion_mnist.py --smoke --output /tmp/aae_smoke
 """
 
-import argparse
 from pathlib import Path
 
+import keras
 import numpy as np
 from PIL import Image
 from PIL import ImageDraw
 
-from keras_perceptual.recipes import aae as recipe
+import keras_perceptual as kp
+from keras_perceptual import datasets
+from keras_perceptual.callbacks import SampleGrid
+from keras_perceptual.callbacks import interleave_rows
+from keras_perceptual.example_args import example_parser
+from keras_perceptual.images import save_image_grid
+
+# Fully connected networks, as in the paper's MNIST models: an epoch takes
+# seconds on a CPU. --smoke shrinks them and the data.
+FULL = dict(units=(512, 512), discriminator_units=(256, 256), train_images=None, test_images=2000)
+SMOKE = dict(units=(32,), discriminator_units=(32,), train_images=256, test_images=200)
 
 # Ten distinguishable colours (Tableau 10), one per Fashion-MNIST class.
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -55,32 +66,68 @@ def scatter_plot(points, labels, path, size=480, radius=2, margin=12):
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--output", default="runs/aae_fashion_mnist")
-    p.add_argument("--epochs", type=int, default=None, help="epochs over the 60k training images (default 10)")
-    p.add_argument("--batch-size", type=int, default=100)
+    p = example_parser(__doc__, output="runs/aae_fashion_mnist", epochs=10, batch_size=100)
     p.add_argument("--priors", nargs="+", default=["gaussian", "mixture"], choices=["gaussian", "mixture", "swiss_roll"])
     p.add_argument("--regularizer", default="gan", choices=["gan", "mmd"])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--smoke", action="store_true", help="a few steps on a slice of the data (CI)")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
-    x, y = recipe.load_images("test", 2000 if not args.smoke else 200, labels=True)
+    size = SMOKE if args.smoke else FULL
+
+    # ## Data
+    # Training images in [-1, 1] with their labels (the supervised mode reads
+    # them), and test images for the pictures.
+    x, y = datasets.fashion_mnist_arrays("train", size["train_images"], labels=True)
+    test_x, test_y = datasets.fashion_mnist_arrays("test", size["test_images"], labels=True)
+
     results = {}
-    for prior in args.priors:
-        mode = "unsupervised" if prior == "gaussian" else "supervised"
-        model = recipe.train(output=out / prior, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
-                             seed=args.seed, prior=prior, latent_dim=2, mode=mode, regularizer=args.regularizer,
-                             conv_filters=(), units=(512, 512), verbose=0 if args.smoke else 2)
-        z = model.encode(x)
-        scatter_plot(z, y, out / prior / "code_scatter.png")
-        results[prior] = model
-        print(f"{prior} prior ({mode}): code mean {np.round(z.mean(0), 2)}, std {np.round(z.std(0), 2)}; "
-              f"pictures in {out / prior}")
+    for name in args.priors:
+        keras.utils.set_random_seed(args.seed)
+        # ## The prior: what the codes should look like
+        # A Gaussian is matched without labels; the mixture and the swiss roll
+        # give each class its own region, which the label selects.
+        prior = {"gaussian": kp.priors.GaussianPrior(2),
+                 "mixture": kp.priors.GaussianMixturePrior(10),
+                 "swiss_roll": kp.priors.SwissRollPrior(10)}[name]
+        mode = "unsupervised" if name == "gaussian" else "supervised"
+
+        # ## Networks
+        # Encoder x -> z, decoder z -> x and, for the GAN regulariser, a latent
+        # discriminator z (+ one-hot label) -> logit, sized for the prior.
+        networks = kp.networks.aae_networks(prior, regularizer=args.regularizer, mode=mode, conv_filters=(),
+                                            units=size["units"], discriminator_units=size["discriminator_units"])
+
+        # ## Model
+        model = kp.AdversarialAutoencoder(**networks, prior=prior, regularizer=args.regularizer, mode=mode,
+                                          seed=args.seed)
+
+        # ## Compile
+        # Adam for the autoencoder, a slower Adam for the discriminator (beta_1
+        # 0.5 for both, as is usual for GANs).
+        model.compile(optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                      optimizers={player: keras.optimizers.Adam(2e-4, beta_1=0.5)
+                                  for player in model.players if "discriminator" in player})
+
+        # ## Fit, with prior samples and reconstructions drawn each epoch
+        grids = SampleGrid(out / name / "grids", num_samples=64, images=test_x[:16], seed=args.seed)
+        model.fit(x, y if mode == "supervised" else None, batch_size=args.batch_size,
+                  epochs=1 if args.smoke else args.epochs, shuffle=True, callbacks=[grids],
+                  verbose=0 if args.smoke else 2)
+
+        # ## Pictures
+        # The codes of the test images coloured by class: they should fill the
+        # prior's shape, one region per class for the supervised priors.
+        z = model.encode(test_x)
+        scatter_plot(z, test_y, out / name / "code_scatter.png")
+        save_image_grid(model.generate(64, seed=args.seed), out / name / "samples.png", scale=2)
+        recon = model.reconstruct(test_x[:32])
+        save_image_grid(interleave_rows(test_x[:32], recon), out / name / "reconstructions.png", columns=16, scale=2)
+        print(f"{name} prior ({mode}): code mean {np.round(z.mean(0), 2)}, std {np.round(z.std(0), 2)}; "
+              f"pictures in {out / name}")
+        results[name] = model
     return results
 
 

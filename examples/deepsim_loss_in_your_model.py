@@ -24,7 +24,6 @@ writes `comparison.png` (targets, bicubic-like inputs, MSE, DeePSiM rows).
     python examples/deepsim_loss_in_your_model.py --smoke --output /tmp/deepsim_loss_smoke
 """
 
-import argparse
 from pathlib import Path
 
 import keras
@@ -33,6 +32,7 @@ from keras import layers
 
 import keras_perceptual as kp
 from keras_perceptual import datasets
+from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
 
 
@@ -47,48 +47,68 @@ def upsampler(name):
 
 
 def downsample(images):
+    """28x28 -> 7x7 by averaging 4x4 blocks."""
     n = len(images)
     return images.reshape(n, 7, 4, 7, 4, 1).mean(axis=(2, 4))
 
 
+class PredictionGrid(keras.callbacks.Callback):
+    """After each epoch, draws the model's predictions for fixed inputs."""
+
+    def __init__(self, inputs, directory, name):
+        super().__init__()
+        self.inputs, self.directory, self.name = inputs, Path(directory), name
+
+    def on_epoch_end(self, epoch, logs=None):
+        predictions = self.model.predict(self.inputs, verbose=0)
+        save_image_grid(predictions, self.directory / f"{self.name}_epoch{epoch + 1:03d}.png", columns=16, scale=2)
+
+
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--output", default="runs/deepsim_loss_in_your_model")
-    p.add_argument("--epochs", type=int, default=3)
+    p = example_parser(__doc__, output="runs/deepsim_loss_in_your_model", epochs=3, batch_size=64)
     p.add_argument("--train-images", type=int, default=20000)
     p.add_argument("--comparator-weights", default=None,
                    help="classifier .weights.h5 (without it the comparator is untrained: a demo only)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--smoke", action="store_true", help="256 images, one epoch (CI)")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
-    keras.utils.set_random_seed(args.seed)
-    n = 256 if args.smoke else args.train_images
-    epochs = 1 if args.smoke else args.epochs
-    targets = datasets.to_unit_range(datasets.load_fashion_mnist("train")[0][:n])[..., None]
-    test = datasets.to_unit_range(datasets.load_fashion_mnist("test")[0][: 256 if args.smoke else 2000])[..., None]
+
+    # ## Data
+    # Targets: Fashion-MNIST images in [-1, 1]; inputs: the same images averaged
+    # down to 7x7.
+    targets = datasets.fashion_mnist_arrays("train", 256 if args.smoke else args.train_images)
+    test = datasets.fashion_mnist_arrays("test", 256 if args.smoke else 2000)
     inputs, test_inputs = downsample(targets), downsample(test)
 
+    # ## The loss
+    # The comparator: the zoo's Fashion-MNIST classifier, frozen, compared at two
+    # depths. DeePSiMLoss adds a small pixel term (lambda_img) for stability.
     comparator = kp.comparators.fashion_mnist_comparator(weights=args.comparator_weights)
-    results, rows = {}, [test[:16], np.repeat(np.repeat(test_inputs[:16], 4, axis=1), 4, axis=2)]
-    for name, loss in [("mse", "mse"), ("deepsim", kp.losses.DeePSiMLoss(comparator, lambda_img=0.1))]:
+    losses = {"mse": "mse", "deepsim": kp.losses.DeePSiMLoss(comparator, lambda_img=0.1)}
+
+    # ## The same model, compiled with each loss
+    results = {}
+    rows = [test[:16], np.repeat(np.repeat(test_inputs[:16], 4, axis=1), 4, axis=2)]
+    for name, loss in losses.items():
         keras.utils.set_random_seed(args.seed)
         model = upsampler(f"upsampler_{name}")
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, jit_compile=False)
+        # ## Fit, with a callback that draws the test predictions each epoch
         # Plain Keras: fit(x, y); DeePSiMLoss takes per-sample weights like any loss.
+        pictures = PredictionGrid(test_inputs[:16], out / "grids", name)
         weights = np.ones(len(targets), "float32") if name == "deepsim" else None
-        model.fit(inputs, targets, sample_weight=weights, batch_size=64, epochs=epochs,
-                  verbose=0 if args.smoke else 2)
+        model.fit(inputs, targets, sample_weight=weights, batch_size=args.batch_size,
+                  epochs=1 if args.smoke else args.epochs, callbacks=[pictures], verbose=0 if args.smoke else 2)
         pred = model.predict(test_inputs, batch_size=256, verbose=0)
         results[name] = float(np.mean((pred - test) ** 2))
         rows.append(pred[:16])
         print(f"{name}: test pixel MSE {results[name]:.4f}")
-    out.mkdir(parents=True, exist_ok=True)
+
+    # ## Save, reload, pictures
+    # The loss is saved with the model, its comparator by reference.
     model.save(out / "upsampler_deepsim.keras")
     reloaded = keras.saving.load_model(out / "upsampler_deepsim.keras")
     print("reloaded loss:", type(reloaded.loss).__name__)

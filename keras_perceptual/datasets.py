@@ -139,14 +139,8 @@ def fashion_mnist_dataset(
         limit: use only the first `limit` images (smoke runs, tests).
         path: folder of the IDX files (see `find_fashion_mnist`).
     """
-    images, targets = load_fashion_mnist(split, path)
-    if limit is not None:
-        images, targets = images[:limit], targets[:limit]
-    images = to_unit_range(images)[..., None]
-    if one_hot:
-        targets = np.eye(10, dtype="float32")[targets]
-    else:
-        targets = targets.astype("int32")
+    images, targets = fashion_mnist_arrays(split, limit, labels=True, path=path)
+    targets = np.eye(10, dtype="float32")[targets] if one_hot else targets.astype("int32")
     ds = tf.data.Dataset.from_tensor_slices((images, targets) if labels else images)
     return _batch(ds, len(images), batch_size, split == "train" if shuffle is None else shuffle,
                   drop_remainder, seed)

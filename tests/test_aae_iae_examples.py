@@ -20,7 +20,7 @@ def test_aae_fashion_mnist(tmp_path):
     assert set(results) == {"gaussian", "mixture"}
     assert results["mixture"].mode == "supervised"
     for prior in ("gaussian", "mixture"):
-        for name in ("code_scatter.png", "samples.png", "reconstructions.png"):
+        for name in ("code_scatter.png", "samples.png", "reconstructions.png", "grids/samples_epoch001.png"):
             assert (tmp_path / prior / name).stat().st_size > 0
 
 
@@ -31,6 +31,7 @@ def test_aae_clustering(tmp_path):
     assert set(results) == {("gan", 10), ("gan", 30), ("mmd", 10), ("mmd", 30)}
     assert all(0.0 < acc <= 1.0 for acc in results.values())
     assert (tmp_path / "mmd_k30" / "clusters.png").exists()
+    assert (tmp_path / "gan_k10" / "grids" / "samples_epoch001.png").exists()
 
 
 def test_aae_clustering_recipe_defaults():

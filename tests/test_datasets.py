@@ -38,6 +38,18 @@ def test_reads_idx_files_from_a_folder_and_env(fake_fashion, monkeypatch):
     np.testing.assert_allclose(datasets.to_unit_range(np.array([0, 255], np.uint8)), [-1, 1])
 
 
+def test_dataset_holds_the_arrays(fake_fashion):
+    """The tf.data pipeline and the array loader give the same images and labels."""
+    images, labels = datasets.fashion_mnist_arrays("train", 12, labels=True, path=fake_fashion)
+    ds = datasets.fashion_mnist_dataset("train", batch_size=4, labels=True, shuffle=False, limit=12,
+                                        path=fake_fashion)
+    got = list(ds)
+    assert len(got) == 3
+    np.testing.assert_array_equal(np.concatenate([np.asarray(x) for x, _ in got]), images)
+    np.testing.assert_array_equal(np.concatenate([np.asarray(y) for _, y in got]), labels)
+    assert got[0][1].dtype == "int32"
+
+
 def test_bad_arguments(fake_fashion, tmp_path):
     with pytest.raises(ValueError, match="`split` must be one of"):
         datasets.load_fashion_mnist("validation", path=fake_fashion)

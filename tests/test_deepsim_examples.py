@@ -23,7 +23,7 @@ def _load(relative):
 @pytest.mark.parametrize(
     "script,files",
     [
-        ("examples/deepsim_loss_in_your_model.py", ["comparison.png", "upsampler_deepsim.keras"]),
+        ("examples/deepsim_loss_in_your_model.py", ["comparison.png", "upsampler_deepsim.keras", "grids/deepsim_epoch001.png"]),
         ("examples/deepsim_autoencoder.py", ["reconstructions.png", "interpolation.png", "model.keras"]),
         ("examples/deepsim_vae.py", ["reconstructions.png", "samples.png", "model.keras"]),
         ("examples/deepsim_invert.py", ["inversions.png", "reencoding_block1_act2.png", "reencoding_block2_act2.png"]),

@@ -1,0 +1,31 @@
+"""The command-line options every script under `examples/` shares."""
+
+import argparse
+
+
+def example_parser(doc, *, output, epochs=10, batch_size=64):
+    """An `argparse.ArgumentParser` for an example script, with the options
+    they all take: `--output`, `--epochs`, `--batch-size`, `--seed` and
+    `--smoke` (tiny networks, a slice of the data, one epoch: seconds on a
+    CPU, for CI). The script adds its own options and calls `parse_args`.
+
+    Args:
+        doc: the script's docstring; its first paragraph is the description
+            and the whole of it the `--help` text.
+        output: default folder for the script's pictures and model.
+        epochs: default number of epochs of a full run.
+        batch_size: default batch size.
+
+    Example:
+    >>> parser = example_parser(__doc__, output="runs/aae", batch_size=100)
+    >>> parser.add_argument("--regularizer", default="gan", choices=["gan", "mmd"])
+    >>> args = parser.parse_args()
+    """
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output", default=output, help=f"folder for pictures and models (default {output})")
+    parser.add_argument("--epochs", type=int, default=epochs, help=f"epochs of a full run (default {epochs})")
+    parser.add_argument("--batch-size", type=int, default=batch_size, help=f"batch size (default {batch_size})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights, the data order and the noise")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny networks, a slice of the data, one epoch: seconds on a CPU (CI)")
+    return parser

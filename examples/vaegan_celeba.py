@@ -19,8 +19,9 @@ training, publish the result with
     model.save_pretrained("weights/celeba64")            # then
     model.push_to_hub("your-org/keras-perceptual-celeba64")
 
-`--smoke` runs a few steps on `tfds.testing.mock_data` (random images in
-CelebA's format), so this script is tested without the dataset.
+`--smoke` runs 4 steps of 4 images on `tfds.testing.mock_data` (random
+images in CelebA's format), so this script is tested without the dataset
+(about 25 s on TensorFlow, 60 s on JAX and PyTorch, 2-core CPU).
 
     python examples/vaegan_celeba.py --output runs/celeba64 --save-preset weights/celeba64
     python examples/vaegan_celeba.py --smoke --output /tmp/celeba_smoke
@@ -39,7 +40,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--output", default="runs/vaegan_celeba64")
     p.add_argument("--epochs", type=int, default=None, help="passes over CelebA's training split")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="images per step (default: 64, the authors'; 4 with --smoke)")
     p.add_argument("--conditional", action="store_true", help="condition on the 40 attributes")
     p.add_argument("--data-dir", default=None, help="tensorflow_datasets data_dir holding celeb_a")
     p.add_argument("--save-preset", default=None, help="write a preset folder here after training")
@@ -50,6 +52,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.batch_size is None:
+        # The smoke run checks that the recipe runs, in seconds: 4 steps of 4 images.
+        args.batch_size = 4 if args.smoke else 64
     out = Path(args.output)
     context = contextlib.nullcontext()
     if args.smoke:

@@ -300,6 +300,118 @@ def test_fid_and_kid_wrappers(random_images):
         metrics.kid(real, fake, model, num_subsets=0)
 
 
+# -- stateful FID / KID (keras.metrics.Metric) ----------------------------------
+def metric_tolerance():
+    # float64 state on TensorFlow / PyTorch (JAX with x64); float32 on plain JAX.
+    from keras_perceptual.metrics.stateful import _state_dtype
+
+    return 1e-6 if _state_dtype() == "float64" else 1e-4
+
+
+def real_and_fake(n=120):
+    rng = np.random.default_rng(3)
+    real = rng.uniform(-1, 1, (n, 6, 6, 1)).astype("float32")
+    fake = np.clip(0.7 * real + rng.normal(0, 0.3, real.shape), -1, 1).astype("float32")
+    return real, fake
+
+
+def test_fid_metric_batched_matches_the_function_and_resets():
+    net = tiny_feature_model()
+    real, fake = real_and_fake()
+    # The same batches as the function's (a convolution's float32 rounding may
+    # depend on the batch size), fed separately, the last one short.
+    expected = metrics.fid(real, fake, net, "act", batch_size=50)
+    fid = metrics.FID(net, layer="act")
+    assert isinstance(fid, keras.metrics.Metric) and np.isnan(float(fid.result()))
+    for start in range(0, len(real), 50):
+        fid.update_state(real=real[start:start + 50])
+    for start in range(0, len(fake), 50):
+        fid.update_state(fake=fake[start:start + 50])
+    assert float(fid.result()) == pytest.approx(expected, rel=metric_tolerance())
+    assert expected > 1e-3  # the sets differ: the comparison is not between two zeros
+    fid.reset_state()
+    assert np.isnan(float(fid.result()))
+    fid.update_state(real, real)  # Keras's (y_true, y_pred) call
+    assert float(fid.result()) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_kid_metric_matches_the_function():
+    net = tiny_feature_model()
+    real, fake = real_and_fake()
+    # Subsets holding every feature: the same estimate as the function.
+    mean, std = metrics.kid(real, fake, net, "act", num_subsets=3, subset_size=500)
+    kid = metrics.KID(net, layer="act", num_subsets=3, subset_size=500, max_samples=200)
+    kid.update_state(real=real[:70])
+    kid.update_state(real=real[70:], fake=fake)
+    got_mean, got_std = (float(v) for v in kid.result_with_std())
+    assert got_mean == pytest.approx(mean, rel=metric_tolerance()) and abs(mean) > 1e-3
+    assert got_std == pytest.approx(0.0, abs=1e-6) and float(kid.result()) == got_mean
+    # Smaller subsets: both are estimates of the same MMD^2, within their spread.
+    small = metrics.KID(net, layer="act", num_subsets=20, subset_size=60, max_samples=200)
+    small.update_state(real=real, fake=fake)
+    assert abs(float(small.result()) - mean) < 3 * float(small.result_with_std()[1]) / np.sqrt(20) + 0.02
+    with pytest.raises(ValueError, match="max_samples=200"):
+        kid.update_state(real=np.concatenate([real, real]))
+    kid.reset_state()
+    assert np.isnan(float(kid.result()))
+
+
+def test_fid_and_kid_metrics_in_evaluate():
+    """compile(metrics=[FID(...)]) scores y_pred against y_true in a compiled evaluate()."""
+    net = tiny_feature_model()
+    real, _ = real_and_fake(96)
+    inputs = keras.Input((6, 6, 1))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: 0.5 * x)(inputs))
+    model.compile(loss="mse", metrics=[metrics.FID(net, layer="act"),
+                                       metrics.KID(net, layer="act", num_subsets=2, subset_size=500,
+                                                   max_samples=96)])
+    logs = model.evaluate(real, real, batch_size=32, verbose=0, return_dict=True)
+    assert logs["fid"] == pytest.approx(metrics.fid(real, 0.5 * real, net, "act"), rel=100 * metric_tolerance())
+    kid_mean, _ = metrics.kid(real, 0.5 * real, net, "act", num_subsets=2, subset_size=500)
+    assert logs["kid"] == pytest.approx(kid_mean, rel=100 * metric_tolerance())
+
+
+def test_fid_kid_metric_config_and_bad_input(tmp_path):
+    net = tiny_feature_model()
+    kid = metrics.KID(net, layer="act", num_subsets=4, subset_size=10, max_samples=50, seed=3)
+    config = kid.get_config()
+    assert {k: config[k] for k in ("layer", "num_subsets", "subset_size", "max_samples", "seed")} == \
+        {"layer": "act", "num_subsets": 4, "subset_size": 10, "max_samples": 50, "seed": 3}
+    clone = keras.metrics.deserialize(keras.metrics.serialize(kid))
+    assert type(clone) is metrics.KID and clone.get_config()["max_samples"] == 50
+    real, fake = real_and_fake(20)
+    for metric in (kid, clone):  # the clone's feature network is rebuilt from the config
+        metric.update_state(real=real, fake=fake)
+    assert clone.get_config()["feature_model"]["class_name"] == "Functional"
+    with pytest.raises(ValueError, match="num_subsets"):
+        metrics.KID(net, layer="act", num_subsets=0)
+    with pytest.raises(ValueError, match="feature_model"):
+        metrics.FID("vgg16")
+    with pytest.raises(ValueError, match="real=.*fake="):
+        metrics.FID(net, layer="act").update_state()
+    with pytest.raises(ValueError, match="4-D"):
+        metrics.FID(net, layer="act").update_state(real=real[0])
+
+
+@pytest.mark.skipif(
+    not (ROOT / "weights" / "fashion_mnist_classifier" / "config.json").is_file(),
+    reason="the fashion_mnist_classifier preset is not in weights/",
+)
+def test_fid_metric_default_is_the_zoo_evaluator():
+    from keras_perceptual import datasets
+
+    if datasets.find_fashion_mnist() is None:
+        pytest.skip("Fashion-MNIST IDX files are not installed")
+    assert features_module.DEFAULT_FEATURES == ("fashion_mnist_classifier", "fc1_act")
+    # More images than the 256 features: well-conditioned covariances.
+    images = datasets.fashion_mnist_arrays("test", 600)
+    real, fake = images[:300], 0.8 * images[300:]
+    fid = metrics.FID()
+    for start in range(0, 300, 100):
+        fid.update_state(real=real[start:start + 100], fake=fake[start:start + 100])
+    assert float(fid.result()) == pytest.approx(metrics.fid(real, fake, batch_size=100), rel=metric_tolerance())
+
+
 # -- classifier score ----------------------------------------------------------
 def test_classifier_score_int_and_one_hot_labels():
     model = pixel_classifier()
@@ -357,21 +469,16 @@ def test_ssim_identity_noise_and_skimage(random_images):
     very = np.clip(clean + rng.normal(0, 0.5, clean.shape), -1, 1)
     assert 1.0 > metrics.ssim(clean, slightly) > metrics.ssim(clean, very)
 
-    structural_similarity = pytest.importorskip("skimage.metrics").structural_similarity
+    # Constant images: every local mean is the constant, every (co)variance 0, so
+    # SSIM = (2 u v + C1) / (u^2 + v^2 + C1) with C1 = (0.01 * data_range)^2.
+    u, v = 0.5, -0.25
     for data_range in (2.0, 1.0):
-        expected = np.mean([
-            structural_similarity(c, v, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-                                  data_range=data_range, channel_axis=-1)
-            for c, v in zip(clean.astype("float64"), very)
-        ])
-        assert metrics.ssim(clean, very, data_range=data_range) == pytest.approx(expected, abs=1e-6)
-    grey, noisy = random_images(n=2, size=28), random_images(n=2, size=28, seed=1)
-    expected = np.mean([
-        structural_similarity(g[..., 0].astype("float64"), n[..., 0].astype("float64"), gaussian_weights=True,
-                              sigma=1.5, use_sample_covariance=False, data_range=2)
-        for g, n in zip(grey, noisy)
-    ])
-    assert metrics.ssim(grey, noisy) == pytest.approx(expected, abs=1e-6)
+        c1 = (0.01 * data_range) ** 2
+        expected = (2 * u * v + c1) / (u * u + v * v + c1)
+        got = metrics.ssim(np.full((2, 16, 16, 3), u), np.full((2, 16, 16, 3), v), data_range=data_range)
+        assert got == pytest.approx(expected, abs=1e-9)
+    per_image = metrics.reconstruction.ssim_per_image(clean, np.concatenate([clean[:1], very[1:]]))
+    assert per_image.shape == (3,) and per_image[0] == pytest.approx(1.0) and per_image[1] < 0.9
 
 
 def test_sharpness():

@@ -1,9 +1,11 @@
 """Evaluation metrics, plain functions over NumPy arrays (images
 `(n, h, w, c)` in [-1, 1]).
 
-- feature space (default: the zoo's Fashion-MNIST classifier, preset
-  "fashion_mnist_classifier"): `extract_features`, `fid` / `frechet_distance`,
-  `kid` / `kernel_distance`, `classifier_score`;
+- feature space (default: the zoo's evaluator, `features.DEFAULT_FEATURES`:
+  today the "fashion_mnist_classifier" preset's `fc1_act` layer):
+  `extract_features`, `fid` / `frechet_distance`, `kid` / `kernel_distance`,
+  `classifier_score`, and the stateful `keras.metrics.Metric`s `FID` and `KID`
+  (batch by batch, usable in `compile(metrics=...)`, `evaluate()` and callbacks);
 - pixels: `mse`, `psnr`, `ssim`, `sharpness`;
 - codes: `linear_probe_accuracy`, `clustering_accuracy`.
 """
@@ -21,8 +23,12 @@ from keras_perceptual.metrics.reconstruction import mse
 from keras_perceptual.metrics.reconstruction import psnr
 from keras_perceptual.metrics.reconstruction import sharpness
 from keras_perceptual.metrics.reconstruction import ssim
+from keras_perceptual.metrics.stateful import FID
+from keras_perceptual.metrics.stateful import KID
 
 __all__ = [
+    "FID",
+    "KID",
     "classifier_score",
     "cluster_to_class",
     "clustering_accuracy",

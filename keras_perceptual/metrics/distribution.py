@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+from keras_perceptual.metrics.features import DEFAULT_LAYER
 from keras_perceptual.metrics.features import extract_features
 
 
@@ -171,7 +172,7 @@ def kernel_distance(real_features, fake_features, num_subsets=10, subset_size=10
     return float(np.mean(values)), float(np.std(values))
 
 
-def fid(real_images, fake_images, feature_model=None, layer="fc1_act", batch_size=500, verbose=False):
+def fid(real_images, fake_images, feature_model=None, layer=DEFAULT_LAYER, batch_size=500, verbose=False):
     """Fréchet distance between the features of two image sets
     (`extract_features` then `frechet_distance`).
 
@@ -196,7 +197,7 @@ def fid(real_images, fake_images, feature_model=None, layer="fc1_act", batch_siz
     return frechet_distance(real, fake)
 
 
-def kid(real_images, fake_images, feature_model=None, layer="fc1_act", batch_size=500,
+def kid(real_images, fake_images, feature_model=None, layer=DEFAULT_LAYER, batch_size=500,
         num_subsets=10, subset_size=1000, seed=0, verbose=False):
     """Kernel distance between the features of two image sets
     (`extract_features` then `kernel_distance`).

@@ -11,7 +11,10 @@ import weakref
 import keras
 import numpy as np
 
-DEFAULT_PRESET = "fashion_mnist_classifier"
+# The feature space of every FID/KID of the zoo: (preset, layer). The one
+# place to change when a dedicated evaluator preset replaces the classifier.
+DEFAULT_FEATURES = ("fashion_mnist_classifier", "fc1_act")
+DEFAULT_PRESET, DEFAULT_LAYER = DEFAULT_FEATURES
 
 _DEFAULT_MODEL = None
 _SUB_MODELS = {}  # (id(model), layer) -> (weakref to model, sub-model)
@@ -80,7 +83,7 @@ def _graph_with_layer(model, layer):
     return None
 
 
-def feature_sub_model(model, layer="fc1_act"):
+def feature_sub_model(model, layer=DEFAULT_LAYER):
     """`keras.Model(model.inputs, model.get_layer(layer).output)`, cached per
     (model, layer); `layer=None` gives `model` itself.
 
@@ -187,7 +190,7 @@ def run_model(model, images, batch_size=500, verbose=False, name="images", descr
     return np.concatenate(outputs, axis=0)
 
 
-def extract_features(images, feature_model=None, layer="fc1_act", batch_size=500, verbose=False):
+def extract_features(images, feature_model=None, layer=DEFAULT_LAYER, batch_size=500, verbose=False):
     """Activations of one layer of a Keras model, one row per image.
 
     Args:

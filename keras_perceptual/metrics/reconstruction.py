@@ -1,15 +1,14 @@
-"""Pixel-space comparisons of images `(n, h, w, c)` in [-1, 1]: MSE, PSNR,
-SSIM, and the sharpness (mean gradient magnitude) of a set of images."""
+"""Pixel-space comparisons of images `(n, h, w, c)` in [-1, 1]: MSE, PSNR and
+SSIM (scikit-image's), and the sharpness (mean gradient magnitude) of a set of images."""
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
+from skimage.metrics import peak_signal_noise_ratio
+from skimage.metrics import structural_similarity
 
 from keras_perceptual.metrics.features import check_image_batch
 
 SSIM_SIGMA = 1.5
-SSIM_TRUNCATE = 3.5  # window radius int(3.5 * 1.5 + 0.5) = 5: 11x11, as skimage
-SSIM_K1 = 0.01
-SSIM_K2 = 0.03
+SSIM_WINDOW = 11  # skimage's Gaussian window for sigma 1.5: radius int(3.5 * 1.5 + 0.5) = 5
 
 
 def _check_pair(a, b):
@@ -44,11 +43,11 @@ def mse(a, b):
 
 
 def psnr(a, b, data_range=2.0):
-    """Peak signal-to-noise ratio, `10 log10(data_range^2 / MSE)` per image,
-    averaged over images.
+    """Peak signal-to-noise ratio, `10 log10(data_range^2 / MSE)` per image
+    (`skimage.metrics.peak_signal_noise_ratio`), averaged over images.
 
     Args:
-        a, b: arrays `(n, h, w, c)` of the same shape.
+        a, b: arrays `(n, h, w, c)` of the same shape (`a` the reference).
         data_range: max - min of the value range (2 for [-1, 1]).
 
     Returns:
@@ -62,9 +61,8 @@ def psnr(a, b, data_range=2.0):
     """
     a, b = _check_pair(a, b)
     data_range = _check_data_range(data_range)
-    per_image = np.mean((a - b) ** 2, axis=(1, 2, 3))
     with np.errstate(divide="ignore"):
-        values = 10.0 * np.log10(data_range**2 / per_image)
+        values = [peak_signal_noise_ratio(x, y, data_range=data_range) for x, y in zip(a, b)]
     return float(np.mean(values))
 
 
@@ -72,36 +70,26 @@ def ssim_per_image(a, b, data_range=2.0):
     """SSIM of each image pair, `(n,)` (see `ssim`)."""
     a, b = _check_pair(a, b)
     data_range = _check_data_range(data_range)
-    pad = int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5)
-    if min(a.shape[1:3]) < 2 * pad + 1:
+    if min(a.shape[1:3]) < SSIM_WINDOW:
         raise ValueError(
-            f"SSIM's {2 * pad + 1}x{2 * pad + 1} Gaussian window needs images of at least that size. "
+            f"SSIM's {SSIM_WINDOW}x{SSIM_WINDOW} Gaussian window needs images of at least that size. "
             f"Received: a.shape={a.shape}"
         )
-
-    def blur(x):  # per image and channel: no smoothing across the batch and channel axes
-        return gaussian_filter(x, sigma=(0, SSIM_SIGMA, SSIM_SIGMA, 0), mode="reflect", truncate=SSIM_TRUNCATE)
-
-    mu_a, mu_b = blur(a), blur(b)
-    var_a = blur(a * a) - mu_a * mu_a
-    var_b = blur(b * b) - mu_b * mu_b
-    cov = blur(a * b) - mu_a * mu_b
-    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
-    return s[:, pad:-pad, pad:-pad, :].mean(axis=(1, 2, 3))
+    return np.array([
+        structural_similarity(x, y, gaussian_weights=True, sigma=SSIM_SIGMA, use_sample_covariance=False,
+                              data_range=data_range, channel_axis=-1)
+        for x, y in zip(a, b)
+    ])
 
 
 def ssim(a, b, data_range=2.0):
     """Mean structural similarity of image pairs.
 
-    The standard SSIM of Wang et al.: local statistics under a Gaussian
-    window (sigma 1.5, 11x11), population (co)variances, K1 = 0.01,
-    K2 = 0.03, computed per channel with `scipy.ndimage.gaussian_filter`
-    (reflected borders); the SSIM map is averaged away from the borders (5
-    pixels cropped), over channels, then over images. It equals
-    `skimage.metrics.structural_similarity(a_i, b_i, gaussian_weights=True,
-    sigma=1.5, use_sample_covariance=False, data_range=data_range,
-    channel_axis=-1)` averaged over images.
+    The standard SSIM of Wang et al. as scikit-image computes it
+    (`skimage.metrics.structural_similarity` with `gaussian_weights=True,
+    sigma=1.5, use_sample_covariance=False`, the paper's settings): local
+    statistics under an 11x11 Gaussian window, K1 = 0.01, K2 = 0.03, per
+    channel, the map averaged away from the borders, then over images.
 
     Args:
         a, b: arrays `(n, h, w, c)` of the same shape, h and w >= 11.

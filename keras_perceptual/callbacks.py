@@ -44,13 +44,11 @@ class SampleGrid(keras.callbacks.Callback):
             return
         model = self.model
         sample_c, image_c = self.conditions if self.conditions is not None else (None, None)
-        z = model.sample_prior(self.num_samples, seed=self.seed)
-        samples = model.decode(z, sample_c) if sample_c is not None else model.decode(z)
+        samples = model.generate(self.num_samples, conditions=sample_c, seed=self.seed)
         path = save_image_grid(samples, self.directory / f"samples_epoch{epoch + 1:03d}.png", scale=self.scale)
         self.written.append(path)
         if self.images is not None:
-            args = (self.images, image_c) if image_c is not None else (self.images,)
-            recon = model.reconstruct(*args)
+            recon = model.reconstruct(self.images, conditions=image_c)
             path = save_image_grid(interleave_rows(self.images, recon),
                                    self.directory / f"reconstructions_epoch{epoch + 1:03d}.png",
                                    columns=min(len(self.images), 16), scale=self.scale)

@@ -9,6 +9,10 @@ import keras_perceptual.presets as presets
 
 BASE_TAGS = ["keras", "keras-perceptual"]
 
+# Models without a prior p(z): their cards show `reconstruct`, not `generate`.
+WITHOUT_PRIOR = ("PixelAutoencoder", "DeePSiMAutoencoder", "DeePSiMInverter")
+CLASSIFIERS = ("Classifier",)
+
 DEFAULT_LIMITATIONS = (
     "- Trained on one dataset at one resolution: inputs must follow the input contract "
     "above (size, channels, values in [-1, 1]); other images give meaningless codes.\n"
@@ -31,6 +35,28 @@ def _where(name):
     return name if name in {s.name for s in presets.all_specs()} else f"hf://ORG/{name}"
 
 
+def _usage(model, name):
+    """The card's usage section: what this kind of model can do."""
+    if model in CLASSIFIERS:
+        usage = ["logits = model.predict(x)           # x: float images in [-1, 1]",
+                 'features = model.features(x, layer="fc1_act")']
+        command = None
+    elif model in WITHOUT_PRIOR:
+        usage = ["recon = model.reconstruct(x)         # x: float images in [-1, 1]",
+                 "codes = model.encode(x)              # no prior: generate() raises NoPriorError"]
+        command = f"keras-perceptual reconstruct {_where(name)} a.png b.png -o recon.png"
+    else:
+        usage = ["images = model.generate(16)          # values in [-1, 1]",
+                 "recon = model.reconstruct(x)         # x: float images in [-1, 1]"]
+        command = f"keras-perceptual sample {_where(name)} -n 16 -o samples.png"
+    lines = ["## Usage", "", "```python", "import keras_perceptual as kp",
+             f"model = kp.{model}.from_pretrained({_where(name)!r})  # or a local copy of this folder",
+             *usage, "```", ""]
+    if command:
+        lines += [f"or from the command line: `{command}`.", ""]
+    return lines
+
+
 def render(meta, has_samples=True):
     """The model card text for the metadata `meta` of `save_pretrained`."""
     name = meta.get("name") or "model"
@@ -49,7 +75,6 @@ def render(meta, has_samples=True):
     header = ["---", card_data.to_yaml(), "---"]
 
     contract = meta.get("input") or {}
-    loader = "kp.from_pretrained" if model in presets.KERAS_MODELS else f"kp.{model}.from_pretrained"
     lines = header + [
         "",
         f"# {name}",
@@ -61,19 +86,8 @@ def render(meta, has_samples=True):
         lines += [f"Paper: {meta['paper']}", ""]
     if has_samples:
         lines += ["![samples](samples.png)", ""]
+    lines += _usage(model, name)
     lines += [
-        "## Usage",
-        "",
-        "```python",
-        "import keras_perceptual as kp",
-        f"model = {loader}({_where(name)!r})  # or a local copy of this folder",
-        "images = model.generate(16)          # values in [-1, 1]",
-        "recon = model.reconstruct(x)         # x: float images in [-1, 1]",
-        "```",
-        "",
-        "or from the command line: "
-        f"`keras-perceptual sample {_where(name)} -n 16 -o samples.png`.",
-        "",
         "## Input contract",
         "",
         f"- shape: {_value(contract.get('shape'))}",

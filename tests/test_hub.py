@@ -507,32 +507,47 @@ def _iae():
     return kp.ImplicitAutoencoder(**nets, prior=prior)
 
 
-def _deepsim():
-    comparator = kp.comparators.fashion_mnist_comparator()
-    nets = kp.networks.deepsim_networks("autoencoder", "small28", comparator=comparator)
-    return kp.DeePSiM(**nets, comparator=comparator, mode="autoencoder")
+def _deepsim(cls=None, mode="autoencoder"):
+    from tests.test_comparators import tiny_comparator
+
+    comparator = tiny_comparator()
+    nets = kp.networks.deepsim_networks(mode, "small28", comparator=comparator, inverted_layer="c2")
+    return (cls or kp.DeePSiMAutoencoder)(**nets, comparator=comparator)
 
 
-def _functional():
+def _pixel():
+    nets = kp.networks.deepsim_networks("autoencoder", "small28")
+    return kp.PixelAutoencoder(nets["encoder"], nets["generator"], seed=1)
+
+
+def _classifier():
     x = keras.Input((28, 28, 1))
     h = keras.layers.Dense(3)(keras.layers.Flatten()(keras.layers.Conv2D(2, 3, strides=4)(x)))
-    return keras.Model(x, h, name="plain")
+    return kp.Classifier(keras.Model(x, h, name="plain"))
 
 
 def _outputs(model, x):
-    if hasattr(model, "reconstruct"):
-        return keras.ops.convert_to_numpy(model(x))
-    return model.predict(x, verbose=0)
+    if isinstance(model, kp.Classifier):
+        return model.predict(x, verbose=0)
+    return keras.ops.convert_to_numpy(model(x))
 
 
-@pytest.mark.parametrize("build", [_vaegan, _vae, _aae, _iae, _deepsim, _functional],
-                         ids=["vaegan", "vae", "aae", "iae", "deepsim", "functional"])
+BUILDERS = {
+    "VAEGAN": _vaegan, "VAE": _vae, "AdversarialAutoencoder": _aae, "ImplicitAutoencoder": _iae,
+    "DeePSiMAutoencoder": _deepsim, "DeePSiMVAE": lambda: _deepsim(kp.DeePSiMVAE, "vae"),
+    "DeePSiMInverter": lambda: _deepsim(kp.DeePSiMInverter, "inverter"), "PixelAutoencoder": _pixel,
+    "Classifier": _classifier,
+}
+
+
+def test_the_round_trip_covers_every_model_class_of_the_presets():
+    assert set(BUILDERS) >= {s.model for s in presets.all_specs()}
+
+
+@pytest.mark.parametrize("build", list(BUILDERS.values()), ids=list(BUILDERS))
 def test_every_model_class_round_trips_through_the_hub(build, fake_hub, tmp_path):
     model = build()
-    if isinstance(model, kp.AdversarialModel):
-        folder = model.save_pretrained(tmp_path / "preset", samples=4)
-    else:
-        folder = preset_writer.save_preset(model, tmp_path / "preset", samples=0)
+    folder = model.save_pretrained(tmp_path / "preset", samples=4)
     fake_hub.add("kp-test/any", COMMIT_A, folder_files(folder))
     x = images(4)
     for loaded in (kp.from_pretrained(str(folder)),
@@ -545,8 +560,7 @@ def test_every_model_class_round_trips_through_the_hub(build, fake_hub, tmp_path
         np.testing.assert_array_equal(_outputs(loaded, x), _outputs(model, x))
     assert {p.split("/")[-1] for m, p in fake_hub.requests if m == "GET"} == {
         "metadata.json", "config.json", "model.weights.h5"}
-    if isinstance(model, kp.AdversarialModel):
-        assert type(model).from_pretrained(folder, load_weights=False).count_params() == model.count_params()
+    assert type(model).from_pretrained(folder, load_weights=False).count_params() == model.count_params()
 
 
 # -- habits: dtype, force_download, provenance, failures -----------------------------

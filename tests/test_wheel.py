@@ -28,12 +28,11 @@ for name, info in kp.list_presets().items():
         continue
     model = kp.from_pretrained(name)
     x = np.zeros((1, *info["input"]["shape"]), "float32")
-    if getattr(model, "conditional", False):
-        y = model.reconstruct(x, conditions=np.eye(model.condition_dim, dtype="float32")[:1])
-    elif hasattr(model, "reconstruct"):
-        y = model.reconstruct(x)
-    else:
+    if isinstance(model, kp.Classifier):
         y = model.predict(x, verbose=0)
+    else:
+        conditions = np.eye(model.condition_dim, dtype="float32")[:1] if model.is_conditional else None
+        y = model.reconstruct(x, conditions=conditions)
     loaded[name] = bool(np.all(np.isfinite(np.asarray(y, dtype="float32"))))
 print(json.dumps({"file": kp.__file__, "weights": str(presets.WEIGHTS_DIR), "loaded": loaded}))
 """

@@ -4,7 +4,7 @@ The paper (Dosovitskiy & Brox 2016, arXiv version, autoencoder experiment)
 trains one autoencoder with an 8x8x8 code with L2 and with DeePSiM and finds
 DeePSiM's reconstructions sharper and its codes better for a linear SVM.
 Here: Fashion-MNIST, the small 28x28 DeePSiM autoencoder (7x7x2 code), the
-zoo's classifier as comparator (`--classifier-weights`, or trained first),
+zoo's classifier preset as comparator (`--classifier`, a preset name),
 Adam 2e-4, the same number of steps on the same images for every variant.
 
 On the test set it reports:
@@ -19,7 +19,7 @@ On the test set it reports:
 Ratios are against the L2 autoencoder trained in the same run.
 
     python benchmarks/deepsim_vs_pixel.py --smoke
-    python benchmarks/deepsim_vs_pixel.py --classifier-weights runs/classifier/classifier.weights.h5 \\
+    python benchmarks/deepsim_vs_pixel.py --classifier fashion_mnist_classifier \\
         --epochs 2 --train-limit 30000 --output runs/deepsim_bench
 """
 
@@ -37,7 +37,6 @@ from keras_perceptual.images import save_image_grid
 from keras_perceptual.metrics import linear_probe_accuracy
 from keras_perceptual.metrics import sharpness
 from keras_perceptual.recipes import deepsim_autoencoder
-from keras_perceptual.recipes import fashion_mnist_classifier
 from keras_perceptual.recipes import pixel_autoencoder
 
 VARIANTS = {
@@ -54,21 +53,13 @@ def train_l2(args, train_x):
     model = pixel_autoencoder.train(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                                     verbose=2 if not args.smoke else 0, learning_rate=args.learning_rate,
                                     limit=len(train_x))
-    encoder = model.get_layer("encoder")
-
-    def encode(x):
-        return encoder.predict(x, batch_size=512, verbose=0)
-
-    def reconstruct(x):
-        return model.predict(x, batch_size=512, verbose=0)
-
-    return encode, reconstruct
+    return model.encode, model.reconstruct
 
 
 def train_deepsim(args, train_x, options):
     model = deepsim_autoencoder.train(
         output=None, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke, seed=args.seed,
-        verbose=2 if not args.smoke else 0, comparator_weights=args.classifier_weights,
+        verbose=2 if not args.smoke else 0, comparator_weights=None if args.smoke else args.classifier,
         limit=len(train_x), **options,
     )
     print("  final losses:", json.dumps({k: round(v, 4) for k, v in model.training_record["final_losses"].items()}))
@@ -77,9 +68,8 @@ def train_deepsim(args, train_x, options):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--classifier-weights", default=None,
-                   help=".weights.h5 of the Fashion-MNIST classifier (default: train it first)")
-    p.add_argument("--classifier-epochs", type=int, default=3)
+    p.add_argument("--classifier", default="fashion_mnist_classifier",
+                   help="the classifier preset used as comparator, by name")
     p.add_argument("--epochs", type=int, default=2, help="epochs over the training slice, every variant")
     p.add_argument("--train-limit", type=int, default=30000, help="training images")
     p.add_argument("--test-limit", type=int, default=10000, help="test images evaluated")
@@ -104,12 +94,6 @@ def main(argv=None):
         args.train_limit, args.test_limit, args.probe_train, args.epochs = 256, 200, 200, 1
     keras.utils.set_random_seed(args.seed)
     out = Path(args.output) if args.output else None
-    if args.classifier_weights is None and not args.smoke:
-        folder = (out or Path("runs/deepsim_bench")) / "classifier"
-        start = time.time()
-        clf = fashion_mnist_classifier.train(output=folder, epochs=args.classifier_epochs, seed=args.seed, verbose=2)
-        print(f"classifier: test accuracy {clf.test_accuracy:.4f} in {time.time() - start:.0f} s")
-        args.classifier_weights = str(folder / "classifier.weights.h5")
 
     train_images, train_labels = datasets.load_fashion_mnist("train")
     test_images, test_labels = datasets.load_fashion_mnist("test")

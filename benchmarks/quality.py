@@ -79,18 +79,6 @@ class Presets:
         return self.cache[name]
 
 
-def encode(model, x):
-    if hasattr(model, "encode"):
-        return np.asarray(model.encode(x))
-    return model.get_layer("encoder").predict(x, batch_size=500, verbose=0)
-
-
-def reconstruct(model, x):
-    if hasattr(model, "reconstruct"):
-        return np.asarray(model.reconstruct(x))
-    return model.predict(x, batch_size=500, verbose=0)
-
-
 def one_hot(labels, k=10):
     return np.eye(k, dtype="float32")[labels]
 
@@ -109,7 +97,7 @@ def generation_table(load, data, args, features):
         if model is None:
             rows.append({"model": name, "missing": True})
             continue
-        conditions = one_hot(labels) if getattr(model, "conditional", False) else None
+        conditions = one_hot(labels) if model.is_conditional else None
         samples = model.generate(args.num_samples, conditions=conditions, seed=args.seed)
         f = features(samples)
         row = {"model": name, "baseline": baseline, "fid": M.frechet_distance(f, test_f),
@@ -135,13 +123,14 @@ def reconstruction_table(load, data, args, features):
         if model is None:
             rows.append({"model": name, "missing": True})
             continue
-        recon = reconstruct(model, x)
+        recon = model.reconstruct(x)
         row = {"model": name, "baseline": baseline, "fid": M.frechet_distance(features(recon), test_f),
                "mse": M.mse(recon, x), "psnr": M.psnr(recon, x), "ssim": M.ssim(recon, x),
                "sharpness": M.sharpness(recon) / data["test_sharpness"]}
-        if getattr(model, "mode", None) != "inverter":  # its "code" is the classifier's features
-            row["probe"] = M.linear_probe_accuracy(encode(model, data["probe_x"]), data["probe_y"],
-                                                   encode(model, x), data["test_y"], seed=args.seed)
+        if not isinstance(model, kp.DeePSiMInverter):  # its "code" is the classifier's features
+            codes = [model.encode(v).reshape(len(v), -1) for v in (data["probe_x"], x)]
+            row["probe"] = M.linear_probe_accuracy(codes[0], data["probe_y"], codes[1], data["test_y"],
+                                                   seed=args.seed)
         rows.append(row)
         cards.setdefault(name, {}).update(
             {f"reconstruction_{k}": row[k] for k in ("fid", "mse", "psnr", "ssim")},

@@ -30,6 +30,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+import keras_perceptual as kp
 from keras_perceptual import hub as kp_hub
 from keras_perceptual import presets as kp_presets
 from keras_perceptual.preset_writer import save_preset
@@ -147,12 +148,12 @@ def train_one(name, args):
     plan = PLAN[name]
     options = dict(plan["options"])
     run_dir = Path(args.runs) / name
-    if plan.get("comparator"):
-        classifier = Path(args.weights) / CLASSIFIER / "model.weights.h5"
-        if not args.smoke:
-            if not classifier.is_file():
-                raise SystemExit(f"{name} needs the {CLASSIFIER} preset first ({classifier} is missing).")
-            options["comparator_weights"] = str(classifier)
+    if plan.get("comparator") and not args.smoke:
+        # The comparator names the classifier preset by reference (its config
+        # holds the name, never a file path), so the preset loads with it.
+        if kp_presets.preset_folder(CLASSIFIER) is None:
+            raise SystemExit(f"{name} needs the {CLASSIFIER} preset first (weights/{CLASSIFIER} is missing).")
+        options["comparator_weights"] = CLASSIFIER
     if args.smoke:
         options.pop("epochs", None)
         options.pop("limit", None)
@@ -174,11 +175,6 @@ def train_one(name, args):
         if name == CLASSIFIER:
             record.update(steps=int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
                           test_accuracy=model.test_accuracy)
-    for comparator in (getattr(model, "comparator", None), getattr(model, "encoder", None)):
-        # The comparator's weights travel inside the preset's weights file;
-        # its config must not point at a file of this machine.
-        if hasattr(comparator, "weights_reference"):
-            comparator.weights_reference = None
     skip = skipped_networks(name, model)
     command = "python benchmarks/train_presets.py --only " + name + (" --smoke" if args.smoke else "")
     if name == CLASSIFIER and args.classifier_weights:
@@ -233,7 +229,7 @@ def pictures(name, model):
         picks = np.concatenate([np.flatnonzero(predicted == c)[:8] for c in range(10)])
         return x[picks], 8
     x = x[:32]
-    recon = model.reconstruct(x) if hasattr(model, "reconstruct") else model.predict(x, verbose=0)
+    recon = model.reconstruct(x)
     return interleave_rows(x, recon), 16
 
 
@@ -256,8 +252,9 @@ def reuse_classifier(weights, smoke):
     from keras_perceptual.datasets import fashion_mnist_dataset
     from keras_perceptual.networks.classifier import fashion_mnist_classifier
 
-    model = fashion_mnist_classifier()
-    model.load_weights(weights)
+    network = fashion_mnist_classifier()
+    network.load_weights(weights)
+    model = kp.Classifier(network, name=CLASSIFIER)
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     test = fashion_mnist_dataset("test", 500, labels=True, drop_remainder=False, limit=512 if smoke else None)
     _, accuracy = model.evaluate(test, verbose=0)

@@ -67,40 +67,51 @@ def library_runner(family, batch_size, steps, warmup):
     return run
 
 
-def handwritten_runner(family, batch_size, steps, warmup):
-    model, x = build(family, batch_size)
-    opts = optimizers(model)
+def handwritten_step(model, opts, jit_compile=True):
+    """One hand-written training step `step(x) -> encoder loss` of `model`'s
+    players with the optimizers `opts` (`{player: optimizer}`): the
+    reference the library's step is checked against
+    (tests/test_train_step_equivalence.py) and timed against (here)."""
     players = {p: [v for net in nets for v in net.trainable_variables] for p, nets in model.players.items()}
     for p, o in opts.items():
         o.build(players[p])
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        step = _tensorflow_step(model, opts, players)
-        xt = x
+        step = _tensorflow_step(model, opts, players, jit_compile)
     elif backend == "jax":
-        step = _jax_step(model, opts, players)
-        xt = x
+        step = _jax_step(model, opts, players, jit_compile)
     else:
-        step = _torch_step(model, opts, players)
-        xt = keras.ops.convert_to_tensor(x)
+        torch_step = _torch_step(model, opts, players)
+
+        def step(x):
+            return torch_step(keras.ops.convert_to_tensor(x))
+
+    if not hasattr(step, "trainable_values"):  # updated in place
+        step.trainable_values = lambda: [v.value for v in model.trainable_variables]
+    return step
+
+
+def handwritten_runner(family, batch_size, steps, warmup):
+    model, x = build(family, batch_size)
+    step = handwritten_step(model, optimizers(model))
 
     def run():
         for _ in range(warmup):
-            out = step(xt)
+            out = step(x)
         keras.ops.convert_to_numpy(out)
         start = time.perf_counter()
         for _ in range(steps):
-            out = step(xt)
+            out = step(x)
         keras.ops.convert_to_numpy(out)
         return time.perf_counter() - start
 
     return run
 
 
-def _tensorflow_step(model, opts, players):
+def _tensorflow_step(model, opts, players, jit_compile=True):
     import tensorflow as tf
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=jit_compile, autograph=False)
     def step(x):
         with tf.GradientTape(persistent=True) as tape:
             losses, _ = model._player_losses(x, training=True)
@@ -111,7 +122,7 @@ def _tensorflow_step(model, opts, players):
     return step
 
 
-def _jax_step(model, opts, players):
+def _jax_step(model, opts, players, jit_compile=True):
     import jax
 
     all_vars = model.trainable_variables
@@ -122,7 +133,6 @@ def _jax_step(model, opts, players):
         "ov": {p: [v.value for v in o.variables] for p, o in opts.items()},
     }
 
-    @jax.jit
     def pure_step(tv, ntv, ov, x):
         def forward(tv):
             mapping = list(zip(all_vars, tv)) + list(zip(model.non_trainable_variables, ntv))
@@ -142,10 +152,14 @@ def _jax_step(model, opts, players):
                 tv[i] = value
         return tv, ntv, new_ov, losses["encoder"]
 
+    if jit_compile:
+        pure_step = jax.jit(pure_step)
+
     def step(x):
         state["tv"], state["ntv"], state["ov"], loss = pure_step(state["tv"], state["ntv"], state["ov"], x)
         return loss
 
+    step.trainable_values = lambda: state["tv"]  # a pure step: the model's variables stay as they were
     return step
 
 

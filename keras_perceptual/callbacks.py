@@ -70,14 +70,12 @@ class SampleGrid(keras.callbacks.Callback):
             return
         model = self.model
         sample_c, image_c = self.conditions if self.conditions is not None else (None, None)
-        z = model.sample_prior(self.num_samples, seed=self.seed)
-        samples = model.decode(z, sample_c) if sample_c is not None else model.decode(z)
+        samples = model.generate(self.num_samples, conditions=sample_c, seed=self.seed)
         columns = len(self.class_names) if self.class_names and sample_c is not None else None
         self._save(samples, "samples", epoch + 1, columns=columns,
                    column_labels=self.class_names if columns else None)
         if self.images is not None:
-            args = (self.images, image_c) if image_c is not None else (self.images,)
-            recon = model.reconstruct(*args)
+            recon = model.reconstruct(self.images, conditions=image_c)
             self._save(interleave_rows(self.images, recon), "reconstructions", epoch + 1,
                        columns=min(len(self.images), 16), row_labels=["original", "reconstruction"])
 

@@ -104,6 +104,19 @@ def _load(args):
                            local_files_only=args.offline, token=args.token)
 
 
+def _load_image_model(args):
+    """The preset as an `ImageAutoencoder`; any other model is refused in one line."""
+    from keras_perceptual.models import ImageAutoencoder
+
+    model = _load(args)
+    if not isinstance(model, ImageAutoencoder):
+        raise ValueError(
+            f"`{args.command}` works on image models (encode/decode); {args.preset} is a "
+            f"{type(model).__name__}. benchmarks/quality.py measures every preset."
+        )
+    return model
+
+
 def _check_positive(name, value):
     if value <= 0:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value}")
@@ -121,7 +134,7 @@ def _batched(fn, n, batch_size, desc):
 
 
 def _conditions(model, n, label):
-    if not getattr(model, "conditional", False):
+    if not model.is_conditional:
         if label is not None:
             raise ValueError(f"This model is unconditional: drop --label. Received: --label {label}")
         return None
@@ -184,13 +197,9 @@ def cmd_list(args):
 
 def cmd_sample(args):
     _check_positive("n", args.n)
-    model = _load(args)
+    model = _load_image_model(args)
     conditions = _conditions(model, args.n, args.label)
-    z = model.sample_prior(args.n, seed=args.seed)
-    images = _batched(
-        lambda a, b: model.decode(z[a:b], None if conditions is None else conditions[a:b]),
-        args.n, args.batch_size, "sampling",
-    )
+    images = model.generate(args.n, conditions=conditions, seed=args.seed, batch_size=args.batch_size)
     captions = {}
     if conditions is not None and args.label is None and args.columns is None:
         # One column per class, titled with its name.
@@ -208,13 +217,10 @@ def _class_names(n):
 
 
 def cmd_reconstruct(args):
-    model = _load(args)
+    model = _load_image_model(args)
     images = read_images(args.images, model.image_shape)
     conditions = _conditions(model, len(images), args.label)
-    recon = _batched(
-        lambda a, b: model.reconstruct(images[a:b], None if conditions is None else conditions[a:b]),
-        len(images), args.batch_size, "reconstructing",
-    )
+    recon = model.reconstruct(images, conditions=conditions, batch_size=args.batch_size)
     # Originals on one row, their reconstructions below.
     from keras_perceptual.callbacks import interleave_rows
 
@@ -234,14 +240,15 @@ def cmd_interpolate(args):
     _check_positive("rows", args.rows)
     if (args.start is None) != (args.end is None):
         raise ValueError("Pass both --start and --end images, or neither (random codes).")
-    model = _load(args)
+    model = _load_image_model(args)
     if args.start is not None:
         pairs = [tuple(read_images([args.start, args.end], model.image_shape))]
     else:
         z = model.sample_prior(2 * args.rows, seed=args.seed)
         pairs = [(z[2 * i], z[2 * i + 1]) for i in range(args.rows)]
-    condition = None if not getattr(model, "conditional", False) else _conditions(model, 1, args.label or 0)[0]
-    rows = [model.interpolate(a, b, steps=args.steps, conditions=condition)
+    condition = None if not model.is_conditional else _conditions(model, 1, args.label or 0)[0]
+    rows = [model.interpolate(a, b, steps=args.steps, conditions=condition, seed=args.seed,
+                              batch_size=args.batch_size)
             for a, b in _progress(pairs, desc="interpolating", disable=len(pairs) < 2)]
     _save_grid(np.concatenate(rows), args.output, columns=args.steps)
     return 0
@@ -287,12 +294,8 @@ def cmd_train(args):
 
 def cmd_evaluate(args):
     _check_positive("limit", args.limit)
-    model = _load(args)
-    if not hasattr(model, "reconstruct"):
-        raise ValueError(
-            f"`evaluate` measures models that reconstruct images; {args.preset} is a "
-            f"{type(model).__name__}. benchmarks/quality.py measures every preset."
-        )
+    model = _load_image_model(args)
+    labels = None
     if args.images:
         from keras_perceptual.datasets import image_folder_dataset
 
@@ -309,7 +312,7 @@ def cmd_evaluate(args):
                 "`evaluate` reads --dataset fashion_mnist or a folder given with --images. "
                 f"Received: --dataset {args.dataset}"
             )
-        images = fashion_mnist_arrays("test", args.limit)
+        images, labels = fashion_mnist_arrays("test", args.limit, labels=True)
         source = "fashion_mnist test"
     if tuple(images.shape[1:]) != tuple(model.image_shape):
         raise ValueError(
@@ -318,7 +321,14 @@ def cmd_evaluate(args):
         )
     from keras_perceptual import metrics
 
-    recon = _batched(lambda a, b: model.reconstruct(images[a:b]), len(images), args.batch_size, "evaluating")
+    conditions = None
+    if model.is_conditional:
+        if labels is None:
+            raise ValueError("A conditional model is evaluated on --dataset fashion_mnist (its labels "
+                             "are the conditions); --images has no labels.")
+        conditions = np.eye(model.condition_dim, dtype="float32")[labels]
+    recon = _batched(lambda a, b: model.reconstruct(images[a:b], conditions=None if conditions is None else
+                                                    conditions[a:b]), len(images), args.batch_size, "evaluating")
     result = {"preset": args.preset, "data": source, "images": int(len(images)),
               "reconstruction_mse": metrics.mse(recon, images),
               # PSNR and SSIM of [-1, 1] images: data range 2.
@@ -327,13 +337,9 @@ def cmd_evaluate(args):
     if tuple(model.image_shape) == (28, 28, 1) and len(images) >= 2:
         # Feature-space distances need the zoo's Fashion-MNIST classifier preset.
         result["reconstruction_fid"] = metrics.fid(images, recon, batch_size=args.batch_size, verbose=True)
-        if getattr(model, "conditional", False) is False:
-            try:
-                samples = model.generate(len(images), seed=0)
-            except ValueError:  # no prior to sample from (DeePSiM autoencoder)
-                samples = None
-            if samples is not None:
-                result["sample_fid"] = metrics.fid(images, samples, batch_size=args.batch_size, verbose=True)
+        if model.has_prior:
+            samples = model.generate(len(images), conditions=conditions, seed=0, batch_size=args.batch_size)
+            result["sample_fid"] = metrics.fid(images, samples, batch_size=args.batch_size, verbose=True)
     print(json.dumps(result, indent=2))
     return 0
 

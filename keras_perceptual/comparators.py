@@ -5,20 +5,20 @@ A `Comparator` wraps any Keras model and a list of its layer names into one
 frozen layer `images in [-1, 1] -> [features of each layer]`, with the input
 preprocessing the backbone expects. It serialises as a *reference*: a named
 backbone (`"vgg16"`, `"vgg19"`, `"fashion_mnist_classifier"`) and its weights
-(`"imagenet"`, or the path of a `.weights.h5` file) are rebuilt on load, so a
-`DeePSiMLoss` inside any model's `compile()` survives `model.save()`.
+(`"imagenet"`, or the name of a preset of the zoo such as
+`"fashion_mnist_classifier"`, never a file path) are rebuilt on load, so a
+`DeePSiMLoss` inside any model's `compile()` survives `model.save()` and a
+DeePSiM preset loads with its trained comparator.
 
 Example:
 >>> import keras_perceptual as kp
 >>> vgg = kp.comparators.vgg16_comparator(["block2_conv2"], image_shape=(64, 64, 3))
->>> small = kp.comparators.fashion_mnist_comparator(weights="runs/classifier.weights.h5")
+>>> small = kp.comparators.fashion_mnist_comparator(weights="fashion_mnist_classifier")
 >>> mine = kp.comparators.Comparator(my_model, ["conv3"])
 >>> features = small(images)          # a list, one tensor per layer
 """
 
 import copy
-import os
-import warnings
 
 import keras
 from keras import ops
@@ -33,6 +33,20 @@ DEFAULT_VGG_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv3")
 DEFAULT_CLASSIFIER_LAYERS = ("block1_act2", "block2_act2")
 
 
+def _preset_network(name):
+    """The functional network of the classifier preset `name` (trained weights)."""
+    from keras_perceptual import presets
+    from keras_perceptual.hub import from_pretrained
+
+    if name not in presets.PRESETS:
+        raise ValueError(
+            "`weights` must be None, 'imagenet' or the name of a classifier preset of the zoo "
+            f"(e.g. 'fashion_mnist_classifier'), never a file path: to use a weights file, load it "
+            f"into a keras.Model and pass that model as `backbone`. Received: weights={name!r}"
+        )
+    return from_pretrained(name).network
+
+
 def _build_backbone(name, weights, image_shape):
     """A named backbone `(model, model_input_shape, default_preprocessing)`."""
     if name in ("vgg16", "vgg19"):
@@ -43,6 +57,8 @@ def _build_backbone(name, weights, image_shape):
                     input_shape=(h, w, 3))
         return model, image_shape, "caffe"
     image_shape = tuple(image_shape or (28, 28, 1))
+    if weights is not None:
+        return _preset_network(weights), image_shape, "none"
     return fashion_mnist_classifier(image_shape=image_shape), image_shape, "none"
 
 
@@ -62,11 +78,12 @@ class Comparator(keras.layers.Layer):
             (`keras_perceptual.networks.fashion_mnist_classifier`).
         layer_names: names of the backbone layers whose outputs are the
             features (one or more).
-        weights: for a named backbone: "imagenet" (VGG only), None (random
-            initialisation: for tests) or the path of a `.weights.h5` file;
-            for a model: None (keep its current weights) or a `.weights.h5`
-            path loaded into it. A path is recorded in the config, so the
-            comparator is rebuilt with the same weights on load.
+        weights: a reference, recorded in the config and resolved again on
+            load: "imagenet" (VGG only), the name of a classifier preset of
+            the zoo (e.g. "fashion_mnist_classifier": its trained network),
+            or None (random initialisation for a named backbone: for tests;
+            a model keeps its current weights). Never a file path: load a
+            weights file into a `keras.Model` and pass it as `backbone`.
         image_shape: the shape `(h, w, c)` of the images it compares. For
             VGG (default (224, 224, 3)) grey images are tiled to 3 channels
             and images smaller than 32 pixels are resized up to 32. For a
@@ -108,6 +125,10 @@ class Comparator(keras.layers.Layer):
                 raise ValueError(
                     f"weights='imagenet' exists only for VGG backbones. Received: backbone={backbone!r}"
                 )
+            if backbone in ("vgg16", "vgg19") and weights not in (None, "imagenet"):
+                raise ValueError(
+                    f"A VGG backbone takes weights='imagenet' or None. Received: weights={weights!r}"
+                )
             model, image_shape, default_pre = _build_backbone(backbone, weights, image_shape)
         elif isinstance(backbone, keras.Model):
             model, default_pre = backbone, "none"
@@ -129,11 +150,8 @@ class Comparator(keras.layers.Layer):
             raise ValueError(
                 f"`preprocessing` must be one of {PREPROCESSING}. Received: preprocessing={preprocessing!r}"
             )
-        if weights not in (None, "imagenet"):
-            if not os.path.exists(str(weights)):
-                raise ValueError(f"`weights` must be None, 'imagenet' or an existing .weights.h5 file. "
-                                 f"Received: weights={weights!r} (no such file)")
-            model.load_weights(str(weights))
+        if weights not in (None, "imagenet") and isinstance(backbone, keras.Model):
+            model.set_weights(_preset_network(weights).get_weights())
         available = [layer.name for layer in model.layers]
         unknown = [n for n in layer_names if n not in available]
         if unknown:
@@ -226,15 +244,6 @@ class Comparator(keras.layers.Layer):
         config = copy.deepcopy(config)
         if isinstance(config["backbone"], dict):
             config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        weights = config.get("weights")
-        if weights not in (None, "imagenet") and not os.path.exists(str(weights)):
-            # Inside a saved model the weights come from the archive anyway.
-            warnings.warn(
-                f"Comparator weights file {weights!r} not found: the comparator is rebuilt with "
-                "its saved (or random) weights instead.",
-                stacklevel=2,
-            )
-            config["weights"] = None
         return cls(**config)
 
 
@@ -246,7 +255,8 @@ def feature_extractor(model, layer_names, preprocessing="none", weights=None, na
         layer_names: one or more layer names (a bad name raises a
             `ValueError` listing the model's layers).
         preprocessing: "none", "unit" or "caffe" (see `Comparator`).
-        weights: None or a `.weights.h5` path loaded into `model`.
+        weights: None (keep the model's weights) or a preset name whose
+            network's weights are copied into `model`.
     """
     return Comparator(model, layer_names, weights=weights, preprocessing=preprocessing, name=name)
 
@@ -266,9 +276,9 @@ def vgg19_comparator(layer_names=DEFAULT_VGG_LAYERS, image_shape=(224, 224, 3), 
 def fashion_mnist_comparator(layer_names=DEFAULT_CLASSIFIER_LAYERS, weights=None, name="fashion_mnist_comparator"):
     """Features of the zoo's Fashion-MNIST classifier
     (`keras_perceptual.networks.fashion_mnist_classifier`) on 28x28x1 images
-    in [-1, 1]. `weights`: the `.weights.h5` of a trained classifier (see
-    `keras_perceptual.recipes.fashion_mnist_classifier`); None gives an
-    untrained network, meaningful only in tests."""
+    in [-1, 1]. `weights`: "fashion_mnist_classifier" (the trained preset,
+    resolved by name on every load); None gives an untrained network,
+    meaningful only in tests."""
     return Comparator("fashion_mnist_classifier", layer_names, weights=weights, name=name)
 
 

@@ -4,10 +4,16 @@ import json
 
 TAGS = {
     "VAEGAN": ["vae-gan", "variational-autoencoder", "gan", "learned-similarity"],
-    "DeePSiM": ["deepsim", "perceptual-loss", "gan"],
+    "DeePSiMAutoencoder": ["deepsim", "perceptual-loss", "gan"],
+    "DeePSiMVAE": ["deepsim", "perceptual-loss", "gan", "variational-autoencoder"],
+    "DeePSiMInverter": ["deepsim", "perceptual-loss", "gan", "feature-inversion"],
     "ImplicitAutoencoder": ["implicit-autoencoder", "gan"],
     "AdversarialAutoencoder": ["adversarial-autoencoder", "wae-mmd"],
 }
+
+# Models without a prior p(z): their cards show `reconstruct`, not `generate`.
+WITHOUT_PRIOR = ("PixelAutoencoder", "DeePSiMAutoencoder", "DeePSiMInverter")
+CLASSIFIERS = ("Classifier",)
 
 DEFAULT_LIMITATIONS = (
     "- Trained on one dataset at one resolution: inputs must follow the input contract "
@@ -28,6 +34,28 @@ def _value(v):
     if isinstance(v, float):
         return f"{v:.6g}"
     return "—" if v is None else str(v)
+
+
+def _usage(model, name):
+    """The card's usage section: what this kind of model can do."""
+    if model in CLASSIFIERS:
+        usage = ["logits = model.predict(x)           # x: float images in [-1, 1]",
+                 'features = model.features(x, layer="fc1_act")']
+        command = None
+    elif model in WITHOUT_PRIOR:
+        usage = ["recon = model.reconstruct(x)         # x: float images in [-1, 1]",
+                 "codes = model.encode(x)              # no prior: generate() raises NoPriorError"]
+        command = f"keras-perceptual reconstruct hf://ORG/{name} a.png b.png -o recon.png"
+    else:
+        usage = ["images = model.generate(16)          # values in [-1, 1]",
+                 "recon = model.reconstruct(x)         # x: float images in [-1, 1]"]
+        command = f"keras-perceptual sample hf://ORG/{name} -n 16 -o samples.png"
+    lines = ["## Usage", "", "```python", "import keras_perceptual as kp",
+             f'model = kp.{model}.from_pretrained("hf://ORG/{name}")  # or a local copy of this folder',
+             *usage, "```", ""]
+    if command:
+        lines += [f"or from the command line: `{command}`.", ""]
+    return lines
 
 
 def render(meta, has_samples=True):
@@ -62,19 +90,8 @@ def render(meta, has_samples=True):
         lines += [f"Paper: {meta['paper']}", ""]
     if has_samples:
         lines += ["![samples](samples.png)", ""]
+    lines += _usage(model, name)
     lines += [
-        "## Usage",
-        "",
-        "```python",
-        "import keras_perceptual as kp",
-        f'model = kp.{model}.from_pretrained("hf://ORG/{name}")  # or a local copy of this folder',
-        "images = model.generate(16)          # values in [-1, 1]",
-        "recon = model.reconstruct(x)         # x: float images in [-1, 1]",
-        "```",
-        "",
-        "or from the command line: "
-        f"`keras-perceptual sample hf://ORG/{name} -n 16 -o samples.png`.",
-        "",
         "## Input contract",
         "",
         f"- shape: {_value(contract.get('shape'))}",

@@ -45,10 +45,7 @@ def _hardware():
 
 
 def _input_contract(model):
-    shape = getattr(model, "image_shape", None)
-    if shape is None and getattr(model, "inputs", None):
-        shape = tuple(model.inputs[0].shape[1:])
-    shape = [int(s) if s is not None else None for s in (shape or ())]
+    shape = [int(s) if s is not None else None for s in model.image_shape]
     return {"shape": shape, "channels": shape[-1] if shape else None, "value_range": [-1.0, 1.0]}
 
 
@@ -68,19 +65,17 @@ def _fresh_copy(model):
 
 
 def _sample_images(model, n):
-    if not n or not hasattr(model, "generate"):
+    from keras_perceptual.models.image_autoencoder import ImageAutoencoder
+
+    # A model without a prior (an autoencoder, a classifier) has no samples.png.
+    if not n or not isinstance(model, ImageAutoencoder) or not model.has_prior:
         return None
     conditions = None
-    if getattr(model, "conditional", False):
+    if model.is_conditional:
         # One column per condition value: n rounded down to whole rows.
         n = model.condition_dim * max(1, n // model.condition_dim)
         conditions = np.eye(model.condition_dim, dtype="float32")[np.arange(n) % model.condition_dim]
-    try:
-        return model.generate(n, conditions=conditions, seed=0)
-    except ValueError:
-        # A model without a prior to sample from (e.g. DeePSiM in
-        # autoencoder mode) says so with a ValueError: no samples.png.
-        return None
+    return model.generate(n, conditions=conditions, seed=0)
 
 
 def _plain_json(value, where):
@@ -161,7 +156,7 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
     images = _sample_images(model, samples)
     if images is not None:
         scale = max(1, 128 // images.shape[1])
-        conditional = getattr(model, "conditional", False) and model.condition_dim <= 16
+        conditional = model.is_conditional and model.condition_dim <= 16
         save_image_grid(images, folder / SAMPLES, columns=model.condition_dim if conditional else None, scale=scale)
     elif (folder / SAMPLES).is_file():
         (folder / SAMPLES).unlink()  # a stale grid of another model

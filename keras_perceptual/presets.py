@@ -79,7 +79,7 @@ def _fashion_mnist_preset(model, recipe, description, paper=None):
 
 PRESETS = {
     "fashion_mnist_classifier": _fashion_mnist_preset(
-        "Functional", "fashion_mnist_classifier",
+        "Classifier", "fashion_mnist_classifier",
         "Fashion-MNIST CNN classifier (logits out): DeePSiM comparator and the feature network of "
         "keras_perceptual.metrics."),
     "vaegan_conditional_fashion_mnist": _fashion_mnist_preset(
@@ -87,14 +87,14 @@ PRESETS = {
     "vae_fashion_mnist": _fashion_mnist_preset(
         "VAE", "vae", "Plain VAE with the VAE/GAN's small28 encoder and decoder (the paper's baseline)."),
     "deepsim_autoencoder_fashion_mnist": _fashion_mnist_preset(
-        "DeePSiM", "deepsim_autoencoder", "DeePSiM autoencoder, 7x7x2 spatial code, classifier comparator."),
+        "DeePSiMAutoencoder", "deepsim_autoencoder", "DeePSiM autoencoder, 7x7x2 spatial code, classifier comparator."),
     "pixel_autoencoder_fashion_mnist": _fashion_mnist_preset(
-        "Functional", "pixel_autoencoder", "The DeePSiM autoencoder's networks trained with pixel MSE "
-        "(DeePSiM's baseline); `get_layer('encoder')` gives codes."),
+        "PixelAutoencoder", "pixel_autoencoder", "The DeePSiM autoencoder's networks trained with pixel MSE "
+        "(DeePSiM's baseline)."),
     "deepsim_vae_fashion_mnist": _fashion_mnist_preset(
-        "DeePSiM", "deepsim_vae", "DeePSiM VAE, classifier comparator."),
+        "DeePSiMVAE", "deepsim_vae", "DeePSiM VAE, classifier comparator."),
     "deepsim_inverter_fashion_mnist": _fashion_mnist_preset(
-        "DeePSiM", "deepsim_inverter", "DeePSiM inverter of the classifier's features."),
+        "DeePSiMInverter", "deepsim_inverter", "DeePSiM inverter of the classifier's features."),
     "aae_fashion_mnist": _fashion_mnist_preset(
         "AdversarialAutoencoder", "aae", "Adversarial autoencoder, 8-D Gaussian prior, GAN regulariser."),
     "aae_clustering_gan_fashion_mnist": _fashion_mnist_preset(

@@ -91,6 +91,28 @@ class Prior:
         categorical prior (softmax over the first `num_classes` entries)."""
         return outputs
 
+    # -- how a training step makes codes (a categorical prior has options) --
+    def check_code_options(self, gumbel_temperature=None, straight_through=False, marginal_entropy_weight=0.0):
+        """Validates a model's code-training options for this prior; returns
+        them normalised. Only a `CategoricalPrior` takes any."""
+        used = [name for name, on in (("gumbel_temperature", gumbel_temperature is not None),
+                                      ("straight_through", bool(straight_through)),
+                                      ("marginal_entropy_weight", bool(marginal_entropy_weight))) if on]
+        if used:
+            raise ValueError(
+                f"{', '.join(used)} need(s) a categorical code (CategoricalPrior). Received: prior={self!r}"
+            )
+        return None, False, 0.0
+
+    def training_codes(self, outputs, seed_generator, gumbel_temperature=None, straight_through=False):
+        """The codes of a training step from encoder `outputs`, as `(for the
+        decoder, for the regulariser)` (`keras.ops`): `activate` for both."""
+        z = self.activate(outputs)
+        return z, z
+
+    def marginal_entropy_term(self, outputs):
+        raise ValueError(f"A marginal entropy term needs a CategoricalPrior. Received: prior={self!r}")
+
     def check_code(self, z, name="z"):
         """Raises a `ValueError` unless `z` is `(n, dim)`."""
         shape = tuple(np.shape(z)) if not hasattr(z, "shape") else tuple(z.shape)
@@ -327,6 +349,45 @@ class CategoricalPrior(Prior):
         if not self.style_dim:
             return y
         return ops.concatenate([y, outputs[:, self.num_classes :]], axis=-1)
+
+    def check_code_options(self, gumbel_temperature=None, straight_through=False, marginal_entropy_weight=0.0):
+        if gumbel_temperature is not None:
+            gumbel_temperature = float(gumbel_temperature)
+            if not gumbel_temperature > 0:
+                raise ValueError(f"`gumbel_temperature` must be > 0 or None. Received: {gumbel_temperature!r}")
+        if straight_through not in (False, True, "decoder"):
+            raise ValueError(f'`straight_through` must be False, True or "decoder". Received: {straight_through!r}')
+        if marginal_entropy_weight is None or marginal_entropy_weight < 0:
+            raise ValueError(f"`marginal_entropy_weight` must be >= 0. Received: {marginal_entropy_weight!r}")
+        return gumbel_temperature, straight_through, float(marginal_entropy_weight)
+
+    def training_codes(self, outputs, seed_generator, gumbel_temperature=None, straight_through=False):
+        """The codes of a training step, `(for the decoder, for the
+        regulariser)`: the softmax code (`training_code`), a Gumbel-softmax
+        sample drawn through the model's `seed_generator`, and/or one-hot
+        straight-through codes (`straight_through="decoder"`: one-hot codes
+        for the decoder only, the regulariser sees the soft code)."""
+        seed = seed_generator if gumbel_temperature is not None else None
+        soft = self.training_code(outputs, seed, gumbel_temperature, False)
+        if not straight_through:
+            return soft, soft
+        if gumbel_temperature is None:
+            hard = self.training_code(outputs, None, None, True)
+        else:
+            hard = self._straight_through(soft)
+        return hard, (soft if straight_through == "decoder" else hard)
+
+    def _straight_through(self, code):
+        """One-hot of the argmax of a code's categorical part, gradient of the code."""
+        k = self.num_classes
+        y = code[:, :k]
+        hard = ops.one_hot(ops.argmax(y, axis=-1), k, dtype=y.dtype)
+        y = y + ops.stop_gradient(hard - y)
+        return ops.concatenate([y, code[:, k:]], axis=-1) if self.style_dim else y
+
+    def marginal_entropy_term(self, outputs):
+        """`log K - H(batch mean of softmax(logits))` of encoder outputs."""
+        return marginal_entropy_gap(ops.softmax(outputs[:, : self.num_classes], axis=-1))
 
     def training_code(self, outputs, seed_generator=None, gumbel_temperature=None, straight_through=False):
         """Encoder outputs `[logits, style]` -> the code a training step

@@ -75,7 +75,8 @@ def test_user_api(random_images):
     np.testing.assert_allclose(z[:, :5].sum(1), 1.0, rtol=1e-5)  # softmax part
     assert model.reconstruct(x).shape == x.shape
     assert model.generate(3, seed=0).shape == (3, 28, 28, 1)
-    assert model.generate(2, labels=[1, 4]).shape == (2, 28, 28, 1)
+    # At chosen categories: decode prior draws at labels.
+    assert model.decode(prior.sample(2, seed=0, labels=[1, 4])).shape == (2, 28, 28, 1)
     clusters = model.predict_clusters(x)
     assert clusters.shape == (6,) and clusters.max() < 5
     np.testing.assert_allclose(model.reconstruct(x), keras.ops.convert_to_numpy(model(x)), atol=1e-5)
@@ -120,7 +121,7 @@ def test_bad_input(random_images):
     sup = make(priors.GaussianMixturePrior(10), "gan", "supervised")
     with pytest.raises(ValueError, match=r"in \[0, 10\)"):
         sup.fit(x, np.array([0, 1, 2, 3, 4, 5, 6, -1]), batch_size=8, verbose=0)
-    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+    with pytest.raises(ValueError, match=r"shape \(n,\) \+ \(2,\) or \(n, 2\)"):
         sup.decode(np.zeros((2, 3), "float32"))
     with pytest.raises(ValueError, match="categorical code"):
         sup.predict_clusters(x)

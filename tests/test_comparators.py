@@ -66,7 +66,7 @@ def test_bad_input():
         Comparator(tiny_backbone(), [])
     with pytest.raises(ValueError, match="image_shape"):
         Comparator(tiny_backbone(), ["c1"], image_shape=(32, 32, 1))
-    with pytest.raises(ValueError, match="no such file"):
+    with pytest.raises(ValueError, match="never a file path"):
         Comparator(tiny_backbone(), ["c1"], weights="/nonexistent/x.weights.h5")
     with pytest.raises(ValueError, match="imagenet"):
         Comparator("fashion_mnist_classifier", ["block1_act2"], weights="imagenet")
@@ -98,26 +98,28 @@ def test_caffe_preprocessing():
     np.testing.assert_allclose(out, [0 - 103.939, 0 - 116.779, 255 - 123.68], atol=1e-3)
 
 
-def test_weights_reference_round_trip(tmp_path, random_images):
-    trained = kp.networks.fashion_mnist_classifier()
-    trained.layers[1].kernel.assign(trained.layers[1].kernel * 3.0)
-    path = os.path.join(tmp_path, "clf.weights.h5")
-    trained.save_weights(path)
-    comp = kp.comparators.fashion_mnist_comparator(["block1_act1", "fc1_act"], weights=path)
+def test_weights_by_preset_reference_round_trip(tmp_path, random_images):
+    classifier = kp.Classifier.from_pretrained("fashion_mnist_classifier")
+    comp = kp.comparators.fashion_mnist_comparator(["block1_act1", "fc1_act"], weights="fashion_mnist_classifier")
     x = random_images(2)
     ref = comp(x)
-    expected = keras.Model(trained.inputs, trained.get_layer("block1_act1").output)(x, training=False)
+    net = classifier.network
+    expected = keras.Model(net.inputs, net.get_layer("block1_act1").output)(x, training=False)
     assert_close(ref[0], expected, atol=1e-5)
-    # The config holds the reference, so the clone reloads the same weights.
+    # The config holds the reference (a preset name, never a path), so the clone has the same weights.
+    assert comp.get_config()["weights"] == "fashion_mnist_classifier"
     clone = Comparator.from_config(comp.get_config())
     for a, b in zip(ref, clone(x)):
         assert_close(a, b)
     again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(comp))
     assert_close(ref[1], again(x)[1])
-    # A weights file gone at load time: warned, not fatal (a saved model has its own copy).
-    config = dict(comp.get_config(), weights=os.path.join(tmp_path, "gone.weights.h5"))
-    with pytest.warns(UserWarning, match="not found"):
-        Comparator.from_config(config)
+    # A file path is refused, with what to do instead.
+    path = os.path.join(tmp_path, "clf.weights.h5")
+    net.save_weights(path)
+    with pytest.raises(ValueError, match="never a file path"):
+        kp.comparators.fashion_mnist_comparator(weights=path)
+    with pytest.raises(ValueError, match="weights='imagenet' or None"):
+        kp.comparators.vgg16_comparator(weights="fashion_mnist_classifier")
 
 
 def test_select_shares_weights(tmp_path, random_images):

@@ -23,12 +23,10 @@ def _pair(random_images, n=4, size=28):
     return random_images(n, size=size, seed=1), random_images(n, size=size, seed=2)
 
 
-def _saved_comparator(tmp_path, size=28):
-    """A comparator whose weights live in a file (its config reference)."""
-    backbone = tiny_backbone(size)
-    path = os.path.join(tmp_path, "tiny.weights.h5")
-    backbone.save_weights(path)
-    return kp.comparators.Comparator(tiny_backbone(size), ["c1", "c2"], weights=path)
+def _saved_comparator(tmp_path):
+    """A comparator whose weights are named by reference in its config: the
+    classifier preset, so a saved loss reloads with the same weights."""
+    return kp.comparators.fashion_mnist_comparator(weights="fashion_mnist_classifier")
 
 
 def test_value_matches_formula(random_images):
@@ -94,7 +92,7 @@ def test_loss_class_round_trip_and_sample_weights(tmp_path, random_images):
     w = np.array([1.0, 0.0, 2.0, 0.0], "float32")
     assert_close(loss(y, p, sample_weight=w), (per_sample * w).sum() / 4, rtol=1e-5)
     config = loss.get_config()
-    assert config["comparator"]["config"]["weights"].endswith("tiny.weights.h5")
+    assert config["comparator"]["config"]["weights"] == "fashion_mnist_classifier"
     assert set(config) == set(inspect.signature(DeePSiMLoss).parameters)
     assert loss.lambda_img == 0.2 and loss.feature_weights == [1.0, 0.5]
 

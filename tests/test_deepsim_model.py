@@ -11,11 +11,14 @@ from tests.helpers import run_model_saving_test
 from tests.test_comparators import tiny_comparator
 
 
+SETUPS = {"autoencoder": kp.DeePSiMAutoencoder, "vae": kp.DeePSiMVAE, "inverter": kp.DeePSiMInverter}
+
+
 def _model(mode="autoencoder", discriminator_features=False, **kwargs):
     comp = tiny_comparator()
     nets = kp.networks.deepsim_networks(mode, "small28", channels=1, comparator=comp, inverted_layer="c2",
                                         discriminator_features=discriminator_features)
-    model = kp.DeePSiM(**nets, comparator=comp, mode=mode, seed=0, **kwargs)
+    model = SETUPS[mode](**nets, comparator=comp, seed=0, **kwargs)
     model.compile(optimizer=keras.optimizers.Adam(2e-4), jit_compile=False)
     return model
 
@@ -76,11 +79,13 @@ def test_user_api(random_images):
     assert strip.shape == (5, 28, 28, 1)
     np.testing.assert_allclose(strip[0], recon[0], atol=1e-5)
     np.testing.assert_allclose(strip[-1], recon[1], atol=1e-5)
-    with pytest.raises(ValueError, match="mode='vae'"):
+    with pytest.raises(kp.NoPriorError, match="no prior"):
         model.generate(4)
+    with pytest.raises(kp.NoPriorError, match="no prior"):
+        model.sample_prior(4)
     with pytest.raises(ValueError, match="steps"):
         model.reencode_chain(x, steps=0)
-    with pytest.raises(ValueError, match="z.shape"):
+    with pytest.raises(ValueError, match="codes.shape"):
         model.decode(np.zeros((2, 7), "float32"))
     assert _model("vae").generate(3, seed=1).shape == (3, 28, 28, 1)
     inverter = _model("inverter")
@@ -91,25 +96,30 @@ def test_user_api(random_images):
 def test_bad_input(random_images):
     comp = tiny_comparator()
     nets = kp.networks.deepsim_networks("autoencoder", "small28", comparator=comp)
-    with pytest.raises(ValueError, match="mode"):
-        kp.DeePSiM(**nets, comparator=comp, mode="gan")
+    with pytest.raises(ValueError, match="adversarial_mode"):
+        kp.DeePSiMAutoencoder(**nets, comparator=comp, adversarial_mode="wasserstein")
     with pytest.raises(ValueError, match="lambda_adv"):
-        kp.DeePSiM(**nets, comparator=comp, lambda_adv=-1.0)
+        kp.DeePSiMAutoencoder(**nets, comparator=comp, lambda_adv=-1.0)
     with pytest.raises(ValueError, match="pause_threshold"):
-        kp.DeePSiM(**nets, comparator=comp, pause_threshold=-0.1)
-    with pytest.raises(ValueError, match="2 output"):
-        kp.DeePSiM(**nets, comparator=comp, mode="vae")
+        kp.DeePSiMAutoencoder(**nets, comparator=comp, pause_threshold=-0.1)
+    with pytest.raises(ValueError, match="kl_weight"):
+        kp.DeePSiMVAE(**kp.networks.deepsim_networks("vae", "small28", comparator=comp), comparator=comp,
+                      kl_weight=-1.0)
+    with pytest.raises(ValueError, match=r"\[mean, log_var\]"):
+        kp.DeePSiMVAE(**nets, comparator=comp)
     with pytest.raises(ValueError, match="comparator's input shape"):
-        kp.DeePSiM(**nets, comparator=tiny_comparator(size=32))
+        kp.DeePSiMAutoencoder(**nets, comparator=tiny_comparator(size=32))
     bad_gen = deepsim_generator("small28", 1, code_shape=(32,), spatial_code=False)
     with pytest.raises(ValueError, match="generator's input"):
-        kp.DeePSiM(generator=bad_gen, discriminator=nets["discriminator"], comparator=comp, encoder=nets["encoder"])
+        kp.DeePSiMAutoencoder(generator=bad_gen, discriminator=nets["discriminator"], comparator=comp,
+                              encoder=nets["encoder"])
     with pytest.raises(ValueError, match="Expected 1176 features"):
-        kp.DeePSiM(**dict(nets, discriminator=deepsim_discriminator("small28", 1, feature_dim=10)), comparator=comp)
-    with pytest.raises(ValueError, match="inverter"):
-        kp.DeePSiM(**nets, comparator=comp, mode="inverter")
+        kp.DeePSiMAutoencoder(**dict(nets, discriminator=deepsim_discriminator("small28", 1, feature_dim=10)),
+                              comparator=comp)
+    with pytest.raises(ValueError, match="one layer to invert"):
+        kp.DeePSiMInverter(**nets, comparator=comp)
     with pytest.raises(ValueError, match="Comparator"):
-        kp.DeePSiM(**nets, comparator=nets["encoder"])
+        kp.DeePSiMAutoencoder(**nets, comparator=nets["encoder"])
     with pytest.raises(ValueError, match=r"Expected shape \(None, 28, 28, 1\)"):
         _model().fit(random_images(8, size=32), batch_size=8, verbose=0)
 
@@ -120,7 +130,7 @@ def test_saving_round_trip(mode, tmp_path, random_images):
     x = random_images(8)
     model.fit(x, batch_size=8, epochs=1, verbose=0)
     loaded = run_model_saving_test(model, x, tmp_path)
-    assert loaded.mode == mode and loaded.pause_threshold == model.pause_threshold
+    assert type(loaded) is SETUPS[mode] and loaded.pause_threshold == model.pause_threshold
     # The trained game goes on after loading (optimizer state restored).
     loaded.fit(x, batch_size=8, epochs=1, verbose=0)
 

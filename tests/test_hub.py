@@ -478,7 +478,7 @@ def _iae():
 def _deepsim():
     comparator = kp.comparators.fashion_mnist_comparator()
     nets = kp.networks.deepsim_networks("autoencoder", "small28", comparator=comparator)
-    return kp.DeePSiM(**nets, comparator=comparator, mode="autoencoder")
+    return kp.DeePSiMAutoencoder(**nets, comparator=comparator)
 
 
 @pytest.mark.parametrize("build", [_aae, _iae, _deepsim], ids=["aae", "iae", "deepsim"])

@@ -46,15 +46,15 @@ def test_noise_matters_and_reconstruction_modes(random_images):
     det1, det2 = model.reconstruct(x), model.reconstruct(x)
     np.testing.assert_array_equal(det1, det2)
     np.testing.assert_allclose(det1, keras.ops.convert_to_numpy(model(x)), atol=1e-5)
-    sto1 = model.reconstruct(x, stochastic=True, seed=1)
-    np.testing.assert_array_equal(sto1, model.reconstruct(x, stochastic=True, seed=1))
-    assert not np.allclose(sto1, model.reconstruct(x, stochastic=True, seed=2))
-    assert not np.allclose(model.encode(x, stochastic=True, seed=0), model.encode(x))
+    sto1 = model.reconstruct(x, sample=True, seed=1)
+    np.testing.assert_array_equal(sto1, model.reconstruct(x, sample=True, seed=1))
+    assert not np.allclose(sto1, model.reconstruct(x, sample=True, seed=2))
+    assert not np.allclose(model.encode(x, sample=True, seed=0), model.encode(x))
     grid = model.vary_noise(x[:2], num_samples=3, seed=0)
     assert grid.shape == (2, 3, 28, 28, 1)
     assert not np.allclose(grid[0, 0], grid[0, 1])  # different noise, different image
     codes = model.encode(x[:2])
-    np.testing.assert_allclose(model.vary_noise(codes, 3, seed=0), grid, atol=1e-5)  # codes or images
+    np.testing.assert_allclose(model.vary_noise(codes, num_samples=3, seed=0), grid, atol=1e-5)  # codes or images
     assert model.generate(3, seed=0).shape == (3, 28, 28, 1)
     assert model.encoder_noise_dim == 3 and model.decoder_noise_dim == 4
 
@@ -79,8 +79,8 @@ def test_saving_round_trip(tmp_path, random_images):
     model = make(priors.CategoricalPrior(3, style_dim=2), pixel_weight=0.5, noise_stddev=0.5)
     loaded = run_model_saving_test(model, random_images(4), tmp_path)
     assert loaded.prior == model.prior and loaded.pixel_weight == 0.5 and loaded.noise_stddev == 0.5
-    np.testing.assert_allclose(loaded.vary_noise(random_images(2), 2, seed=0),
-                               model.vary_noise(random_images(2), 2, seed=0), atol=1e-5)
+    np.testing.assert_allclose(loaded.vary_noise(random_images(2), num_samples=2, seed=0),
+                               model.vary_noise(random_images(2), num_samples=2, seed=0), atol=1e-5)
 
 
 def test_bad_input(random_images):

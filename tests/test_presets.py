@@ -56,9 +56,11 @@ def test_list_presets_and_model_presets():
         assert info["weights_available"] == (info["weights"] != "none")
     assert kp.VAEGAN.presets == kp.list_presets(kp.VAEGAN) == kp.list_presets("VAEGAN")
     assert all(p["model"] == "VAEGAN" for p in kp.VAEGAN.presets.values())
-    plain = {n for n, e in presets.PRESETS.items() if e["model"] in presets.KERAS_MODELS}
-    assert plain == {"fashion_mnist_classifier", "pixel_autoencoder_fashion_mnist"}
-    assert set(kp.AdversarialModel.presets) == set(every) - plain
+    # No preset is a bare Keras model: every one is a zoo class.
+    assert not {n for n, e in presets.PRESETS.items() if e["model"] in presets.KERAS_MODELS}
+    assert set(kp.Classifier.presets) == {"fashion_mnist_classifier"}
+    assert set(kp.ImageAutoencoder.presets) == set(kp.AdversarialModel.presets) == set(every) - {
+        "fashion_mnist_classifier"}
     with pytest.raises(ValueError, match="Received: model='NoSuchModel'"):
         kp.list_presets("NoSuchModel")
     with pytest.raises(ValueError, match="model"):
@@ -156,19 +158,17 @@ def test_presets_in_weights_folder_are_complete(name):
     model = kp.from_pretrained(name)
     entry = presets.PRESETS[name]
     assert type(model).__name__ == entry["model"]
-    image_shape = model.image_shape if hasattr(model, "image_shape") else tuple(model.inputs[0].shape[1:])
-    assert list(image_shape) == entry["input"]["shape"] == meta["input"]["shape"]
+    assert list(model.image_shape) == entry["input"]["shape"] == meta["input"]["shape"]
     if entry["parameters"] is not None:
         assert model.count_params() == entry["parameters"]
     x = np.random.default_rng(0).uniform(-1, 1, (2, *entry["input"]["shape"])).astype("float32")
-    if getattr(model, "conditional", False):
-        conditions = np.eye(model.condition_dim, dtype="float32")[:2]
-        assert model.reconstruct(x, conditions=conditions).shape == x.shape
-        assert model.generate(2, conditions=conditions, seed=0).shape == x.shape
-    elif hasattr(model, "reconstruct"):
-        assert model.reconstruct(x).shape == x.shape
-    else:
+    if isinstance(model, kp.Classifier):
         assert np.all(np.isfinite(model.predict(x, verbose=0)))
+        return
+    conditions = np.eye(model.condition_dim, dtype="float32")[:2] if model.is_conditional else None
+    assert model.reconstruct(x, conditions=conditions).shape == x.shape
+    if model.has_prior:
+        assert model.generate(2, conditions=conditions, seed=0).shape == x.shape
 
 
 def test_weights_folder_copy_is_a_local_folder(weights_dir, tmp_path):

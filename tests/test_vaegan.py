@@ -135,7 +135,7 @@ def test_bad_input_is_refused():
         tiny_vaegan(gamma=-1.0)
     with pytest.raises(ValueError, match="`feature_layer` must name a layer"):
         tiny_vaegan(feature_layer="conv9")
-    with pytest.raises(ValueError, match=r"`z` must have shape \(n, 4\)"):
+    with pytest.raises(ValueError, match=r"`codes` must have shape \(n,\) \+ \(4,\) or \(n, 4\)"):
         model.decode(np.zeros((2, 5)))
 
 

@@ -131,7 +131,7 @@ def feature_sub_model(model, layer=DEFAULT_LAYER):
 
 def check_image_batch(images, name="images", dtype="float32"):
     """`images` as a `(n, h, w, c)` array of `dtype`, n >= 1, or a ValueError.
-    Unlike `models.generative_api.check_images` (the input contract of a
+    Unlike `models.checks.check_images` (the input contract of a
     model: its shape, values in [-1, 1]) any real values pass: metrics also
     compare features and other ranges."""
     array = np.asarray(images)

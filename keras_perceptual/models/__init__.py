@@ -1,8 +1,18 @@
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
+from keras_perceptual.models.classifier import Classifier
+from keras_perceptual.models.code_space import NoPriorError
 from keras_perceptual.models.deepsim import DeePSiM
+from keras_perceptual.models.deepsim_autoencoder import DeePSiMAutoencoder
+from keras_perceptual.models.deepsim_inverter import DeePSiMInverter
+from keras_perceptual.models.deepsim_vae import DeePSiMVAE
+from keras_perceptual.models.image_autoencoder import ImageAutoencoder
+from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
+from keras_perceptual.models.pixel_autoencoder import PixelAutoencoder
 from keras_perceptual.models.vae import VAE
 from keras_perceptual.models.vaegan import VAEGAN
 
-__all__ = ["AdversarialAutoencoder", "ImplicitAutoencoder", "AdversarialModel", "DeePSiM", "VAE", "VAEGAN"]
+__all__ = [
+    "AdversarialAutoencoder", "AdversarialModel", "Classifier", "DeePSiM", "DeePSiMAutoencoder", "DeePSiMInverter",
+    "DeePSiMVAE", "ImageAutoencoder", "ImplicitAutoencoder", "NoPriorError", "PixelAutoencoder", "VAE", "VAEGAN",
+]

@@ -10,70 +10,20 @@ from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.losses.mmd import KERNELS
 from keras_perceptual.losses.mmd import WAE_SCALES
-from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.code_api import CodeAPI
-from keras_perceptual.models.code_api import check_code_size
-from keras_perceptual.models.code_api import input_size
-from keras_perceptual.models.generative_api import check_choice
-from keras_perceptual.models.generative_api import check_nonnegative
-from keras_perceptual.models.generative_api import split_conditional_data
+from keras_perceptual.models import latent_regularizers
+from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
+from keras_perceptual.models.prior_autoencoder import check_code_size
+from keras_perceptual.models.prior_autoencoder import input_size
+from keras_perceptual.models.checks import check_choice
+from keras_perceptual.models.checks import check_nonnegative
+from keras_perceptual.models.checks import split_conditional_data
 
 MODES = ("unsupervised", "supervised", "semi_supervised", "clustering")
 REGULARIZERS = ("gan", "mmd")
 
 
-def check_code_options(prior, gumbel_temperature, straight_through, marginal_entropy_weight):
-    """Validates the categorical-code training options shared by the AAE and
-    the IAE; returns them normalised."""
-    categorical = isinstance(prior, kp_priors.CategoricalPrior)
-    if gumbel_temperature is not None:
-        gumbel_temperature = float(gumbel_temperature)
-        if not gumbel_temperature > 0:
-            raise ValueError(f"`gumbel_temperature` must be > 0 or None. Received: {gumbel_temperature!r}")
-    check_nonnegative(marginal_entropy_weight=marginal_entropy_weight)
-    if straight_through not in (False, True, "decoder"):
-        raise ValueError(f'`straight_through` must be False, True or "decoder". Received: {straight_through!r}')
-    used = {"gumbel_temperature": gumbel_temperature is not None, "straight_through": bool(straight_through),
-            "marginal_entropy_weight": bool(marginal_entropy_weight)}
-    if not categorical and any(used.values()):
-        names = ", ".join(k for k, v in used.items() if v)
-        raise ValueError(f"{names} need(s) a categorical code (CategoricalPrior). Received: prior={prior!r}")
-    return gumbel_temperature, straight_through, float(marginal_entropy_weight)
-
-
-def training_codes(model, outputs, training=True):
-    """The codes of a training step, `(for the decoder, for the
-    regulariser)`: `prior.activate`, or for a categorical prior the model's
-    Gumbel / straight-through options (`straight_through="decoder"`: one-hot
-    codes for the decoder only)."""
-    if not training or not isinstance(model.prior, kp_priors.CategoricalPrior):
-        z = model.prior.activate(outputs)
-        return z, z
-    seed = model.seed_generator if model.gumbel_temperature is not None else None
-    soft = model.prior.training_code(outputs, seed, model.gumbel_temperature, False)
-    if not model.straight_through:
-        return soft, soft
-    hard = model.prior.training_code(outputs, seed, model.gumbel_temperature, True) \
-        if model.gumbel_temperature is None else _straight_through(model.prior, soft)
-    return hard, (soft if model.straight_through == "decoder" else hard)
-
-
-def _straight_through(prior, code):
-    """One-hot of the argmax of a code's categorical part, gradient of the code."""
-    k = prior.num_classes
-    y = code[:, :k]
-    hard = ops.one_hot(ops.argmax(y, axis=-1), k, dtype=y.dtype)
-    y = y + ops.stop_gradient(hard - y)
-    return ops.concatenate([y, code[:, k:]], axis=-1) if prior.style_dim else y
-
-
-def marginal_entropy_term(prior, outputs):
-    """`log K - H(batch mean of softmax(logits))` of the encoder outputs."""
-    return kp_priors.marginal_entropy_gap(ops.softmax(outputs[:, : prior.num_classes], axis=-1))
-
-
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class AdversarialAutoencoder(CodeAPI, AdversarialModel):
+class AdversarialAutoencoder(PriorAutoencoder):
     """Adversarial autoencoder: an autoencoder whose aggregate posterior
     q(z) is matched to a prior p(z) by a GAN in code space (`"gan"`) or by
     the closed-form MMD (`"mmd"`, WAE-MMD).
@@ -209,12 +159,13 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         self.supervised_weight = supervised_weight
         self.mmd_kernel = mmd_kernel
         self.mmd_scales = tuple(float(s) for s in mmd_scales)
-        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = check_code_options(
-            self.prior, gumbel_temperature, straight_through, marginal_entropy_weight)
+        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
+            gumbel_temperature, straight_through, marginal_entropy_weight)
         check_nonnegative(discriminator_noise=discriminator_noise)
-        if discriminator_noise and regularizer != "gan":
-            raise ValueError(f"`discriminator_noise` needs regularizer='gan'. Received: regularizer={regularizer!r}")
         self.discriminator_noise = float(discriminator_noise)
+        # The regulariser's algorithm, chosen once: a strategy, not branches.
+        object.__setattr__(self, "latent_regularizer", latent_regularizers.get(
+            regularizer, mmd_kernel, self.mmd_scales, self.discriminator_noise))
         self._check_setup()
         self.built = True
 
@@ -240,16 +191,9 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
                 f"{tuple(self.encoder.inputs[0].shape[1:])}. Received: "
                 f"{tuple(self.decoder.outputs[0].shape[1:])}"
             )
-        if self.regularizer == "mmd":
-            if self.discriminator is not None or self.style_discriminator is not None:
-                raise ValueError(
-                    f"regularizer='mmd' needs no discriminator (its weights would belong to no "
-                    f"player). Received: discriminator={self.discriminator!r}, "
-                    f"style_discriminator={self.style_discriminator!r}"
-                )
+        self.latent_regularizer.check(self)
+        if self.discriminator is None:  # MMD: no discriminator to size
             return
-        if self.discriminator is None:
-            raise ValueError(f"regularizer='gan' needs a `discriminator`. Received: discriminator=None ({name})")
         label_dim = prior.num_classes if self.mode == "supervised" else 0
         if self.style_discriminator is not None:
             if not categorical or not prior.style_dim:
@@ -318,30 +262,14 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
             one_hot = ops.one_hot(labels, prior.num_classes, dtype="float32")
             parts = [(p, ops.concatenate([f, one_hot], -1), ops.concatenate([r, one_hot], -1))
                      for p, f, r in parts]
-        if self.regularizer == "mmd":
-            _, fake, real = parts[0]
-            variance = prior.total_variance / prior.dim
-            return kp_losses.mmd(fake, real, self.mmd_kernel, self.mmd_scales, variance), {}
-        gen, disc = 0.0, {}
-        for player, fake, real in parts:
-            if self.discriminator_noise:
-                fake = fake + keras.random.normal(ops.shape(fake), stddev=self.discriminator_noise,
-                                                  seed=self.seed_generator)
-                real = real + keras.random.normal(ops.shape(real), stddev=self.discriminator_noise,
-                                                  seed=self.seed_generator)
-            # One call on [real, fake]: the discriminator sees both halves together.
-            logits = getattr(self, player)(ops.concatenate([real, fake], axis=0), training=True)
-            l_real, l_fake = ops.split(logits, 2, axis=0)
-            disc[player] = ops.mean(kp_losses.gan_discriminator_loss(l_real, l_fake))
-            gen = gen + ops.mean(kp_losses.gan_generator_loss(l_fake))
-        return gen, disc
+        return self.latent_regularizer(self, parts)
 
     def compute_losses(self, data, training=True):
         x, _ = split_conditional_data(data, False, self.image_shape, type(self).__name__)
         labels = self._labels(data) if self.uses_labels else None
         batch = ops.shape(x)[0]
         outputs = self.encoder(x, training=training)
-        z, z_reg = training_codes(self, outputs, training)
+        z, z_reg = self.training_codes(outputs, training)
         x_rec = self.decoder(z, training=training)
         diff = ops.cast(x, "float32") - ops.cast(x_rec, "float32")
         rec = ops.mean(ops.square(diff))
@@ -349,7 +277,7 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         encoder_loss = self.reconstruction_weight * rec + self.regularizer_weight * reg
         logs = {"reconstruction": rec, "regularizer": reg}
         if self.marginal_entropy_weight:
-            gap = marginal_entropy_term(self.prior, outputs)
+            gap = self.prior.marginal_entropy_term(outputs)
             encoder_loss = encoder_loss + self.marginal_entropy_weight * gap
             logs["marginal_entropy_gap"] = gap
         if self.mode == "semi_supervised":
@@ -370,12 +298,12 @@ class AdversarialAutoencoder(CodeAPI, AdversarialModel):
         """Deterministic reconstruction `decoder(code(x))`."""
         return self.decoder(self.prior.activate(self.encoder(inputs, training=training)), training=training)
 
-    # -- the user API --------------------------------------------------------
-    def _encode_fn(self, x):
-        return self.prior.activate(self.encoder(x, training=False))
+    # -- the user contract ----------------------------------------------------
+    def _encoder_outputs(self, x, conditions, rng):
+        return self.encoder(x, training=False)
 
-    def _decode_fn(self, z):
-        return self.decoder(z, training=False)
+    def _decode_batch(self, codes, conditions, rng):
+        return self.decoder(codes, training=False)
 
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit`, after checking the first batch: images in

@@ -8,20 +8,15 @@ from keras import ops
 
 from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
-from keras_perceptual.models.adversarial_autoencoder import check_code_options
-from keras_perceptual.models.adversarial_autoencoder import marginal_entropy_term
-from keras_perceptual.models.adversarial_autoencoder import training_codes
-from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.code_api import CodeAPI
-from keras_perceptual.models.code_api import check_code_size
-from keras_perceptual.models.code_api import input_size
-from keras_perceptual.models.generative_api import check_images
-from keras_perceptual.models.generative_api import check_nonnegative
-from keras_perceptual.models.generative_api import split_conditional_data
+from keras_perceptual.models.checks import check_nonnegative
+from keras_perceptual.models.checks import split_conditional_data
+from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
+from keras_perceptual.models.prior_autoencoder import check_code_size
+from keras_perceptual.models.prior_autoencoder import input_size
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class ImplicitAutoencoder(CodeAPI, AdversarialModel):
+class ImplicitAutoencoder(PriorAutoencoder):
     """Implicit autoencoder (IAE).
 
     The encoder takes `x` and noise `e` (an implicit `q(z|x)`); the decoder
@@ -125,8 +120,8 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         self.regularization_weight = regularization_weight
         self.pixel_weight = pixel_weight
         self.noise_stddev = noise_stddev
-        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = check_code_options(
-            self.prior, gumbel_temperature, straight_through, marginal_entropy_weight)
+        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
+            gumbel_temperature, straight_through, marginal_entropy_weight)
         check_nonnegative(discriminator_noise=discriminator_noise)
         self.discriminator_noise = float(discriminator_noise)
         self._check_setup()
@@ -186,19 +181,16 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
     def _noise(self, batch, dim):
         return keras.random.normal((batch, dim), stddev=self.noise_stddev, seed=self.seed_generator)
 
-    def _encoder_outputs(self, x, noise, training=False):
+    def _encoder_outputs_with(self, x, noise, training=False):
         return self.encoder([x, noise] if self.encoder_noise_dim else x, training=training)
-
-    def _encode_tensor(self, x, noise, training=False):
-        return self.prior.activate(self._encoder_outputs(x, noise, training=training))
 
     def compute_losses(self, data, training=True):
         x, _ = split_conditional_data(data, False, self.image_shape, type(self).__name__)
         x = ops.cast(x, "float32")
         batch = ops.shape(x)[0]
         noise = self._noise(batch, self.encoder_noise_dim) if self.encoder_noise_dim else None
-        outputs = self._encoder_outputs(x, noise, training=training)
-        z, z_reg = training_codes(self, outputs, training)
+        outputs = self._encoder_outputs_with(x, noise, training=training)
+        z, z_reg = self.training_codes(outputs, training)
         x_fake = self.decoder([z, self._noise(batch, self.decoder_noise_dim)], training=training)
 
         images = ops.concatenate([x, ops.cast(x_fake, "float32")], axis=0)
@@ -228,7 +220,7 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         }
         logs = {"reconstruction_gan": rec_gen, "regularization_gan": reg_gen, "pixel_mse": pixel}
         if self.marginal_entropy_weight:
-            gap = marginal_entropy_term(self.prior, outputs)
+            gap = self.prior.marginal_entropy_term(outputs)
             losses["encoder"] = losses["encoder"] + self.marginal_entropy_weight * gap
             logs["marginal_entropy_gap"] = gap
         return losses, logs
@@ -237,41 +229,19 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         """Deterministic reconstruction: both noises set to zero."""
         batch = ops.shape(inputs)[0]
         e = ops.zeros((batch, self.encoder_noise_dim)) if self.encoder_noise_dim else None
-        z = self._encode_tensor(inputs, e, training=training)
+        z = self.prior.activate(self._encoder_outputs_with(inputs, e, training=training))
         return self.decoder([z, ops.zeros((batch, self.decoder_noise_dim))], training=training)
 
-    # -- the user API --------------------------------------------------------
-    def _draw(self, n, dim, stochastic, rng):
-        if not stochastic:
-            return np.zeros((n, dim), "float32")
-        return (self.noise_stddev * rng.standard_normal((n, dim))).astype("float32")
+    # -- the user contract ----------------------------------------------------
+    def _encoder_outputs(self, x, conditions, rng):
+        noise = self._draw_noise(rng, ops.shape(x)[0], self.encoder_noise_dim, self.noise_stddev)
+        return self._encoder_outputs_with(x, noise)
 
-    def encode(self, images, stochastic=False, seed=None, batch_size=256):
-        """Codes of `images` in [-1, 1]: with zero encoder noise, or a sample
-        of the implicit `q(z|x)` when `stochastic`. NumPy."""
-        images = check_images(images, self.image_shape, "images")
-        if not self.encoder_noise_dim:
-            return self.predict_batches(lambda x: self._encode_tensor(x, None), [images], batch_size)
-        noise = self._draw(len(images), self.encoder_noise_dim, stochastic, np.random.default_rng(seed))
-        return self.predict_batches(self._encode_tensor, [images, noise], batch_size)
+    def _decode_batch(self, codes, conditions, rng):
+        noise = self._draw_noise(rng, ops.shape(codes)[0], self.decoder_noise_dim, self.noise_stddev)
+        return self.decoder([codes, noise], training=False)
 
-    def decode(self, z, conditions=None, batch_size=256, stochastic=True, seed=None):
-        """Images from codes `(n, prior.dim)`: with random decoder noise `n`
-        (`stochastic=True`, the default: a sample of p(x|z)) or zero noise."""
-        self.check_conditions(conditions, len(np.asarray(z)))
-        z = np.asarray(z, dtype="float32")
-        self.prior.check_code(z, "z")
-        noise = self._draw(len(z), self.decoder_noise_dim, stochastic, np.random.default_rng(seed))
-        return self.predict_batches(lambda a, b: self.decoder([a, b], training=False), [z, noise], batch_size)
-
-    def reconstruct(self, images, stochastic=False, seed=None, batch_size=256):
-        """`decode(encode(images))`: deterministic (zero noise on both sides)
-        or stochastic (random encoder and decoder noise)."""
-        rng = np.random.default_rng(seed)
-        z = self.encode(images, stochastic=stochastic, seed=rng, batch_size=batch_size)
-        return self.decode(z, stochastic=stochastic, seed=rng, batch_size=batch_size)
-
-    def vary_noise(self, inputs, num_samples=8, seed=None, batch_size=256):
+    def vary_noise(self, inputs, *, num_samples=8, seed=None, batch_size=None):
         """Same code, different decoder noise: what the code keeps and what
         the noise decides.
 
@@ -290,9 +260,8 @@ class ImplicitAutoencoder(CodeAPI, AdversarialModel):
         z = arr if arr.ndim == 2 else self.encode(arr, batch_size=batch_size)
         self.prior.check_code(z, "inputs")
         rng = np.random.default_rng(seed)
-        noise = self._draw(num_samples, self.decoder_noise_dim, True, rng)
+        noise = (self.noise_stddev * rng.standard_normal((num_samples, self.decoder_noise_dim))).astype("float32")
         codes = np.repeat(z, num_samples, axis=0)
         noises = np.tile(noise, (len(z), 1))
-        images = self.predict_batches(lambda a, b: self.decoder([a, b], training=False), [codes, noises],
-                                      batch_size)
+        images = self._batches(lambda a, b: self.decoder([a, b], training=False), codes, noises, batch_size)
         return images.reshape((len(z), num_samples) + self.image_shape)

@@ -6,14 +6,12 @@ import keras
 from keras import ops
 
 from keras_perceptual import losses as kp_losses
-from keras_perceptual.layers import GaussianSampling
-from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.gaussian_code_api import GaussianCodeAPI
-from keras_perceptual.models.generative_api import split_conditional_data
+from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
+from keras_perceptual.models.checks import split_conditional_data
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class VAE(GaussianCodeAPI, AdversarialModel):
+class VAE(GaussianAutoencoder):
     """Variational autoencoder (Kingma & Welling 2014) with a fixed-variance
     Gaussian pixel likelihood.
 
@@ -57,30 +55,8 @@ class VAE(GaussianCodeAPI, AdversarialModel):
         self.decoder = decoder
         self.pixel_sigma = float(pixel_sigma)
         self.kl_weight = kl_weight
-        self.sampler = GaussianSampling(seed=seed, name="sampler")
-        code_shape = tuple(encoder.outputs[0].shape)
-        self.sampler.build([code_shape, code_shape])
-        self._check_networks()
+        self.check_gaussian_networks()
         self.built = True
-
-    def _check_networks(self):
-        if len(self.encoder.outputs) != 2:
-            raise ValueError(
-                "The encoder must output [mean, log_var]. Received an encoder with "
-                f"{len(self.encoder.outputs)} output(s)."
-            )
-        enc_in = tuple(self.encoder.inputs[0].shape[1:])
-        dec_out = tuple(self.decoder.outputs[0].shape[1:])
-        if enc_in != dec_out:
-            raise ValueError(
-                f"The decoder must output images of the encoder's input shape. Expected {enc_in}. "
-                f"Received: decoder output {dec_out}"
-            )
-        if self.decoder.inputs[0].shape[-1] != self.latent_dim:
-            raise ValueError(
-                f"The decoder's code input must match the encoder's code size. Expected "
-                f"{self.latent_dim}. Received: decoder input size {self.decoder.inputs[0].shape[-1]}"
-            )
 
     @property
     def players(self):
@@ -91,9 +67,9 @@ class VAE(GaussianCodeAPI, AdversarialModel):
         return ("reconstruction", "kl")
 
     def compute_losses(self, data, training=True):
-        x, y = split_conditional_data(data, self.conditional, self.image_shape, "VAE")
+        x, y = split_conditional_data(data, self.is_conditional, self.image_shape, "VAE")
         mean, log_var = self.encoder(x, training=training)
-        z = self.sampler([mean, log_var])
+        z = self.training_code([mean, log_var])
         x_tilde = ops.cast(self._decode(z, y, training=training), x.dtype)
         squared = ops.sum(ops.reshape(ops.square(ops.subtract(x, x_tilde)), (ops.shape(x)[0], -1)), axis=-1)
         reconstruction = ops.mean(squared) / (2.0 * self.pixel_sigma**2)

@@ -5,16 +5,14 @@ import keras
 from keras import ops
 
 from keras_perceptual import losses as kp_losses
-from keras_perceptual.layers import GaussianSampling
-from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.gaussian_code_api import GaussianCodeAPI
-from keras_perceptual.models.generative_api import check_choice
-from keras_perceptual.models.generative_api import check_nonnegative
-from keras_perceptual.models.generative_api import split_conditional_data
+from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
+from keras_perceptual.models.checks import check_choice
+from keras_perceptual.models.checks import check_nonnegative
+from keras_perceptual.models.checks import split_conditional_data
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class VAEGAN(GaussianCodeAPI, AdversarialModel):
+class VAEGAN(GaussianAutoencoder):
     """VAE/GAN with the learned similarity metric.
 
     Three players, updated simultaneously from one forward pass:
@@ -102,9 +100,6 @@ class VAEGAN(GaussianCodeAPI, AdversarialModel):
         self.equilibrium_center = equilibrium_center
         self.equilibrium_margin = equilibrium_margin
         self.feature_layer = feature_layer
-        self.sampler = GaussianSampling(seed=seed, name="sampler")
-        code_shape = tuple(encoder.outputs[0].shape)
-        self.sampler.build([code_shape, code_shape])
         self._critic = self._feature_tap(discriminator, feature_layer)
         self._check_networks()
         self.built = True
@@ -131,21 +126,8 @@ class VAEGAN(GaussianCodeAPI, AdversarialModel):
         return keras.Model(discriminator.inputs, [logits, features], name="discriminator_tap")
 
     def _check_networks(self):
-        enc_in = self.encoder.inputs[0].shape
-        dec_out = self.decoder.outputs[0].shape
-        if tuple(enc_in[1:]) != tuple(dec_out[1:]):
-            raise ValueError(
-                "The decoder must output images of the encoder's input shape. Expected "
-                f"{tuple(enc_in[1:])}. Received: decoder output {tuple(dec_out[1:])}"
-            )
-        z_dim = self.encoder.outputs[0].shape[-1]
-        dec_z = self.decoder.inputs[0].shape[-1]
-        if z_dim != dec_z:
-            raise ValueError(
-                f"The decoder's code input must match the encoder's code size. Expected "
-                f"{z_dim}. Received: decoder input size {dec_z}"
-            )
-        if self.conditional != (len(self.discriminator.inputs) == 2):
+        self.check_gaussian_networks()
+        if self.is_conditional != (len(self.discriminator.inputs) == 2):
             raise ValueError(
                 "A conditional VAE/GAN feeds the condition to both the decoder and the "
                 "discriminator. Received: decoder inputs "
@@ -170,20 +152,22 @@ class VAEGAN(GaussianCodeAPI, AdversarialModel):
 
     # -- the game ----------------------------------------------------------
     def _discriminate(self, x, y, training=False):
-        return self._critic([x, y] if self.conditional else x, training=training)
+        return self._critic([x, y] if self.is_conditional else x, training=training)
 
     def compute_losses(self, data, training=True):
-        x, y = split_conditional_data(data, self.conditional, self.image_shape, "VAEGAN")
+        x, y = split_conditional_data(data, self.is_conditional, self.image_shape, "VAEGAN")
+        batch = ops.shape(x)[0]
+        # z ~ q(z|x) and z_p ~ p(z): two draws of the model's one random stream.
         mean, log_var = self.encoder(x, training=training)
-        z = self.sampler([mean, log_var])
+        z = self.training_code([mean, log_var])
         x_tilde = self._decode(z, y, training=training)
-        z_p = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        z_p = self.code_space.sample_tensor(batch, self.seed_generator)
         x_p = self._decode(z_p, y, training=training)
 
         # One discriminator call on [real, reconstruction, prior sample]:
         # BatchNorm then never sees a batch that is all real or all fake.
         images = ops.concatenate([x, ops.cast(x_tilde, x.dtype), ops.cast(x_p, x.dtype)], axis=0)
-        conds = ops.concatenate([y, y, y], axis=0) if self.conditional else None
+        conds = ops.concatenate([y, y, y], axis=0) if self.is_conditional else None
         logits, features = self._discriminate(images, conds, training=training)
         l_real, l_tilde, l_p = ops.split(logits, 3, axis=0)
         f_real, f_tilde, _ = ops.split(features, 3, axis=0)

@@ -2,7 +2,6 @@
 inverter): Fashion-MNIST, the small 28x28 networks, the zoo's classifier as
 comparator, Adam 2e-4 (beta 0.9, 0.999) as in the paper."""
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -13,10 +12,14 @@ from keras_perceptual import datasets
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.comparators import fashion_mnist_comparator
 from keras_perceptual.images import save_image_grid
-from keras_perceptual.models.deepsim import DeePSiM
+from keras_perceptual.models.deepsim_autoencoder import DeePSiMAutoencoder
+from keras_perceptual.models.deepsim_inverter import DeePSiMInverter
+from keras_perceptual.models.deepsim_vae import DeePSiMVAE
 from keras_perceptual.networks.deepsim import deepsim_networks
 
 COMPARATOR_LAYERS = ("block1_act2", "block2_act2")
+CLASSIFIER_PRESET = "fashion_mnist_classifier"
+SETUPS = {"autoencoder": DeePSiMAutoencoder, "vae": DeePSiMVAE, "inverter": DeePSiMInverter}
 
 
 def check_dataset(dataset):
@@ -29,15 +32,13 @@ def check_dataset(dataset):
 
 def build_comparator(comparator_weights=None, smoke=False, output=None, seed=0, verbose=0,
                      layer_names=COMPARATOR_LAYERS):
-    """The Fashion-MNIST classifier comparator: from `comparator_weights` (a
-    `.weights.h5`), untrained in smoke runs, else trained here first (3
-    epochs, written to `output/classifier/` or a temporary folder)."""
+    """The Fashion-MNIST classifier comparator, named by reference: the
+    preset `comparator_weights` (default "fashion_mnist_classifier"), or an
+    untrained network in smoke runs. `output`, `seed` and `verbose` are
+    accepted for the recipes' signature."""
+    del output, seed, verbose
     if comparator_weights is None and not smoke:
-        from keras_perceptual.recipes import fashion_mnist_classifier
-
-        folder = Path(output) / "classifier" if output else Path(tempfile.mkdtemp(prefix="kp_classifier_"))
-        fashion_mnist_classifier.train(output=folder, epochs=3, seed=seed, verbose=verbose)
-        comparator_weights = str(folder / "classifier.weights.h5")
+        comparator_weights = CLASSIFIER_PRESET
     return fashion_mnist_comparator(layer_names, weights=comparator_weights)
 
 
@@ -54,7 +55,7 @@ class ReconstructionGrid(keras.callbacks.Callback):
         recon = self.model.reconstruct(self.images)
         save_image_grid(interleave_rows(self.images, recon),
                         self.directory / f"reconstructions_epoch{epoch + 1:03d}.png", columns=16, scale=2)
-        if self.model.mode == "vae":
+        if self.model.has_prior:
             save_image_grid(self.model.generate(64, seed=0), self.directory / f"samples_epoch{epoch + 1:03d}.png",
                             scale=2)
 
@@ -76,7 +77,7 @@ def train_deepsim(mode, recipe, output=None, epochs=None, batch_size=64, smoke=F
         discriminator_features = mode == "inverter"
     nets = deepsim_networks(mode, "small28", channels=1, comparator=comparator, inverted_layer=inverted_layer,
                             discriminator_features=discriminator_features)
-    model = DeePSiM(**nets, comparator=comparator, mode=mode, seed=seed, **options)
+    model = SETUPS[mode](**nets, comparator=comparator, seed=seed, **options)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999), jit_compile=jit_compile)
     limit = 4 * batch_size if smoke else limit
     data = datasets.fashion_mnist_dataset("train", batch_size, limit=limit, seed=seed)

@@ -9,7 +9,7 @@ from keras_perceptual import networks
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.datasets import fashion_mnist_arrays
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
-from keras_perceptual.models.generative_api import check_choice
+from keras_perceptual.models.checks import check_choice
 
 DESCRIPTION = "Adversarial autoencoder (GAN or MMD regulariser; Gaussian, mixture, swiss-roll or categorical prior) on Fashion-MNIST"
 

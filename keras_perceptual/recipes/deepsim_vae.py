@@ -7,10 +7,10 @@ DESCRIPTION = "DeePSiM VAE (Dosovitskiy & Brox 2016): DeePSiM replaces the recon
 
 def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset="fashion_mnist", verbose=1,
           **options):
-    """Trains a `DeePSiM(mode="vae")`; returns the model.
+    """Trains a `DeePSiMVAE`; returns the model.
 
-    Options: `comparator_weights` (the classifier's `.weights.h5`; trained
-    first when not given, untrained in smoke runs), `comparator_layers`,
+    Options: `comparator_weights` (a classifier preset, by name:
+    default "fashion_mnist_classifier"; untrained in smoke runs), `comparator_layers`,
     `inverted_layer` (inverter), `discriminator_features`,
     `learning_rate` (2e-4), `limit` (training images), `jit_compile`, and
     any `DeePSiM` argument (`lambda_feat`, `lambda_img`, `lambda_adv`,

@@ -6,6 +6,7 @@ from pathlib import Path
 import keras
 
 from keras_perceptual.datasets import fashion_mnist_dataset
+from keras_perceptual.models.classifier import Classifier
 from keras_perceptual.networks.classifier import fashion_mnist_classifier
 
 DESCRIPTION = "Fashion-MNIST CNN classifier (>= 92% test accuracy in a few CPU epochs), the zoo's comparator"
@@ -28,7 +29,7 @@ def train(output=None, epochs=None, batch_size=128, smoke=False, seed=0, dataset
         filters, units: passed to the network builder.
 
     Returns:
-        The trained `keras.Model` (logits out); `model.test_accuracy` holds
+        The trained `Classifier` (logits out); `model.test_accuracy` holds
         the accuracy on the test split (on 512 test images with `smoke`).
     """
     if dataset != "fashion_mnist":
@@ -41,7 +42,7 @@ def train(output=None, epochs=None, batch_size=128, smoke=False, seed=0, dataset
     train_ds = fashion_mnist_dataset("train", batch_size, labels=True, limit=limit, seed=seed)
     test_ds = fashion_mnist_dataset("test", 500 if not smoke else 128, labels=True, limit=limit,
                                     drop_remainder=False)
-    model = fashion_mnist_classifier(filters=filters, units=units)
+    model = Classifier(fashion_mnist_classifier(filters=filters, units=units), name="fashion_mnist_classifier")
     steps = epochs * sum(1 for _ in train_ds)
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         [max(1, steps - steps // max(epochs, 1))], [learning_rate, learning_rate / 10]

@@ -7,7 +7,7 @@ import keras
 
 from keras_perceptual import networks
 from keras_perceptual import priors as kp_priors
-from keras_perceptual.models.generative_api import check_choice
+from keras_perceptual.models.checks import check_choice
 from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
 from keras_perceptual.recipes import aae
 

@@ -1,25 +1,26 @@
 """Recipe: the L2 baseline of the DeePSiM autoencoder: the same encoder and
 generator (`deepsim_networks("autoencoder", "small28")`), the same data,
 optimizer and steps, trained with the pixel MSE alone by a plain
-`compile`/`fit` (Dosovitskiy & Brox 2016 compare their loss to exactly this)."""
+`compile`/`fit` of a `PixelAutoencoder` (Dosovitskiy & Brox 2016 compare
+their loss to exactly this)."""
 
 import time
 
 import keras
 
 from keras_perceptual import datasets
+from keras_perceptual.models.pixel_autoencoder import PixelAutoencoder
 from keras_perceptual.networks.deepsim import deepsim_networks
 from keras_perceptual.recipes._deepsim_common import check_dataset
 
 DESCRIPTION = "L2 (pixel MSE) autoencoder with the DeePSiM autoencoder's networks: DeePSiM's baseline"
 
 
-def build():
-    """`keras.Model` `x -> generator(encoder(x))` with sub-models named
-    "encoder" and "generator" (`model.get_layer("encoder")` gives codes)."""
+def build(seed=0):
+    """A `PixelAutoencoder` over the DeePSiM autoencoder's encoder and
+    generator."""
     nets = deepsim_networks("autoencoder", "small28", channels=1)
-    images = keras.Input((28, 28, 1), name="image")
-    return keras.Model(images, nets["generator"](nets["encoder"](images)), name="pixel_autoencoder")
+    return PixelAutoencoder(nets["encoder"], nets["generator"], seed=seed, name="pixel_autoencoder")
 
 
 def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset="fashion_mnist", verbose=1,
@@ -34,10 +35,9 @@ def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0, dataset=
     keras.utils.set_random_seed(seed)
     epochs = epochs or (1 if smoke else 10)
     limit = 4 * batch_size if smoke else limit
-    model = build()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999), loss="mse",
-                  jit_compile=jit_compile)
-    data = datasets.fashion_mnist_dataset("train", batch_size, limit=limit, seed=seed).map(lambda x: (x, x))
+    model = build(seed)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999), jit_compile=jit_compile)
+    data = datasets.fashion_mnist_dataset("train", batch_size, limit=limit, seed=seed)
     start = time.time()
     history = model.fit(data, epochs=epochs, verbose=verbose)
     model.training_record = {

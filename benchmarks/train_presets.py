@@ -43,75 +43,13 @@ from keras_perceptual.training.pictures import picture
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSIFIER = "fashion_mnist_classifier"
-ONE_EPOCH = "one epoch of the 60k training images"
 
-# The loss comparator of a DeePSiM preset is the classifier preset itself:
-# left out with the discriminator (3.5 MB each), both only needed to train.
-DEEPSIM_SKIP = ["discriminator", "comparator"]
-
-# name: recipe, its options, what it is, networks left out of the preset.
+# name: recipe, its options, what it is, networks left out of the preset:
+# read from the preset specs (keras_perceptual/models/*_presets.py).
 PLAN = {
-    CLASSIFIER: dict(
-        recipe="fashion_mnist_classifier", options=dict(epochs=5),
-        description="The zoo's Fashion-MNIST CNN classifier: DeePSiM comparator, feature network of "
-                    "the feature-space FID/KID, judge of class-conditional samples.",
-        budget="5 epochs, batch 128"),
-    "vaegan_fashion_mnist": dict(
-        recipe="vaegan", options=dict(epochs=1), skip=["discriminator"],
-        description="VAE/GAN with the learned similarity metric (Larsen et al. 2016), small28 networks.",
-        budget=ONE_EPOCH + ", batch 64"),
-    "vaegan_conditional_fashion_mnist": dict(
-        recipe="vaegan", options=dict(epochs=3, conditional=True), skip=["discriminator"],
-        description="Class-conditional VAE/GAN (Larsen et al. 2016 §4.2): decoder and discriminator "
-                    "see the one-hot class.",
-        budget="three epochs of the 60k training images, batch 64 (after one epoch its samples "
-               "matched their class only 18% of the time)"),
-    "vae_fashion_mnist": dict(
-        recipe="vae", options=dict(epochs=1),
-        description="Plain VAE (Gaussian pixel likelihood) with the VAE/GAN's encoder and decoder: "
-                    "the VAE/GAN paper's baseline, same data, optimizer and steps.",
-        budget=ONE_EPOCH + ", batch 64"),
-    "deepsim_autoencoder_fashion_mnist": dict(
-        recipe="deepsim_autoencoder", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP,
-        comparator=True,
-        description="DeePSiM autoencoder (Dosovitskiy & Brox 2016), 7x7x2 code, the zoo's classifier "
-                    "as comparator.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "pixel_autoencoder_fashion_mnist": dict(
-        recipe="pixel_autoencoder", options=dict(epochs=1, limit=32000),
-        description="The DeePSiM autoencoder's networks trained with the pixel MSE alone: DeePSiM's "
-                    "baseline, same data, optimizer and steps.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "deepsim_vae_fashion_mnist": dict(
-        recipe="deepsim_vae", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP, comparator=True,
-        description="DeePSiM VAE (Dosovitskiy & Brox 2016): the DeePSiM loss replaces the VAE's "
-                    "reconstruction term.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "deepsim_inverter_fashion_mnist": dict(
-        recipe="deepsim_inverter", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP,
-        comparator=True,
-        description="DeePSiM feature inverter (Dosovitskiy & Brox 2016): decodes the zoo's "
-                    "classifier features back to the image.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "aae_fashion_mnist": dict(
-        recipe="aae", options=dict(epochs=2, prior="gaussian", latent_dim=8), skip=["discriminator"],
-        description="Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
-        budget="2 epochs, batch 100"),
-    "aae_clustering_gan_fashion_mnist": dict(
-        recipe="aae_clustering", options=dict(regularizer="gan", epochs=12), skip_discriminators=True,
-        description="AAE unsupervised clustering (Makhzani et al. 2016 §6): categorical code of 10 "
-                    "clusters, GAN regulariser.",
-        budget="12 epochs, batch 100 (benchmarks/clustering.py's budget)"),
-    "aae_clustering_mmd_fashion_mnist": dict(
-        recipe="aae_clustering", options=dict(regularizer="mmd", epochs=20),
-        description="AAE clustering with the MMD regulariser in place of the latent discriminator "
-                    "(WAE-MMD style): categorical code of 10 clusters.",
-        budget="20 epochs, batch 100 (benchmarks/clustering.py's budget)"),
-    "iae_fashion_mnist": dict(
-        recipe="iae", options=dict(code="categorical", epochs=8), skip_discriminators=True,
-        description="Implicit autoencoder (Makhzani 2018): categorical code of 10 clusters plus "
-                    "decoder noise, clustering set-up.",
-        budget="8 epochs, batch 100 (benchmarks/clustering.py's budget)"),
+    s.name: dict(recipe=s.recipe, options=dict(s.recipe_options), description=s.description, budget=s.budget,
+                 skip=list(s.skip_networks), comparator=s.needs_comparator)
+    for s in kp_presets.all_specs() if s.dataset == "fashion_mnist"
 }
 
 
@@ -168,7 +106,7 @@ def train_one(name, args):
         "description": plan["description"] + (" SMOKE RUN: untrained." if args.smoke else ""),
         "budget": plan["budget"],
         "hardware": hardware(),
-        "paper": kp_presets.PAPERS.get(plan["recipe"]),
+        "paper": kp_presets.get_spec(name).paper,
     }
     if name == CLASSIFIER and args.classifier_weights:
         model, record = reuse_classifier(args.classifier_weights, args.smoke)

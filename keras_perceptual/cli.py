@@ -127,11 +127,11 @@ def _conditions(model, n, label):
     return np.eye(dim, dtype="float32")[labels]
 
 
-def _save_grid(images, path, columns=None):
+def _save_grid(images, path, columns=None, **captions):
     from keras_perceptual.images import save_image_grid
 
     scale = max(1, 96 // images.shape[1])
-    out = save_image_grid(images, path, columns=columns, scale=scale)
+    out = save_image_grid(images, path, columns=columns, scale=scale, **captions)
     print(f"wrote {out} ({len(images)} images)")
     return out
 
@@ -182,8 +182,20 @@ def cmd_sample(args):
     model = _load_image_model(args)
     conditions = _conditions(model, args.n, args.label)
     images = model.generate(args.n, conditions=conditions, seed=args.seed, batch_size=args.batch_size)
-    _save_grid(images, args.output, args.columns)
+    captions = {}
+    if conditions is not None and args.label is None and args.columns is None:
+        # One column per class, titled with its name.
+        captions = {"columns": model.condition_dim, "column_labels": _class_names(model.condition_dim)}
+    _save_grid(images, args.output, **({"columns": args.columns} | captions))
     return 0
+
+
+def _class_names(n):
+    """Fashion-MNIST's names for a 10-class conditional model (every one in
+    the zoo), else the class numbers."""
+    from keras_perceptual.datasets import FASHION_MNIST_CLASSES
+
+    return list(FASHION_MNIST_CLASSES) if n == len(FASHION_MNIST_CLASSES) else [str(i) for i in range(n)]
 
 
 def cmd_reconstruct(args):
@@ -199,7 +211,8 @@ def cmd_reconstruct(args):
     if pad:
         blank = np.ones((pad,) + images.shape[1:], "float32")
         images, recon = np.concatenate([images, blank]), np.concatenate([recon, blank])
-    _save_grid(interleave_rows(images, recon, columns=columns), args.output, columns=columns)
+    _save_grid(interleave_rows(images, recon, columns=columns), args.output, columns=columns,
+               row_labels=["original", "reconstruction"])
     return 0
 
 
@@ -301,10 +314,10 @@ def cmd_evaluate(args):
               "reconstruction_ssim": metrics.ssim(recon, images)}
     if tuple(model.image_shape) == (28, 28, 1) and len(images) >= 2:
         # Feature-space distances need the zoo's Fashion-MNIST classifier preset.
-        result["reconstruction_fid"] = metrics.fid(images, recon, batch_size=args.batch_size)
+        result["reconstruction_fid"] = metrics.fid(images, recon, batch_size=args.batch_size, verbose=True)
         if model.has_prior:
             samples = model.generate(len(images), conditions=conditions, seed=0, batch_size=args.batch_size)
-            result["sample_fid"] = metrics.fid(images, samples, batch_size=args.batch_size)
+            result["sample_fid"] = metrics.fid(images, samples, batch_size=args.batch_size, verbose=True)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -450,10 +463,15 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)  # --help exits here, before Keras is imported
     args.argv = argv
+    from keras_perceptual.preset_format import PresetError  # no Keras import
+
     try:
         if args.command != "push":
             _import_backend()
         return args.func(args)
+    except PresetError as e:  # a preset not found, not verified, or not downloaded: one line
+        print(f"keras-perceptual {args.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as e:
         print(f"keras-perceptual {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -53,15 +53,9 @@ PLAN = {
 }
 
 
-def discriminator_names(model):
-    """Attribute names of a model's discriminator sub-networks."""
-    return [n for n in vars(model) if "discriminator" in n and isinstance(getattr(model, n), keras.layers.Layer)
-            and not n.startswith("_")]
-
-
-def skipped_networks(name, model):
-    plan = PLAN[name]
-    return discriminator_names(model) if plan.get("skip_discriminators") else list(plan.get("skip", []))
+def skipped_networks(name, model=None):
+    """The sub-networks its spec leaves out of preset `name`."""
+    return list(PLAN[name]["skip"])
 
 
 def resave(name, folder):
@@ -119,7 +113,7 @@ def train_one(name, args):
     else:
         record = train(get_recipe(plan["recipe"]), folder, epochs=epochs, smoke=args.smoke, seed=args.seed,
                        options=options, verbose=2, command=command, metadata=metadata,
-                       skip_networks=lambda model: skipped_networks(name, model), workdir=Path(args.runs) / name)
+                       skip_networks=skipped_networks(name), workdir=Path(args.runs) / name)
         steps, wall = record.steps, record.wall_time_s
     print(f"[{name}] wrote {folder} ({sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6:.1f} MB), "
           f"{steps} steps in {wall} s", flush=True)

@@ -30,7 +30,8 @@ import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.example_args import example_parser
-from keras_perceptual.images import save_image_grid
+from keras_perceptual.datasets import FASHION_MNIST_CLASSES
+from keras_perceptual.images import cluster_grid
 from keras_perceptual.metrics import clustering_accuracy
 
 # Fully connected networks (the paper's MNIST models); --smoke shrinks them and the data.
@@ -48,17 +49,6 @@ REGULARIZER_OPTIONS = {
     "mmd": dict(regularizer_weight=1.0, straight_through=True),
     "gan": dict(regularizer_weight=0.1, straight_through="decoder", marginal_entropy_weight=1.0),
 }
-
-
-def cluster_grid(images, clusters, path, per_row=10):
-    """Row k: up to `per_row` images assigned to cluster k (blank if fewer)."""
-    rows = []
-    for c in range(int(clusters.max()) + 1):
-        members = images[clusters == c][:per_row]
-        row = np.full((per_row,) + images.shape[1:], -1.0, "float32")
-        row[: len(members)] = members
-        rows.append(row)
-    return save_image_grid(np.concatenate(rows), path, columns=per_row, scale=2)
 
 
 def parse_args(argv=None):
@@ -112,7 +102,7 @@ def main(argv=None):
             # ## Pictures and the score
             clusters = model.predict_clusters(test_x)
             accuracy = clustering_accuracy(test_y, clusters)
-            cluster_grid(test_x, clusters, folder / "clusters.png")
+            cluster_grid(test_x, clusters, folder / "clusters.png", labels=test_y, class_names=FASHION_MNIST_CLASSES)
             print(f"AAE-{regularizer.upper()} K={k}: test clustering accuracy {accuracy:.3f} "
                   f"({len(np.unique(clusters))} clusters used)")
             results[(regularizer, k)] = accuracy

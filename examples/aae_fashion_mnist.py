@@ -27,13 +27,13 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from PIL import Image
-from PIL import ImageDraw
 
 import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.callbacks import interleave_rows
+from keras_perceptual.datasets import FASHION_MNIST_CLASSES
+from keras_perceptual.images import code_scatter
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
 
@@ -41,29 +41,6 @@ from keras_perceptual.images import save_image_grid
 # seconds on a CPU. --smoke shrinks them and the data.
 FULL = dict(units=(512, 512), discriminator_units=(256, 256), train_images=None, test_images=2000)
 SMOKE = dict(units=(32,), discriminator_units=(32,), train_images=256, test_images=200)
-
-# Ten distinguishable colours (Tableau 10), one per Fashion-MNIST class.
-PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-
-
-def scatter_plot(points, labels, path, size=480, radius=2, margin=12):
-    """Draws 2-D points coloured by integer label into a PNG with Pillow."""
-    points = np.asarray(points, "float64")
-    lo, hi = points.min(0), points.max(0)
-    span = np.maximum(hi - lo, 1e-6).max()
-    xy = (points - (lo + hi) / 2) / span * (size - 2 * margin) + size / 2
-    image = Image.new("RGB", (size, size), "white")
-    draw = ImageDraw.Draw(image)
-    for (x, y), label in zip(xy, labels):
-        y = size - y  # up is up
-        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=PALETTE[int(label) % len(PALETTE)])
-    for k, colour in enumerate(PALETTE):  # legend: class ids 0-9
-        draw.rectangle((4 + 14 * k, 4, 14 + 14 * k, 14), fill=colour)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    image.save(path)
-    return path
-
 
 def parse_args(argv=None):
     p = example_parser(__doc__, output="runs/aae_fashion_mnist", epochs=10, batch_size=100)
@@ -121,10 +98,11 @@ def main(argv=None):
         # The codes of the test images coloured by class: they should fill the
         # prior's shape, one region per class for the supervised priors.
         z = model.encode(test_x)
-        scatter_plot(z, test_y, out / name / "code_scatter.png")
+        code_scatter(z, test_y, out / name / "code_scatter.png", class_names=FASHION_MNIST_CLASSES)
         save_image_grid(model.generate(64, seed=args.seed), out / name / "samples.png", scale=2)
         recon = model.reconstruct(test_x[:32])
-        save_image_grid(interleave_rows(test_x[:32], recon), out / name / "reconstructions.png", columns=16, scale=2)
+        save_image_grid(interleave_rows(test_x[:32], recon), out / name / "reconstructions.png", columns=16, scale=2,
+                        row_labels=["original", "reconstruction"])
         print(f"{name} prior ({mode}): code mean {np.round(z.mean(0), 2)}, std {np.round(z.std(0), 2)}; "
               f"pictures in {out / name}")
         results[name] = model

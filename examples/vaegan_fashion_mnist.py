@@ -76,10 +76,11 @@ def main(argv=None):
     model.compile(optimizer=keras.optimizers.RMSprop(schedule))
 
     # ## Fit, with a callback that draws samples and reconstructions each epoch
-    # Conditional samples: row r of the 8x8 grid holds classes r, r+1, ... in turn.
-    sample_c = np.eye(10, dtype="float32")[np.arange(64) % 10] if args.conditional else None
-    grids = SampleGrid(out / "grids", num_samples=64, images=test_x,
-                       conditions=(sample_c, test_c) if args.conditional else None, seed=args.seed)
+    # Conditional samples cycle through the classes: one titled column per class.
+    sample_c = np.eye(10, dtype="float32")[np.arange(60) % 10] if args.conditional else None
+    grids = SampleGrid(out / "grids", num_samples=60 if args.conditional else 64, images=test_x,
+                       conditions=(sample_c, test_c) if args.conditional else None, seed=args.seed,
+                       class_names=datasets.FASHION_MNIST_CLASSES if args.conditional else None)
     model.fit(train, epochs=1 if args.smoke else args.epochs, callbacks=[grids], verbose=0 if args.smoke else 2)
 
     # ## Pictures
@@ -89,8 +90,10 @@ def main(argv=None):
     samples = model.generate(100, conditions=all_classes, seed=args.seed)
     recon = model.reconstruct(test_x, conditions=test_c)
     strip = model.interpolate(test_x[0], test_x[1], steps=10, conditions=None if test_c is None else test_c[0])
-    save_image_grid(samples, out / "samples.png", columns=10, scale=2)
-    save_image_grid(interleave_rows(test_x, recon), out / "reconstructions.png", columns=16, scale=2)
+    save_image_grid(samples, out / "samples.png", columns=10, scale=2,
+                    row_labels=datasets.FASHION_MNIST_CLASSES if args.conditional else None)
+    save_image_grid(interleave_rows(test_x, recon), out / "reconstructions.png", columns=16, scale=2,
+                    row_labels=["original", "reconstruction"])
     save_image_grid(strip, out / "interpolation.png", columns=10, scale=2)
     model.save(out / "model.keras")
     print(f"wrote {out}/samples.png, reconstructions.png, interpolation.png, model.keras")

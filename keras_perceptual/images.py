@@ -1,9 +1,13 @@
-"""Image grids as PNG files (Pillow)."""
+"""Image grids as PNG files (Pillow), optionally captioned: a label left of
+each row ("original", "reconstruction") and a title above each column (class
+names)."""
 
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from PIL import ImageDraw
+from PIL import ImageFont
 
 
 def to_uint8(images):
@@ -28,13 +32,142 @@ def image_grid(images, columns=None, padding=2):
     return grid[..., 0] if c == 1 else grid
 
 
-def save_image_grid(images, path, columns=None, padding=2, scale=1):
+def _font(size=12):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: one bitmap size
+        return ImageFont.load_default()
+
+
+def caption_grid(grid, rows, columns, row_labels=None, column_labels=None, padding=2):
+    """Adds black text on white margins to a PIL grid of `rows` x `columns`
+    cells: `row_labels` (one per row, or repeated cyclically, e.g.
+    `["original", "reconstruction"]`) at the left, `column_labels` (one per
+    column) on top. Returns a new RGB image."""
+    if not row_labels and not column_labels:
+        return grid
+    font = _font()
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+
+    def width(text):
+        box = measure.textbbox((0, 0), str(text), font=font)
+        return box[2] - box[0]
+
+    left = 6 + max(map(width, row_labels)) if row_labels else 0
+    top = 18 if column_labels else 0
+    out = Image.new("RGB", (grid.width + left, grid.height + top), "white")
+    out.paste(grid.convert("RGB"), (left, top))
+    draw = ImageDraw.Draw(out)
+    cell_h = (grid.height - padding) / rows
+    cell_w = (grid.width - padding) / columns
+    for r in range(rows if row_labels else 0):
+        text = str(row_labels[r % len(row_labels)])
+        draw.text((2, top + r * cell_h + cell_h / 2), text, fill="black", font=font, anchor="lm")
+    for c, text in enumerate(column_labels or ()):
+        if c >= columns:
+            break
+        draw.text((left + c * cell_w + cell_w / 2, top / 2), str(text), fill="black", font=font, anchor="mm")
+    return out
+
+
+def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=None, column_labels=None):
     """Writes `images` (in [-1, 1]) as one PNG grid; returns the path.
-    `scale` enlarges each pixel (nearest neighbour) for small images."""
+    `scale` enlarges each pixel (nearest neighbour) for small images;
+    `row_labels` / `column_labels` caption the rows and columns (see
+    `caption_grid`)."""
+    images = np.asarray(images)
     grid = Image.fromarray(image_grid(images, columns, padding))
     if scale != 1:
         grid = grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)
+    columns = columns or int(np.ceil(np.sqrt(len(images))))
+    rows = int(np.ceil(len(images) / columns))
+    grid = caption_grid(grid, rows, columns, row_labels, column_labels, padding * scale)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     grid.save(path)
     return path
+
+
+# Ten distinguishable colours (Tableau 10), one per class.
+PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+
+
+def code_scatter(points, labels, path, class_names=None, axis_labels=("z[0]", "z[1]"), size=480, radius=2):
+    """A PNG scatter plot of 2-D codes coloured by class, with Pillow: axes
+    with their labels and min / max ticks, and a legend of the class names.
+
+    Args:
+        points: `(n, 2)` codes.
+        labels: `(n,)` integer classes.
+        path: the PNG to write.
+        class_names: one name per class (default: the class numbers).
+        axis_labels: the x and y axis titles.
+        size: the plot area's side in pixels.
+        radius: the dots' radius.
+
+    Returns:
+        The path.
+    """
+    points = np.asarray(points, "float64")
+    labels = np.asarray(labels).astype(int)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
+        raise ValueError(
+            f"`points` must be (n, 2) with one label each. Received: points.shape={points.shape}, "
+            f"labels.shape={labels.shape}"
+        )
+    names = [str(n) for n in class_names] if class_names is not None else [str(k) for k in range(labels.max() + 1)]
+    font = _font()
+    left, bottom, legend = 56, 40, 12 + max(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(n, font=font)
+                                           for n in names) + 24
+    image = Image.new("RGB", (left + size + 8 + int(legend), size + bottom + 8), "white")
+    draw = ImageDraw.Draw(image)
+    lo, hi = points.min(0), points.max(0)
+    span = np.maximum(hi - lo, 1e-6)
+    xy = (points - lo) / span * (size - 16) + 8
+    for (x, y), label in zip(xy, labels):
+        x, y = left + x, 8 + size - y  # up is up
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=PALETTE[label % len(PALETTE)])
+    x0, y0, x1, y1 = left, 8, left + size, 8 + size
+    draw.rectangle((x0, y0, x1, y1), outline="black")
+    for value, x in ((lo[0], x0 + 8), (hi[0], x1 - 8)):  # x ticks
+        draw.line((x, y1, x, y1 + 4), fill="black")
+        draw.text((x, y1 + 6), f"{value:.2g}", fill="black", font=font, anchor="mt")
+    for value, y in ((lo[1], y1 - 8), (hi[1], y0 + 8)):  # y ticks
+        draw.line((x0 - 4, y, x0, y), fill="black")
+        draw.text((x0 - 6, y), f"{value:.2g}", fill="black", font=font, anchor="rm")
+    draw.text(((x0 + x1) / 2, y1 + 22), axis_labels[0], fill="black", font=font, anchor="mt")
+    draw.text((4, (y0 + y1) / 2), axis_labels[1], fill="black", font=font, anchor="lm")
+    for k, name in enumerate(names):  # legend
+        y = y0 + 4 + 16 * k
+        draw.rectangle((x1 + 12, y, x1 + 22, y + 10), fill=PALETTE[k % len(PALETTE)])
+        draw.text((x1 + 28, y + 5), name, fill="black", font=font, anchor="lm")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+def cluster_grid(images, clusters, path, per_row=10, labels=None, class_names=None, scale=2):
+    """Row k: up to `per_row` images assigned to cluster k (blank if fewer),
+    captioned "cluster k", plus the class it stands for (its Hungarian or
+    majority match, `metrics.cluster_to_class`) when `labels` are given.
+    Returns the path."""
+    images, clusters = np.asarray(images), np.asarray(clusters).astype(int)
+    k = int(clusters.max()) + 1
+    rows, captions = [], []
+    matched = {}
+    if labels is not None:
+        from keras_perceptual.metrics.clustering import cluster_to_class
+
+        matched = cluster_to_class(np.asarray(labels), clusters)
+    for c in range(k):
+        members = images[clusters == c][:per_row]
+        row = np.ones((per_row,) + images.shape[1:], "float32")
+        row[: len(members)] = members
+        rows.append(row)
+        name = matched.get(c)
+        if name is not None and class_names is not None:
+            name = class_names[int(name)]
+        captions.append(f"cluster {c}" + ("" if name is None else f": {name}"))
+    return save_image_grid(np.concatenate(rows), path, columns=per_row, scale=scale, row_labels=captions)

@@ -67,7 +67,8 @@ def test_reconstruct_reads_and_resizes_images(preset, tmp_path, capsys):
     out = tmp_path / "recon.png"
     code, _, _ = run(["reconstruct", preset, grey, colour, "-o", out], capsys)
     assert code == 0
-    assert Image.open(out).size == grid_size(4, 2)
+    width, height = Image.open(out).size
+    assert height == grid_size(4, 2)[1] and width > grid_size(4, 2)[0]  # rows captioned on the left
     read = cli.read_images([grey, colour], (28, 28, 1))
     assert read.shape == (2, 28, 28, 1) and read.min() >= -1 and read.max() <= 1
     np.testing.assert_allclose(read[0], x[0], atol=1 / 127.5)

@@ -21,15 +21,31 @@ def run_help(args):
     return time.perf_counter() - start, result
 
 
+def seconds(code):
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60, check=True)
+    return time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def budget():
+    """1 s on an idle machine. The tests may share a busy CPU (xdist workers,
+    other jobs): then the budget is twice a bare `import numpy` (which the
+    CLI needs anyway, ~0.1 s idle), so a slow machine cannot fail it but a
+    Keras import (seconds even idle) still does."""
+    calibration = min(seconds("import numpy") for _ in range(3))
+    return max(1.0, 2 * calibration + 0.5)
+
+
 @pytest.mark.parametrize("command", [None] + COMMANDS)
-def test_help_is_under_one_second_and_quiet(command):
+def test_help_is_under_one_second_and_quiet(command, budget):
     args = [] if command is None else [command]
     # Best of three: the machine running the tests may be busy.
     elapsed, result = min((run_help(args) for _ in range(3)), key=lambda r: r[0])
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no TensorFlow / CUDA / absl log lines
     assert result.stdout.startswith("usage: keras-perceptual")
-    assert elapsed < 1.0, f"`keras-perceptual {command or ''} --help` took {elapsed:.2f} s"
+    assert elapsed < budget, f"`keras-perceptual {command or ''} --help` took {elapsed:.2f} s (budget {budget:.2f} s)"
 
 
 def test_parser_and_package_import_no_framework():

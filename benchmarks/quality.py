@@ -39,6 +39,7 @@ import numpy as np
 
 import keras_perceptual as kp
 from keras_perceptual import metrics as M
+from keras_perceptual import presets as kp_presets
 from keras_perceptual.datasets import fashion_mnist_arrays
 from keras_perceptual.preset_writer import update_preset
 
@@ -46,23 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CLASSIFIER = "fashion_mnist_classifier"
 COMMAND = "python benchmarks/quality.py"
 
-GENERATIVE = [  # (preset, baseline)
-    ("vae_fashion_mnist", None),
-    ("vaegan_fashion_mnist", "vae_fashion_mnist"),
-    ("vaegan_conditional_fashion_mnist", "vae_fashion_mnist"),
-    ("deepsim_vae_fashion_mnist", "vae_fashion_mnist"),
-    ("aae_fashion_mnist", "vae_fashion_mnist"),
-]
-RECONSTRUCTING = [
-    ("pixel_autoencoder_fashion_mnist", None),
-    ("deepsim_autoencoder_fashion_mnist", "pixel_autoencoder_fashion_mnist"),
-    ("deepsim_vae_fashion_mnist", "pixel_autoencoder_fashion_mnist"),
-    ("deepsim_inverter_fashion_mnist", "pixel_autoencoder_fashion_mnist"),
-    ("vae_fashion_mnist", "pixel_autoencoder_fashion_mnist"),
-    ("vaegan_fashion_mnist", "pixel_autoencoder_fashion_mnist"),
-    ("aae_fashion_mnist", "pixel_autoencoder_fashion_mnist"),
-]
-CLUSTERING = ["aae_clustering_gan_fashion_mnist", "aae_clustering_mmd_fashion_mnist", "iae_fashion_mnist"]
+# (preset, baseline) of each table, from the preset specs' `baselines`.
+GENERATIVE = kp_presets.quality_rows("generation")
+RECONSTRUCTING = kp_presets.quality_rows("reconstruction")
+CLUSTERING = [name for name, _ in kp_presets.quality_rows("clustering")]
 
 
 class Presets:

@@ -8,9 +8,12 @@ wall time, hardware, training record and sha256s. Metrics are added to the
 cards by `benchmarks/quality.py --update-cards`, so that the numbers on a
 card are the ones that script reproduces.
 
-A preset whose folder already exists is skipped (`--force` retrains it).
-The recipes keep a `BackupAndRestore` checkpoint under `--runs` where they
-support one, so an interrupted run resumes.
+Every preset is trained by `keras_perceptual.training.train`, which keeps
+grids and a step checkpoint under `--runs/<name>/`: an interrupted or
+killed run resumes from it when the same command is run again (the
+metadata then records every command that produced the weights), and stops
+at the first non-finite loss. A preset whose folder already exists is
+skipped (`--force` retrains it).
 
     python benchmarks/train_presets.py --list
     python benchmarks/train_presets.py                         # every missing preset
@@ -24,11 +27,9 @@ import os
 import platform
 import shlex
 import sys
-import time
 from pathlib import Path
 
 import keras
-import numpy as np
 
 import keras_perceptual as kp
 from keras_perceptual import hub as kp_hub
@@ -36,90 +37,25 @@ from keras_perceptual import presets as kp_presets
 from keras_perceptual.preset_writer import save_preset
 from keras_perceptual.preset_writer import update_preset
 from keras_perceptual.recipes import get_recipe
+from keras_perceptual.training import train
+from keras_perceptual.training.pictures import DESCRIPTIONS
+from keras_perceptual.training.pictures import picture
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSIFIER = "fashion_mnist_classifier"
-ONE_EPOCH = "one epoch of the 60k training images"
 
-# The loss comparator of a DeePSiM preset is the classifier preset itself:
-# left out with the discriminator (3.5 MB each), both only needed to train.
-DEEPSIM_SKIP = ["discriminator", "comparator"]
-
-# name: recipe, its options, what it is, networks left out of the preset.
+# name: recipe, its options, what it is, networks left out of the preset:
+# read from the preset specs (keras_perceptual/models/*_presets.py).
 PLAN = {
-    CLASSIFIER: dict(
-        recipe="fashion_mnist_classifier", options=dict(epochs=5),
-        description="The zoo's Fashion-MNIST CNN classifier: DeePSiM comparator, feature network of "
-                    "the feature-space FID/KID, judge of class-conditional samples.",
-        budget="5 epochs, batch 128"),
-    "vaegan_fashion_mnist": dict(
-        recipe="vaegan", options=dict(epochs=1), skip=["discriminator"],
-        description="VAE/GAN with the learned similarity metric (Larsen et al. 2016), small28 networks.",
-        budget=ONE_EPOCH + ", batch 64"),
-    "vaegan_conditional_fashion_mnist": dict(
-        recipe="vaegan", options=dict(epochs=3, conditional=True), skip=["discriminator"],
-        description="Class-conditional VAE/GAN (Larsen et al. 2016 §4.2): decoder and discriminator "
-                    "see the one-hot class.",
-        budget="three epochs of the 60k training images, batch 64 (after one epoch its samples "
-               "matched their class only 18% of the time)"),
-    "vae_fashion_mnist": dict(
-        recipe="vae", options=dict(epochs=1),
-        description="Plain VAE (Gaussian pixel likelihood) with the VAE/GAN's encoder and decoder: "
-                    "the VAE/GAN paper's baseline, same data, optimizer and steps.",
-        budget=ONE_EPOCH + ", batch 64"),
-    "deepsim_autoencoder_fashion_mnist": dict(
-        recipe="deepsim_autoencoder", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP,
-        comparator=True,
-        description="DeePSiM autoencoder (Dosovitskiy & Brox 2016), 7x7x2 code, the zoo's classifier "
-                    "as comparator.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "pixel_autoencoder_fashion_mnist": dict(
-        recipe="pixel_autoencoder", options=dict(epochs=1, limit=32000),
-        description="The DeePSiM autoencoder's networks trained with the pixel MSE alone: DeePSiM's "
-                    "baseline, same data, optimizer and steps.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "deepsim_vae_fashion_mnist": dict(
-        recipe="deepsim_vae", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP, comparator=True,
-        description="DeePSiM VAE (Dosovitskiy & Brox 2016): the DeePSiM loss replaces the VAE's "
-                    "reconstruction term.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "deepsim_inverter_fashion_mnist": dict(
-        recipe="deepsim_inverter", options=dict(epochs=1, limit=32000), skip=DEEPSIM_SKIP,
-        comparator=True,
-        description="DeePSiM feature inverter (Dosovitskiy & Brox 2016): decodes the zoo's "
-                    "classifier features back to the image.",
-        budget="500 steps of batch 64 (one pass over the first 32k training images)"),
-    "aae_fashion_mnist": dict(
-        recipe="aae", options=dict(epochs=2, prior="gaussian", latent_dim=8), skip=["discriminator"],
-        description="Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
-        budget="2 epochs, batch 100"),
-    "aae_clustering_gan_fashion_mnist": dict(
-        recipe="aae_clustering", options=dict(regularizer="gan", epochs=12), skip_discriminators=True,
-        description="AAE unsupervised clustering (Makhzani et al. 2016 §6): categorical code of 10 "
-                    "clusters, GAN regulariser.",
-        budget="12 epochs, batch 100 (benchmarks/clustering.py's budget)"),
-    "aae_clustering_mmd_fashion_mnist": dict(
-        recipe="aae_clustering", options=dict(regularizer="mmd", epochs=20),
-        description="AAE clustering with the MMD regulariser in place of the latent discriminator "
-                    "(WAE-MMD style): categorical code of 10 clusters.",
-        budget="20 epochs, batch 100 (benchmarks/clustering.py's budget)"),
-    "iae_fashion_mnist": dict(
-        recipe="iae", options=dict(code="categorical", epochs=8), skip_discriminators=True,
-        description="Implicit autoencoder (Makhzani 2018): categorical code of 10 clusters plus "
-                    "decoder noise, clustering set-up.",
-        budget="8 epochs, batch 100 (benchmarks/clustering.py's budget)"),
+    s.name: dict(recipe=s.recipe, options=dict(s.recipe_options), description=s.description, budget=s.budget,
+                 skip=list(s.skip_networks), comparator=s.needs_comparator)
+    for s in kp_presets.all_specs() if s.dataset == "fashion_mnist"
 }
 
 
-def discriminator_names(model):
-    """Attribute names of a model's discriminator sub-networks."""
-    return [n for n in vars(model) if "discriminator" in n and isinstance(getattr(model, n), keras.layers.Layer)
-            and not n.startswith("_")]
-
-
-def skipped_networks(name, model):
-    plan = PLAN[name]
-    return discriminator_names(model) if plan.get("skip_discriminators") else list(plan.get("skip", []))
+def skipped_networks(name, model=None):
+    """The sub-networks its spec leaves out of preset `name`."""
+    return list(PLAN[name]["skip"])
 
 
 def resave(name, folder):
@@ -147,7 +83,7 @@ def hardware():
 def train_one(name, args):
     plan = PLAN[name]
     options = dict(plan["options"])
-    run_dir = Path(args.runs) / name
+    epochs = options.pop("epochs", None)
     if plan.get("comparator") and not args.smoke:
         # The comparator names the classifier preset by reference (its config
         # holds the name, never a file path), so the preset loads with it.
@@ -155,94 +91,46 @@ def train_one(name, args):
             raise SystemExit(f"{name} needs the {CLASSIFIER} preset first (weights/{CLASSIFIER} is missing).")
         options["comparator_weights"] = CLASSIFIER
     if args.smoke:
-        options.pop("epochs", None)
+        epochs = None
         options.pop("limit", None)
-    earlier = earlier_run(name, args)
-    if name == CLASSIFIER and args.classifier_weights:
-        model, record = reuse_classifier(args.classifier_weights, args.smoke)
-    else:
-        start = time.time()
-        model = get_recipe(plan["recipe"])(output=str(run_dir), smoke=args.smoke, seed=args.seed, verbose=2,
-                                           **options)
-        record = dict(getattr(model, "training_record", {}))
-        if record.get("steps") is None and getattr(model, "optimizer", None) is not None:
-            record["steps"] = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
-        record["wall_time_s"] = round(time.time() - start, 1)
-        if earlier:
-            # BackupAndRestore continued the earlier run: count its time too.
-            record["resumed"] = earlier
-            record["wall_time_s"] = round(record["wall_time_s"] + earlier["wall_time_s"], 1)
-        if name == CLASSIFIER:
-            record.update(steps=int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
-                          test_accuracy=model.test_accuracy)
-    skip = skipped_networks(name, model)
+    folder = Path(args.weights) / name
     command = "python benchmarks/train_presets.py --only " + name + (" --smoke" if args.smoke else "")
-    if name == CLASSIFIER and args.classifier_weights:
-        command = record.pop("command")
     metadata = {
         "name": name,
         "description": plan["description"] + (" SMOKE RUN: untrained." if args.smoke else ""),
-        "dataset": "fashion_mnist",
-        "recipe": f"keras_perceptual.recipes.{plan['recipe']}",
-        "recipe_options": {k: v for k, v in options.items() if k != "comparator_weights"},
         "budget": plan["budget"],
-        "command": command,
-        "steps": record.get("steps"),
-        "wall_time_s": record.get("wall_time_s"),
         "hardware": hardware(),
-        "training": record,
-        "paper": kp_presets.PAPERS.get(plan["recipe"]),
+        "paper": kp_presets.get_spec(name).paper,
     }
-    folder = Path(args.weights) / name
-    save_preset(model, folder, metadata, samples=64, skip_networks=skip)
-    write_pictures(name, model, folder)
-    print(f"[{name}] wrote {folder} ({sum(f.stat().st_size for f in folder.iterdir()) / 1e6:.1f} MB), "
-          f"{record.get('steps')} steps in {record.get('wall_time_s')} s", flush=True)
-
-
-def earlier_run(name, args):
-    """Steps and wall time of the existing preset when its recipe's
-    checkpoint in `--runs` lets this run continue it (the recipes with a
-    `BackupAndRestore` resume from their last finished epoch), else None."""
-    meta = Path(args.weights) / name / "metadata.json"
-    if args.smoke or not meta.is_file() or not (Path(args.runs) / name / "backup").is_dir():
-        return None
-    old = json.loads(meta.read_text())
-    if not old.get("wall_time_s"):
-        return None
-    return {"steps": old.get("steps"), "wall_time_s": old["wall_time_s"],
-            "note": "continued from the checkpoint of the earlier run of this preset"}
-
-
-def pictures(name, model):
-    """`(images, columns)` for `samples.png` of a preset without a prior to
-    sample from, else None: the classifier's test images in rows by
-    predicted class; test images above their reconstructions (or feature
-    inversions) for the autoencoders."""
-    from keras_perceptual.callbacks import interleave_rows
-    from keras_perceptual.datasets import fashion_mnist_arrays
-
-    x = fashion_mnist_arrays("test", 500)
-    if name == CLASSIFIER:
-        # Up to 8 images per predicted class, one row per class in class order.
-        predicted = np.argmax(model.predict(x, verbose=0), axis=-1)
-        picks = np.concatenate([np.flatnonzero(predicted == c)[:8] for c in range(10)])
-        return x[picks], 8
-    x = x[:32]
-    recon = model.reconstruct(x)
-    return interleave_rows(x, recon), 16
+    if name == CLASSIFIER and args.classifier_weights:
+        model, record = reuse_classifier(args.classifier_weights, args.smoke)
+        metadata.update(dataset="fashion_mnist", recipe=f"keras_perceptual.recipes.{plan['recipe']}",
+                        recipe_options=options, command=record.pop("command"), steps=record["steps"],
+                        wall_time_s=record.get("wall_time_s"), training=record)
+        save_preset(model, folder, metadata, samples=64, skip_networks=skipped_networks(name, model))
+        write_pictures(name, model, folder)
+        steps, wall = record["steps"], record.get("wall_time_s")
+    else:
+        record = train(get_recipe(plan["recipe"]), folder, epochs=epochs, smoke=args.smoke, seed=args.seed,
+                       options=options, verbose=2, command=command, metadata=metadata,
+                       skip_networks=skipped_networks(name), workdir=Path(args.runs) / name)
+        steps, wall = record.steps, record.wall_time_s
+    print(f"[{name}] wrote {folder} ({sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6:.1f} MB), "
+          f"{steps} steps in {wall} s", flush=True)
 
 
 def write_pictures(name, model, folder):
     """Gives a preset that `save_pretrained` could not sample from (no
-    prior) its `samples.png`."""
-    if name != CLASSIFIER and (folder / "samples.png").is_file():
+    prior) its `samples.png`: the recipe's first other picture (the
+    classifier's test images by predicted class, test images above their
+    reconstructions or inversions)."""
+    recipe = get_recipe(PLAN[name]["recipe"])
+    if "samples" in recipe.pictures:
         return
-    out = pictures(name, model)
-    if out is not None:
-        update_preset(folder, pictures=out[0], columns=out[1],
-                      samples_description="test images in rows by predicted class (classes 0-9)" if name == CLASSIFIER
-                      else "test images (odd rows) above their reconstructions (even rows)")
+    images, conditions = recipe.picture_data(recipe.resolve())
+    kind = recipe.pictures[0]
+    grid, columns = picture(model, kind, images, conditions)
+    update_preset(folder, pictures=grid, columns=columns, samples_description=DESCRIPTIONS[kind])
 
 
 def reuse_classifier(weights, smoke):
@@ -277,7 +165,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", default=None, help=f"comma-separated names among {list(PLAN)}")
     p.add_argument("--weights", default=str(ROOT / "weights"), help="where the preset folders go")
-    p.add_argument("--runs", default=str(ROOT / "runs" / "presets"), help="grids and checkpoints")
+    p.add_argument("--runs", default=str(ROOT / "runs" / "presets"),
+                   help="grids and the checkpoint a killed run resumes from")
     p.add_argument("--force", action="store_true", help="retrain presets whose folder exists")
     p.add_argument("--smoke", action="store_true", help="a few steps each (tests)")
     p.add_argument("--seed", type=int, default=0)

@@ -15,54 +15,81 @@ comparator's blind spots) and a small pixel term (stability):
 
 The paper's autoencoder squeezes 64x64 images into an 8x8x8 code; here
 28x28 Fashion-MNIST goes through a 7x7x2 code (the same 8x reduction per
-value), with the zoo's Fashion-MNIST classifier as comparator. The script
-writes reconstruction grids, an interpolation strip between two test images
-and the saved model.
+value), with the zoo's Fashion-MNIST classifier (the preset
+`fashion_mnist_classifier`) as comparator. The script writes reconstruction
+grids each epoch, then an interpolation strip between two test images and
+the saved model.
 
-    python examples/deepsim_autoencoder.py --comparator-weights runs/classifier/classifier.weights.h5 \
-        --epochs 5 --output runs/deepsim_autoencoder
+    python examples/deepsim_autoencoder.py --epochs 5 --output runs/deepsim_autoencoder
     python examples/deepsim_autoencoder.py --smoke --output /tmp/deepsim_ae_smoke
 """
 
-import argparse
-import json
 from pathlib import Path
 
+import keras
+
+import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import interleave_rows
+from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
-from keras_perceptual.recipes import deepsim_autoencoder as recipe
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--output", default="runs/deepsim_autoencoder", help="folder for grids and the model")
-    p.add_argument("--epochs", type=int, default=None, help="epochs over the 60k training images (default 10)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--comparator-weights", default=None,
-                   help="classifier .weights.h5 (default: trained first; untrained with --smoke)")
+    p = example_parser(__doc__, output="runs/deepsim_autoencoder", epochs=10, batch_size=64)
+    p.add_argument("--comparator", default="fashion_mnist_classifier",
+                   help="the classifier preset (or .weights.h5) whose features compare images; untrained with --smoke")
     p.add_argument("--lambda-feat", type=float, default=1.0)
     p.add_argument("--lambda-img", type=float, default=0.1)
     p.add_argument("--lambda-adv", type=float, default=0.01)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--smoke", action="store_true", help="a few steps on a slice of the data (CI)")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
-    model = recipe.train(output=out, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
-                         seed=args.seed, verbose=0 if args.smoke else 2,
-                         comparator_weights=args.comparator_weights, lambda_feat=args.lambda_feat,
-                         lambda_img=args.lambda_img, lambda_adv=args.lambda_adv)
-    x = datasets.to_unit_range(datasets.load_fashion_mnist("test")[0][:32])[..., None]
-    save_image_grid(interleave_rows(x, model.reconstruct(x)), out / "reconstructions.png", columns=16, scale=2)
-    save_image_grid(model.interpolate(x[0], x[1], steps=10), out / "interpolation.png", columns=10, scale=2)
+    keras.utils.set_random_seed(args.seed)
+
+    # ## Data
+    train = datasets.fashion_mnist_dataset("train", args.batch_size, limit=4 * args.batch_size if args.smoke else None,
+                                           seed=args.seed)
+    test_x = datasets.fashion_mnist_arrays("test", 32)
+
+    # ## The comparator: a frozen network whose features measure the error
+    # Two depths of the classifier: an early layer (edges, strokes) and a later
+    # one (parts). A smoke run uses an untrained network (no download, no meaning).
+    comparator = kp.comparators.fashion_mnist_comparator(("block1_act2", "block2_act2"),
+                                                         weights=None if args.smoke else args.comparator)
+
+    # ## Networks
+    # Encoder x -> 7x7x2 code, generator code -> x (up-convolutions), and a
+    # discriminator x -> logit.
+    networks = kp.networks.deepsim_networks("autoencoder", "small28", channels=1, comparator=comparator)
+
+    # ## Model
+    model = kp.DeePSiMAutoencoder(**networks, comparator=comparator, lambda_feat=args.lambda_feat,
+                                  lambda_img=args.lambda_img, lambda_adv=args.lambda_adv, seed=args.seed)
+
+    # ## Compile: one Adam for both players, the paper's (2e-4, beta 0.9 / 0.999)
+    # A smoke run skips XLA: compiling costs more than its few steps.
+    model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.9, beta_2=0.999), jit_compile=not args.smoke)
+
+    # ## Fit, with reconstructions of test images drawn each epoch
+    # (The autoencoder has no prior to sample, so a small callback of its own.)
+    def draw_reconstructions(epoch, logs):
+        save_image_grid(interleave_rows(test_x[:16], model.reconstruct(test_x[:16])),
+                        out / "grids" / f"reconstructions_epoch{epoch + 1:03d}.png", columns=16, scale=2)
+
+    model.fit(train, epochs=1 if args.smoke else args.epochs, verbose=0 if args.smoke else 2,
+              callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=draw_reconstructions)])
+
+    # ## Pictures
+    # Reconstructions under their originals, and the decoded straight line
+    # between two test images' codes.
+    save_image_grid(interleave_rows(test_x, model.reconstruct(test_x)), out / "reconstructions.png", columns=16,
+                    scale=2)
+    save_image_grid(model.interpolate(test_x[0], test_x[1], steps=10), out / "interpolation.png", columns=10, scale=2)
     model.save(out / "model.keras")
-    (out / "training_record.json").write_text(json.dumps(model.training_record, indent=2))
-    print(json.dumps(model.training_record["final_losses"], indent=1))
     print(f"wrote {out}/reconstructions.png, interpolation.png, model.keras")
     return model
 

@@ -11,69 +11,88 @@ inversion, while deep layers keep only what the class needs. Feeding an
 inversion back through the network and inverting again (image -> features
 -> image -> ...) keeps the images semantically close.
 
-Here the network is the zoo's Fashion-MNIST classifier; one inverter is
-trained per layer of `--layers`. The discriminator sees the image and the
+Here the network is the zoo's Fashion-MNIST classifier (the preset
+`fashion_mnist_classifier`); one inverter is trained per layer of `--layers`. The discriminator sees the image and the
 features being inverted (the paper's comparator branch). Outputs:
 `inversions.png` (originals, then one row per layer, shallow to deep) and
 `reencoding_<layer>.png` (originals, then each re-encoding step).
 
-    python examples/deepsim_invert.py --comparator-weights runs/classifier/classifier.weights.h5 \
-        --epochs 3 --output runs/deepsim_invert
+    python examples/deepsim_invert.py --epochs 3 --output runs/deepsim_invert
     python examples/deepsim_invert.py --smoke --output /tmp/deepsim_invert_smoke
 """
 
-import argparse
-import json
 from pathlib import Path
 
+import keras
 import numpy as np
 
+import keras_perceptual as kp
 from keras_perceptual import datasets
+from keras_perceptual.callbacks import interleave_rows
+from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
-from keras_perceptual.recipes import deepsim_inverter as recipe
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--output", default="runs/deepsim_invert", help="folder for the grids")
+    p = example_parser(__doc__, output="runs/deepsim_invert", epochs=10, batch_size=64)
     p.add_argument("--layers", default="block1_act2,block2_act2,fc1_act",
-                   help="classifier layers to invert, shallow to deep")
-    p.add_argument("--epochs", type=int, default=None, help="epochs per inverter (default 10)")
-    p.add_argument("--batch-size", type=int, default=64)
+                   help="classifier layers to invert, shallow to deep (--smoke: the first two)")
     p.add_argument("--chain-steps", type=int, default=4, help="re-encoding steps")
-    p.add_argument("--comparator-weights", default=None,
-                   help="classifier .weights.h5 (default: trained first; untrained with --smoke)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--smoke", action="store_true", help="a few steps on a slice of the data (CI)")
+    p.add_argument("--comparator", default="fashion_mnist_classifier",
+                   help="the classifier preset (or .weights.h5) to invert; untrained with --smoke")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
-    layers = [name.strip() for name in args.layers.split(",") if name.strip()]
-    if args.smoke:
-        layers = layers[:2]
-    x = datasets.to_unit_range(datasets.load_fashion_mnist("test")[0][:10])[..., None]
-    rows, records = [x], {}
-    weights = args.comparator_weights
+    layers = [name.strip() for name in args.layers.split(",") if name.strip()][: 2 if args.smoke else None]
+
+    # ## Data
+    train = datasets.fashion_mnist_dataset("train", args.batch_size, limit=4 * args.batch_size if args.smoke else None,
+                                           seed=args.seed)
+    test_x = datasets.fashion_mnist_arrays("test", 10)
+
+    # ## The network to invert, which is also the comparator
+    # Its features at two depths measure the inversions' error. A smoke run
+    # uses an untrained network (no download, no meaning).
+    comparator = kp.comparators.fashion_mnist_comparator(("block1_act2", "block2_act2"),
+                                                         weights=None if args.smoke else args.comparator)
+
+    rows = [test_x]
     for layer in layers:
-        model = recipe.train(output=out / layer, epochs=args.epochs, batch_size=args.batch_size,
-                             smoke=args.smoke, seed=args.seed, verbose=0 if args.smoke else 2,
-                             comparator_weights=weights, inverted_layer=layer)
-        # Reuse the classifier trained by the first inverter, if any.
-        weights = weights or model.comparator.weights_reference
-        rows.append(model.reconstruct(x))
-        chain = model.reencode_chain(x, steps=args.chain_steps)
-        save_image_grid(chain.reshape((-1,) + x.shape[1:]), out / f"reencoding_{layer}.png", columns=len(x), scale=2)
-        records[layer] = model.training_record
-        print(layer, "feature shape", model.code_shape, "pixel MSE of the inversion",
-              float(np.mean((rows[-1] - x) ** 2)))
-    save_image_grid(np.concatenate(rows), out / "inversions.png", columns=len(x), scale=2)
-    (out / "training_records.json").write_text(json.dumps(records, indent=2))
+        keras.utils.set_random_seed(args.seed)
+        # ## Networks
+        # The "encoder" is the frozen classifier up to `layer`; the generator maps
+        # its features back to the image; the discriminator sees the image and
+        # the comparator's features of the target (the paper's second branch).
+        networks = kp.networks.deepsim_networks("inverter", "small28", channels=1, comparator=comparator,
+                                                inverted_layer=layer, discriminator_features=True)
+
+        # ## Model and compile (the paper's Adam)
+        model = kp.DeePSiMInverter(**networks, comparator=comparator, seed=args.seed)
+        model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.9, beta_2=0.999), jit_compile=not args.smoke)
+
+        # ## Fit, with the inversions of the test images drawn each epoch
+        # (An inverter has no prior to sample, so a small callback of its own.)
+        def draw_inversions(epoch, logs, model=model, folder=out / layer / "grids"):
+            save_image_grid(interleave_rows(test_x, model.reconstruct(test_x), columns=len(test_x)),
+                            folder / f"reconstructions_epoch{epoch + 1:03d}.png", columns=len(test_x), scale=2)
+
+        model.fit(train, epochs=1 if args.smoke else args.epochs, verbose=0 if args.smoke else 2,
+                  callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=draw_inversions)])
+
+        # ## Pictures: one row of inversions per layer, and the re-encoding chain
+        # Rows of `reencoding_<layer>.png`: the originals, then each re-encoding.
+        rows.append(model.reconstruct(test_x))
+        chain = model.reencode_chain(test_x, steps=args.chain_steps)
+        save_image_grid(chain.reshape((-1,) + test_x.shape[1:]), out / f"reencoding_{layer}.png",
+                        columns=len(test_x), scale=2)
+        print(f"{layer}: features {model.code_shape}, pixel MSE of the inversion "
+              f"{float(np.mean((rows[-1] - test_x) ** 2)):.4f}")
+    save_image_grid(np.concatenate(rows), out / "inversions.png", columns=len(test_x), scale=2)
     print(f"wrote {out}/inversions.png and reencoding_<layer>.png for {layers}")
-    return records
+    return rows
 
 
 if __name__ == "__main__":

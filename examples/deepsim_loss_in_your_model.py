@@ -9,18 +9,18 @@ extractor: VGG16/VGG19 from keras.applications, the zoo's Fashion-MNIST
 classifier, or any Keras model and layer names) and compile any model that
 outputs images in [-1, 1]:
 
-    comparator = kp.comparators.fashion_mnist_comparator(weights="classifier.weights.h5")
+    comparator = kp.comparators.fashion_mnist_comparator(weights="fashion_mnist_classifier")
     model.compile(optimizer="adam", loss=kp.losses.DeePSiMLoss(comparator, lambda_img=0.1))
     model.fit(inputs, target_images)
 
 It works on TensorFlow, JAX and PyTorch, takes sample weights, and saves
 with the model (the comparator is stored as a reference: backbone name,
-layers, weights file). Here: 4x super-resolution of Fashion-MNIST (7x7 ->
+layers, weights preset). Here: 4x super-resolution of Fashion-MNIST (7x7 ->
 28x28) with a small functional upsampler, trained once with MSE and once
 with DeePSiMLoss for the same steps; the script prints both test MSEs and
 writes `comparison.png` (targets, bicubic-like inputs, MSE, DeePSiM rows).
 
-    python examples/deepsim_loss_in_your_model.py --comparator-weights runs/classifier/classifier.weights.h5
+    python examples/deepsim_loss_in_your_model.py --epochs 3
     python examples/deepsim_loss_in_your_model.py --smoke --output /tmp/deepsim_loss_smoke
 """
 
@@ -52,23 +52,11 @@ def downsample(images):
     return images.reshape(n, 7, 4, 7, 4, 1).mean(axis=(2, 4))
 
 
-class PredictionGrid(keras.callbacks.Callback):
-    """After each epoch, draws the model's predictions for fixed inputs."""
-
-    def __init__(self, inputs, directory, name):
-        super().__init__()
-        self.inputs, self.directory, self.name = inputs, Path(directory), name
-
-    def on_epoch_end(self, epoch, logs=None):
-        predictions = self.model.predict(self.inputs, verbose=0)
-        save_image_grid(predictions, self.directory / f"{self.name}_epoch{epoch + 1:03d}.png", columns=16, scale=2)
-
-
 def parse_args(argv=None):
     p = example_parser(__doc__, output="runs/deepsim_loss_in_your_model", epochs=3, batch_size=64)
     p.add_argument("--train-images", type=int, default=20000)
-    p.add_argument("--comparator-weights", default=None,
-                   help="classifier .weights.h5 (without it the comparator is untrained: a demo only)")
+    p.add_argument("--comparator", default="fashion_mnist_classifier",
+                   help="the classifier preset (or .weights.h5) whose features compare images; untrained with --smoke")
     return p.parse_args(argv)
 
 
@@ -84,9 +72,10 @@ def main(argv=None):
     inputs, test_inputs = downsample(targets), downsample(test)
 
     # ## The loss
-    # The comparator: the zoo's Fashion-MNIST classifier, frozen, compared at two
-    # depths. DeePSiMLoss adds a small pixel term (lambda_img) for stability.
-    comparator = kp.comparators.fashion_mnist_comparator(weights=args.comparator_weights)
+    # The comparator: the zoo's Fashion-MNIST classifier (a preset), frozen,
+    # compared at two depths. A smoke run uses an untrained network. DeePSiMLoss
+    # adds a small pixel term (lambda_img) for stability.
+    comparator = kp.comparators.fashion_mnist_comparator(weights=None if args.smoke else args.comparator)
     losses = {"mse": "mse", "deepsim": kp.losses.DeePSiMLoss(comparator, lambda_img=0.1)}
 
     # ## The same model, compiled with each loss
@@ -96,12 +85,17 @@ def main(argv=None):
         keras.utils.set_random_seed(args.seed)
         model = upsampler(f"upsampler_{name}")
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, jit_compile=False)
+
         # ## Fit, with a callback that draws the test predictions each epoch
         # Plain Keras: fit(x, y); DeePSiMLoss takes per-sample weights like any loss.
-        pictures = PredictionGrid(test_inputs[:16], out / "grids", name)
+        def draw_predictions(epoch, logs, model=model, name=name):
+            save_image_grid(model.predict(test_inputs[:16], verbose=0),
+                            out / "grids" / f"{name}_epoch{epoch + 1:03d}.png", columns=16, scale=2)
+
         weights = np.ones(len(targets), "float32") if name == "deepsim" else None
         model.fit(inputs, targets, sample_weight=weights, batch_size=args.batch_size,
-                  epochs=1 if args.smoke else args.epochs, callbacks=[pictures], verbose=0 if args.smoke else 2)
+                  epochs=1 if args.smoke else args.epochs, verbose=0 if args.smoke else 2,
+                  callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=draw_predictions)])
         pred = model.predict(test_inputs, batch_size=256, verbose=0)
         results[name] = float(np.mean((pred - test) ** 2))
         rows.append(pred[:16])

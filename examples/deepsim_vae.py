@@ -12,50 +12,71 @@ sound image statistics.
     generator (encoder + decoder) <- DeePSiM(x, x~) + kl_weight * KL(q(z|x) || N(0, I))
     discriminator                 <- real vs reconstructed, paused while it is too good
 
-The script writes reconstructions, prior samples and an interpolation strip.
+The comparator is the zoo's Fashion-MNIST classifier (the preset
+`fashion_mnist_classifier`). The script writes prior samples and
+reconstructions each epoch, then reconstructions, samples and an
+interpolation strip.
 
-    python examples/deepsim_vae.py --comparator-weights runs/classifier/classifier.weights.h5 \
-        --epochs 5 --output runs/deepsim_vae
+    python examples/deepsim_vae.py --epochs 5 --output runs/deepsim_vae
     python examples/deepsim_vae.py --smoke --output /tmp/deepsim_vae_smoke
 """
 
-import argparse
-import json
 from pathlib import Path
 
+import keras
+
+import keras_perceptual as kp
 from keras_perceptual import datasets
+from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.callbacks import interleave_rows
+from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
-from keras_perceptual.recipes import deepsim_vae as recipe
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--output", default="runs/deepsim_vae", help="folder for grids and the model")
-    p.add_argument("--epochs", type=int, default=None, help="epochs over the 60k training images (default 10)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--comparator-weights", default=None,
-                   help="classifier .weights.h5 (default: trained first; untrained with --smoke)")
+    p = example_parser(__doc__, output="runs/deepsim_vae", epochs=10, batch_size=64)
+    p.add_argument("--comparator", default="fashion_mnist_classifier",
+                   help="the classifier preset (or .weights.h5) whose features compare images; untrained with --smoke")
     p.add_argument("--kl-weight", type=float, default=1e-3, help="KL weight, relative to the mean distances")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--smoke", action="store_true", help="a few steps on a slice of the data (CI)")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
-    model = recipe.train(output=out, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
-                         seed=args.seed, verbose=0 if args.smoke else 2,
-                         comparator_weights=args.comparator_weights, kl_weight=args.kl_weight)
-    x = datasets.to_unit_range(datasets.load_fashion_mnist("test")[0][:32])[..., None]
-    save_image_grid(interleave_rows(x, model.reconstruct(x)), out / "reconstructions.png", columns=16, scale=2)
+    keras.utils.set_random_seed(args.seed)
+
+    # ## Data
+    train = datasets.fashion_mnist_dataset("train", args.batch_size, limit=4 * args.batch_size if args.smoke else None,
+                                           seed=args.seed)
+    test_x = datasets.fashion_mnist_arrays("test", 32)
+
+    # ## The comparator: two depths of the frozen classifier
+    # A smoke run uses an untrained network (no download, no meaning).
+    comparator = kp.comparators.fashion_mnist_comparator(("block1_act2", "block2_act2"),
+                                                         weights=None if args.smoke else args.comparator)
+
+    # ## Networks
+    # Encoder x -> (mean, log_var), generator z -> x, discriminator x -> logit.
+    networks = kp.networks.deepsim_networks("vae", "small28", channels=1, comparator=comparator)
+
+    # ## Model
+    model = kp.DeePSiMVAE(**networks, comparator=comparator, kl_weight=args.kl_weight, seed=args.seed)
+
+    # ## Compile: one Adam for both players, the paper's (2e-4, beta 0.9 / 0.999)
+    # A smoke run skips XLA: compiling costs more than its few steps.
+    model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.9, beta_2=0.999), jit_compile=not args.smoke)
+
+    # ## Fit, with prior samples and reconstructions drawn each epoch
+    grids = SampleGrid(out / "grids", num_samples=64, images=test_x[:16], seed=args.seed)
+    model.fit(train, epochs=1 if args.smoke else args.epochs, callbacks=[grids], verbose=0 if args.smoke else 2)
+
+    # ## Pictures
+    save_image_grid(interleave_rows(test_x, model.reconstruct(test_x)), out / "reconstructions.png", columns=16,
+                    scale=2)
     save_image_grid(model.generate(100, seed=args.seed), out / "samples.png", columns=10, scale=2)
-    save_image_grid(model.interpolate(x[0], x[1], steps=10), out / "interpolation.png", columns=10, scale=2)
+    save_image_grid(model.interpolate(test_x[0], test_x[1], steps=10), out / "interpolation.png", columns=10, scale=2)
     model.save(out / "model.keras")
-    (out / "training_record.json").write_text(json.dumps(model.training_record, indent=2))
-    print(json.dumps(model.training_record["final_losses"], indent=1))
     print(f"wrote {out}/reconstructions.png, samples.png, interpolation.png, model.keras")
     return model
 

@@ -66,29 +66,11 @@ def _import_backend():
 
 
 def recipe_descriptions():
-    """`{recipe: one-line description}` read from each recipe module's source
-    (its `DESCRIPTION = "..."` line) without importing it, so `train --help`
-    does not load Keras."""
-    import ast
-    import importlib.util
+    """`{recipe: one-line description}`, read without importing Keras (so
+    `train --help` stays fast)."""
+    from keras_perceptual.recipes import list_recipes
 
-    spec = importlib.util.find_spec("keras_perceptual.recipes")
-    out = {}
-    for folder in spec.submodule_search_locations or ():
-        for path in sorted(Path(folder).glob("*.py")):
-            if path.stem.startswith("_"):
-                continue
-            description = ""
-            try:
-                tree = ast.parse(path.read_text(encoding="utf-8"))
-            except (OSError, SyntaxError):
-                tree = None
-            for node in getattr(tree, "body", ()):
-                if (isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DESCRIPTION" for t in node.targets)
-                        and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
-                    description = node.value.value
-            out[path.stem] = description
-    return out
+    return list_recipes()
 
 
 def _progress(iterable=None, **kwargs):
@@ -255,9 +237,14 @@ def cmd_interpolate(args):
 
 
 def cmd_train(args):
-    from keras_perceptual.recipes import get_recipe
+    from keras_perceptual.training import NonFiniteError
+    from keras_perceptual.training import train
 
-    train = get_recipe(args.recipe)
+    for flag in ("epochs", "steps", "batch_size", "checkpoint_every"):
+        value = getattr(args, flag)
+        if value is not None and value <= 0:
+            name = "--" + flag.replace("_", "-")
+            raise ValueError(f"{name} must be a positive integer. Received: {name} {value}")
     options = {}
     for item in args.option or ():
         key, sep, value = item.partition("=")
@@ -267,28 +254,19 @@ def cmd_train(args):
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
-    folder = Path(args.output) if args.output else None
-    start = time.time()
-    # The recipe's own outputs (sample grids, resumable checkpoint) go under
-    # DIR/training/; the preset files sit at the top of DIR.
-    model = train(output=folder / "training" if folder else None, epochs=args.epochs,
-                  batch_size=args.batch_size, smoke=args.smoke, seed=args.seed, dataset=args.dataset,
-                  verbose=args.verbose, **options)
-    wall = time.time() - start
-    if folder is None:
-        print(f"trained {type(model).__name__} in {wall:.1f} s (no --output: nothing saved)")
+    try:
+        record = train(args.recipe, args.output, epochs=args.epochs, steps=args.steps, batch_size=args.batch_size,
+                       seed=args.seed, smoke=args.smoke, dataset=args.dataset, options=options,
+                       checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=args.verbose,
+                       command="keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv))
+    except NonFiniteError as e:
+        print(f"keras-perceptual train: {e}", file=sys.stderr)
+        return 1
+    if args.output is None:
+        print(f"trained {type(record.model).__name__}: {record.steps} steps in {record.wall_time_s} s "
+              "(no --output: nothing saved)")
         return 0
-    record = dict(getattr(model, "training_record", None) or {})
-    metadata = {
-        "dataset": record.get("dataset", args.dataset),
-        "recipe": record.get("recipe", f"keras_perceptual.recipes.{args.recipe}"),
-        "steps": record.get("steps"),
-        "wall_time_s": record.get("wall_time_s", round(wall, 1)),
-        "command": "keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv),
-        "training": record,
-    }
-    model.save_pretrained(folder, metadata=metadata)
-    print(f"wrote preset folder {folder} (load it with keras_perceptual.from_pretrained({str(folder)!r}))")
+    print(f"wrote preset folder {args.output} (load it with keras_perceptual.from_pretrained({str(args.output)!r}))")
     return 0
 
 
@@ -424,16 +402,20 @@ def build_parser():
     recipes = recipe_descriptions()
     width = max(map(len, recipes), default=0)
     p = sub.add_parser(
-        "train", help="train with a recipe and write a preset folder",
-        description="Train a model with a recipe of keras_perceptual.recipes (the code the examples and the "
-                    "presets use) and write a preset folder with save_pretrained.",
+        "train", help="train with a recipe and write a preset folder (a killed run resumes)",
+        description="Train a model with a recipe of keras_perceptual.recipes (the code the presets use) and "
+                    "write a preset folder with save_pretrained. A checkpoint in OUTPUT/training/ (every few "
+                    "minutes and at each epoch's end) lets the same command resume a killed run exactly; "
+                    "training stops (exit 1) at the first non-finite loss.",
         epilog="recipes:\n" + "\n".join(f"  {n.ljust(width)}  {d}" for n, d in recipes.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recipe", metavar="RECIPE", help="recipe name, one of the list below")
     p.add_argument("--dataset", default="fashion_mnist",
                    help="dataset the recipe reads: fashion_mnist, or celeba for vaegan (default: fashion_mnist)")
-    p.add_argument("--epochs", type=int, help="passes over the training data (default: the recipe's)")
-    p.add_argument("--batch-size", type=int, default=64, help="training batch size (default: 64)")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=int, help="passes over the training data, > 0 (default: the recipe's)")
+    budget.add_argument("--steps", type=int, help="optimizer steps instead of epochs, > 0")
+    p.add_argument("--batch-size", type=int, help="training batch size (default: the recipe's)")
     p.add_argument("--output", help="preset folder to write (default: write nothing)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, noise and data order (default: 0)")
     p.add_argument("--smoke", action="store_true", help="a few steps on a small slice of the data (a quick check)")
@@ -442,6 +424,11 @@ def build_parser():
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="extra recipe option, VALUE parsed as JSON when it can be (repeatable), "
                         "e.g. --option gamma=0.01")
+    p.add_argument("--checkpoint-every", type=int, metavar="STEPS",
+                   help="steps between checkpoints (default: every 3 minutes, and at each epoch's end)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard the checkpoint in OUTPUT/training/ instead of resuming it (needed when the "
+                        "options differ from the checkpoint's)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set",
@@ -476,10 +463,15 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)  # --help exits here, before Keras is imported
     args.argv = argv
+    from keras_perceptual.preset_format import PresetError  # no Keras import
+
     try:
         if args.command != "push":
             _import_backend()
         return args.func(args)
+    except PresetError as e:  # a preset not found, not verified, or not downloaded: one line
+        print(f"keras-perceptual {args.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as e:
         print(f"keras-perceptual {args.command}: error: {e}", file=sys.stderr)
         return 2

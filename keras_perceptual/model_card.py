@@ -1,15 +1,13 @@
-"""The Hub model card (`README.md`) of a preset folder, from its metadata."""
+"""The Hub model card (`README.md`) of a preset folder, from its metadata.
 
-import json
+The YAML header is `huggingface_hub.ModelCardData`'s; the tags of a
+registered preset are its `PresetSpec.tags`."""
 
-TAGS = {
-    "VAEGAN": ["vae-gan", "variational-autoencoder", "gan", "learned-similarity"],
-    "DeePSiMAutoencoder": ["deepsim", "perceptual-loss", "gan"],
-    "DeePSiMVAE": ["deepsim", "perceptual-loss", "gan", "variational-autoencoder"],
-    "DeePSiMInverter": ["deepsim", "perceptual-loss", "gan", "feature-inversion"],
-    "ImplicitAutoencoder": ["implicit-autoencoder", "gan"],
-    "AdversarialAutoencoder": ["adversarial-autoencoder", "wae-mmd"],
-}
+from huggingface_hub import ModelCardData
+
+import keras_perceptual.presets as presets
+
+BASE_TAGS = ["keras", "keras-perceptual"]
 
 # Models without a prior p(z): their cards show `reconstruct`, not `generate`.
 WITHOUT_PRIOR = ("PixelAutoencoder", "DeePSiMAutoencoder", "DeePSiMInverter")
@@ -26,14 +24,15 @@ DEFAULT_LIMITATIONS = (
 )
 
 
-def _yaml_list(values):
-    return "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
-
-
 def _value(v):
     if isinstance(v, float):
         return f"{v:.6g}"
     return "—" if v is None else str(v)
+
+
+def _where(name):
+    """How a user names this preset: its registered name, else its Hub repo."""
+    return name if name in {s.name for s in presets.all_specs()} else f"hf://ORG/{name}"
 
 
 def _usage(model, name):
@@ -45,13 +44,13 @@ def _usage(model, name):
     elif model in WITHOUT_PRIOR:
         usage = ["recon = model.reconstruct(x)         # x: float images in [-1, 1]",
                  "codes = model.encode(x)              # no prior: generate() raises NoPriorError"]
-        command = f"keras-perceptual reconstruct hf://ORG/{name} a.png b.png -o recon.png"
+        command = f"keras-perceptual reconstruct {_where(name)} a.png b.png -o recon.png"
     else:
         usage = ["images = model.generate(16)          # values in [-1, 1]",
                  "recon = model.reconstruct(x)         # x: float images in [-1, 1]"]
-        command = f"keras-perceptual sample hf://ORG/{name} -n 16 -o samples.png"
+        command = f"keras-perceptual sample {_where(name)} -n 16 -o samples.png"
     lines = ["## Usage", "", "```python", "import keras_perceptual as kp",
-             f'model = kp.{model}.from_pretrained("hf://ORG/{name}")  # or a local copy of this folder',
+             f"model = kp.{model}.from_pretrained({_where(name)!r})  # or a local copy of this folder",
              *usage, "```", ""]
     if command:
         lines += [f"or from the command line: `{command}`.", ""]
@@ -64,19 +63,16 @@ def render(meta, has_samples=True):
     model = meta.get("model") or "Model"
     dataset = meta.get("dataset")
     metrics = meta.get("metrics") or {}
-    tags = ["keras", "keras-perceptual", "autoencoder", "image-generation"] + TAGS.get(model, [])
-    header = [
-        "---",
-        "library_name: keras",
-        f"license: {str(meta.get('license') or 'apache-2.0').lower()}",
-        f"tags: {_yaml_list(tags)}",
-    ]
-    if dataset:
-        header.append(f"datasets: {_yaml_list([dataset])}")
-    if metrics:
-        header.append(f"metrics: {_yaml_list(sorted(metrics))}")
-    header.append("pipeline_tag: unconditional-image-generation")
-    header.append("---")
+    tags = BASE_TAGS + [t for t in presets.tags_for(name, model) if t not in BASE_TAGS]
+    card_data = ModelCardData(
+        library_name="keras",
+        license=str(meta.get("license") or "apache-2.0").lower(),
+        tags=tags,
+        datasets=[dataset] if dataset else None,
+        metrics=sorted(metrics) or None,
+        pipeline_tag="image-classification" if "image-classification" in tags else "unconditional-image-generation",
+    )
+    header = ["---", card_data.to_yaml(), "---"]
 
     contract = meta.get("input") or {}
     lines = header + [

@@ -1,26 +1,38 @@
-"""Writing preset folders (`save_pretrained`) and publishing them
-(`push_to_hub`). The format is described in `keras_perceptual.hub`."""
+"""Writing preset folders (`save_pretrained`, `update_preset`) and
+publishing them (`push_to_hub`). The format is
+`keras_perceptual.preset_format`; this module does not read presets
+beyond verifying a folder."""
 
 import json
 import os
 import platform
+import warnings
 from pathlib import Path
 
 import huggingface_hub
 import keras
 import numpy as np
 
-from keras_perceptual import model_card
-from keras_perceptual.hub import CARD
-from keras_perceptual.hub import CONFIG
-from keras_perceptual.hub import FORMAT_VERSION
-from keras_perceptual.hub import METADATA
-from keras_perceptual.hub import SAMPLES
-from keras_perceptual.hub import WEIGHTS
-from keras_perceptual.hub import sha256_file
-from keras_perceptual.hub import verify_folder
+import keras_perceptual.model_card as model_card
+import keras_perceptual.presets as presets
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.preset_format import CARD
+from keras_perceptual.preset_format import CONFIG
+from keras_perceptual.preset_format import EDITABLE_FILES
+from keras_perceptual.preset_format import FORMAT_VERSION
+from keras_perceptual.preset_format import METADATA
+from keras_perceptual.preset_format import SAMPLES
+from keras_perceptual.preset_format import WEIGHTS
+from keras_perceptual.preset_format import describe_nonfinite
+from keras_perceptual.preset_format import sha256_file
+from keras_perceptual.preset_format import verify_folder
+from keras_perceptual.preset_format import weights_report
 from keras_perceptual.version import __version__
+
+# What a re-saved preset inherits from the preset it was loaded from.
+PROVENANCE = ("description", "dataset", "recipe", "recipe_options", "budget", "command", "steps",
+              "wall_time_s", "training", "hardware", "paper", "license", "metrics", "metrics_command",
+              "limitations", "parent")
 
 
 def _versions():
@@ -116,6 +128,12 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
     if metadata is not None and not isinstance(metadata, dict):
         raise ValueError(f"`metadata` must be a dict. Received: metadata={metadata!r}")
     skipped = check_skipped_networks(model, skip_networks)
+    digest, nonfinite = weights_report(model)
+    if nonfinite:
+        raise ValueError(
+            f"Refusing to save {type(model).__name__}: {describe_nonfinite(nonfinite)}. A preset "
+            "never holds non-finite weights; save a checkpoint from before the loss diverged."
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -147,6 +165,7 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
         "paper": None,
         "skipped_networks": skipped,
     }
+    meta.update(_provenance(model, digest, folder))
     for key, value in (metadata or {}).items():
         if key in ("files", "format_version"):
             raise ValueError(f"`metadata` must not set {key!r}: save_pretrained writes it.")
@@ -162,6 +181,29 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
         (folder / SAMPLES).unlink()  # a stale grid of another model
     _write_card_and_metadata(folder, meta)
     return folder
+
+
+def _provenance(model, digest, folder):
+    """What a model loaded by `from_pretrained` brings from its preset: the
+    training record and, when its weights are unchanged, its metrics; and
+    `parent`, the preset it came from (a folder re-saved in place keeps its
+    own parent)."""
+    parent = getattr(model, "preset_metadata", None)
+    if not parent:
+        return {}
+    out = {k: parent[k] for k in PROVENANCE if k in parent}
+    unchanged = parent.get("weights_digest") == digest
+    if not unchanged:
+        out.pop("metrics", None)  # measured on other weights
+    if parent.get("folder") and Path(parent["folder"]).resolve() == Path(folder).resolve() and unchanged:
+        return out
+    out["parent"] = {
+        "name": parent.get("preset") or parent.get("name"),
+        "source": parent.get("source"),
+        "metadata_sha256": parent.get("metadata_sha256"),
+        "weights": "unchanged" if unchanged else "changed since loading (fine-tuned): metrics not carried over",
+    }
+    return out
 
 
 def _write_card_and_metadata(folder, meta):
@@ -210,7 +252,7 @@ def push_folder(folder, repo_id, *, token=None, private=None, revision=None, com
     pin its `oid` as the preset's revision."""
     if not isinstance(repo_id, str) or repo_id.count("/") != 1:
         raise ValueError(f"`repo_id` must be 'org/name'. Received: repo_id={repo_id!r}")
-    metadata = verify_folder(folder)
+    metadata = _rehash_edited(Path(folder))
     api = huggingface_hub.HfApi(endpoint=endpoint, token=token)
     api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
     files = [METADATA] + sorted(metadata["files"])
@@ -222,3 +264,32 @@ def push_folder(folder, repo_id, *, token=None, private=None, revision=None, com
         commit_message=commit_message or f"Upload {metadata.get('name') or repo_id} (keras_perceptual preset)",
         allow_patterns=files,
     )
+
+
+def _rehash_edited(folder):
+    """Verifies a folder before publishing: config and weights must match
+    `metadata.json`; a model card or `samples.png` edited by hand since
+    saving is re-hashed into `metadata.json`, with a notice."""
+    metadata = verify_folder(folder, skip=EDITABLE_FILES)
+    files = metadata["files"]
+    edited = []
+    for name in EDITABLE_FILES:
+        path = folder / name
+        digest = sha256_file(path) if path.is_file() else None
+        if digest != files.get(name):
+            edited.append(name)
+            if digest is None:
+                files.pop(name)
+            else:
+                files[name] = digest
+    if edited:
+        (folder / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        bundled = folder.resolve().parent == Path(presets.WEIGHTS_DIR).resolve() and folder.name in presets.PRESETS
+        warnings.warn(
+            f"{', '.join(edited)} of {folder} changed since it was saved: re-hashed into {METADATA} "
+            "(config and weights still match it)."
+            + (" The registry's pin of this bundled preset must follow: run "
+               "`python -m keras_perceptual.pin_presets`." if bundled else ""),
+            stacklevel=3,
+        )
+    return metadata

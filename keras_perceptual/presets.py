@@ -1,202 +1,276 @@
-"""The preset registry: plain data about every published model of the zoo.
+"""The preset registry: one typed `PresetSpec` per published model.
 
-A preset is a folder (`config.json`, `model.weights.h5`, `metadata.json`,
-`README.md`, `samples.png`, see `keras_perceptual.hub`). `weights/<name>/`
-in this repository is the source of truth; a preset whose folder is not
-there is downloaded from its Hub repo at the pinned revision.
+Specs live beside the model family that owns them
+(`keras_perceptual/models/<family>_presets.py`) and are registered by
+`keras_perceptual/models/__init__.py` with `register_presets`, as keras-hub
+registers a family's presets in its `__init__`. Everything that needs to
+know the presets reads this registry: `from_pretrained`, `list_presets`,
+the model cards' tags, `benchmarks/train_presets.py` (recipe, options,
+budget, networks left out) and `benchmarks/quality.py` (baselines).
 
-Each entry records what the model is and what it expects (timm style):
-
-- `model`: the class name (registered as `keras_perceptual>{model}`).
-- `description`, `dataset`, `paper`, `license`, `recipe` (the module of
-  `keras_perceptual.recipes` that trains it) and `how_to_train`.
-- `input`: the input contract, `shape`, `channels` and `value_range`.
-- `hub`: `{"repo_id": ..., "revision": <40-hex commit>}` once published,
-  else None.
-- `sha256`: `{file: sha256}` pinned at publication ({} until then: the
-  hashes are then read from the folder's `metadata.json`, never invented).
-- `parameters`: parameter count of the architecture (None when it is
-  decided by the recipe and read from `metadata.json`).
-- `architecture` (optional): how to build the untrained model without any
-  file, `{"networks": <builder in keras_perceptual.networks>,
-  "network_args": {...}, "options": {<constructor arguments>}}`.
+A bundled preset's folder ships inside the package (`keras_perceptual/
+weights/<name>/` in a wheel; `weights/<name>/` of a source checkout, the
+source of truth). A preset that is not bundled is downloaded from its Hub
+repo. Either way its `metadata.json` must match the spec's
+`metadata_sha256` pin, and `metadata.json` pins every other file.
+`python -m keras_perceptual.pin_presets` recomputes the pins.
 """
 
 import copy
-import json
+import dataclasses
+import difflib
+import importlib
 import os
 from pathlib import Path
+from typing import Mapping
+from typing import Optional
 
 import keras
 
-# `weights/` beside the package in a source checkout (absent in a wheel);
-# `$KERAS_PERCEPTUAL_WEIGHTS` points elsewhere (e.g. a copy of that folder).
-WEIGHTS_DIR = Path(os.environ.get("KERAS_PERCEPTUAL_WEIGHTS") or Path(__file__).resolve().parents[1] / "weights")
-
-LARSEN_2016 = (
-    "Larsen, Sønderby, Larochelle, Winther, \"Autoencoding beyond pixels using a "
-    "learned similarity metric\", ICML 2016, arXiv:1512.09300"
-)
-
-DOSOVITSKIY_2016 = (
-    "Dosovitskiy & Brox, \"Generating images with perceptual similarity metrics based on deep "
-    "networks\", NIPS 2016, arXiv:1602.02644"
-)
-MAKHZANI_2016 = "Makhzani, Shlens, Jaitly, Goodfellow, Frey, \"Adversarial autoencoders\", arXiv:1511.05644"
-MAKHZANI_2018 = "Makhzani, \"Implicit autoencoders\", arXiv:1805.09804"
-
-# The paper behind each recipe.
-PAPERS = {
-    "vaegan": LARSEN_2016,
-    "vae": LARSEN_2016 + " (its VAE baseline)",
-    "deepsim_autoencoder": DOSOVITSKIY_2016,
-    "deepsim_vae": DOSOVITSKIY_2016,
-    "deepsim_inverter": DOSOVITSKIY_2016,
-    "pixel_autoencoder": DOSOVITSKIY_2016 + " (its L2 baseline)",
-    "aae": MAKHZANI_2016,
-    "aae_clustering": MAKHZANI_2016,
-    "iae": MAKHZANI_2018,
-}
+from keras_perceptual.preset_format import METADATA
+from keras_perceptual.preset_format import read_json
 
 
-def _fashion_mnist_preset(model, recipe, description, paper=None):
-    """A registry entry of a Fashion-MNIST preset trained by
-    `benchmarks/train_presets.py` (its weights live in `weights/<name>/`)."""
-    return {
-        "model": model,
-        "description": description,
-        "dataset": "fashion_mnist",
-        "input": {"shape": [28, 28, 1], "channels": 1, "value_range": [-1.0, 1.0]},
-        "paper": paper or PAPERS.get(recipe),
-        "license": "Apache-2.0",
-        "recipe": recipe,
-        "how_to_train": "python benchmarks/train_presets.py --only <name> --force",
-        "hub": None,
-        "sha256": {},
-        "parameters": None,
-    }
+def _weights_dir():
+    """`$KERAS_PERCEPTUAL_WEIGHTS`, else the folder bundled in the installed
+    package, else `weights/` of the source checkout."""
+    if os.environ.get("KERAS_PERCEPTUAL_WEIGHTS"):
+        return Path(os.environ["KERAS_PERCEPTUAL_WEIGHTS"])
+    here = Path(__file__).resolve().parent
+    bundled = here / "weights"
+    return bundled if bundled.is_dir() else here.parent / "weights"
 
 
-PRESETS = {
-    "fashion_mnist_classifier": _fashion_mnist_preset(
-        "Classifier", "fashion_mnist_classifier",
-        "Fashion-MNIST CNN classifier (logits out): DeePSiM comparator and the feature network of "
-        "keras_perceptual.metrics."),
-    "vaegan_conditional_fashion_mnist": _fashion_mnist_preset(
-        "VAEGAN", "vaegan", "Class-conditional VAE/GAN, small28 networks, one-hot class input."),
-    "vae_fashion_mnist": _fashion_mnist_preset(
-        "VAE", "vae", "Plain VAE with the VAE/GAN's small28 encoder and decoder (the paper's baseline)."),
-    "deepsim_autoencoder_fashion_mnist": _fashion_mnist_preset(
-        "DeePSiMAutoencoder", "deepsim_autoencoder", "DeePSiM autoencoder, 7x7x2 spatial code, classifier comparator."),
-    "pixel_autoencoder_fashion_mnist": _fashion_mnist_preset(
-        "PixelAutoencoder", "pixel_autoencoder", "The DeePSiM autoencoder's networks trained with pixel MSE "
-        "(DeePSiM's baseline)."),
-    "deepsim_vae_fashion_mnist": _fashion_mnist_preset(
-        "DeePSiMVAE", "deepsim_vae", "DeePSiM VAE, classifier comparator."),
-    "deepsim_inverter_fashion_mnist": _fashion_mnist_preset(
-        "DeePSiMInverter", "deepsim_inverter", "DeePSiM inverter of the classifier's features."),
-    "aae_fashion_mnist": _fashion_mnist_preset(
-        "AdversarialAutoencoder", "aae", "Adversarial autoencoder, 8-D Gaussian prior, GAN regulariser."),
-    "aae_clustering_gan_fashion_mnist": _fashion_mnist_preset(
-        "AdversarialAutoencoder", "aae_clustering", "AAE clustering, 10 clusters, GAN regulariser."),
-    "aae_clustering_mmd_fashion_mnist": _fashion_mnist_preset(
-        "AdversarialAutoencoder", "aae_clustering", "AAE clustering, 10 clusters, MMD regulariser."),
-    "iae_fashion_mnist": _fashion_mnist_preset(
-        "ImplicitAutoencoder", "iae", "Implicit autoencoder, 10-cluster categorical code plus noise."),
-    "vaegan_fashion_mnist": {
-        "model": "VAEGAN",
-        "description": "VAE/GAN with the learned similarity metric, small28 networks, "
-        "trained on Fashion-MNIST (28x28 grey images).",
-        "dataset": "fashion_mnist",
-        "input": {"shape": [28, 28, 1], "channels": 1, "value_range": [-1.0, 1.0]},
-        "paper": LARSEN_2016,
-        "license": "Apache-2.0",
-        "recipe": "vaegan",
-        "how_to_train": "keras-perceptual train vaegan --dataset fashion_mnist "
-        "--output weights/vaegan_fashion_mnist",
-        "hub": None,
-        "sha256": {},
-        "parameters": None,
-    },
-    "celeba64": {
-        "model": "VAEGAN",
-        "description": "VAE/GAN of Larsen et al.: their 64x64 encoder, decoder and "
-        "discriminator and their CelebA recipe (RMSProp, gamma 1e-6, equilibrium rule).",
-        "dataset": "celeba",
-        "input": {"shape": [64, 64, 3], "channels": 3, "value_range": [-1.0, 1.0]},
-        "paper": LARSEN_2016,
-        "license": "Apache-2.0",
-        "recipe": "vaegan",
-        "how_to_train": "on a machine with CelebA (tensorflow_datasets 'celeb_a'), run "
-        "`python examples/vaegan_celeba.py` (or `keras-perceptual train vaegan --dataset "
-        "celeba --output weights/celeba64`; about 62.5k steps of batch 64), save the model "
-        "with `model.save_pretrained('weights/celeba64')`, publish it with "
-        "`model.push_to_hub('ORG/NAME')` or `keras-perceptual push weights/celeba64 --repo "
-        "ORG/NAME` and pin its repo and revision in keras_perceptual/presets.py",
-        "hub": None,
-        "sha256": {},
-        "parameters": 33_757_220,
-        "architecture": {
-            "networks": "vaegan_networks",
-            "network_args": {"family": "larsen64", "channels": 3},
-            "options": {
-                "gamma": 1e-6,
-                "kl_weight": 1.0,
-                "reconstructions_as_fakes": True,
-                "decoder_gan_loss": "minimax",
-                "equilibrium": True,
-                "equilibrium_center": 0.68,
-                "equilibrium_margin": 0.35,
-            },
-        },
-    },
-}
-
-
+WEIGHTS_DIR = _weights_dir()
 KERAS_MODELS = ("Functional", "Sequential")
+# The Hub organisation the presets are published under.
+HUB_ORG = "keras-perceptual"
+# The command that (re)trains a Fashion-MNIST preset.
+TRAIN_COMMAND = "python benchmarks/train_presets.py --only {} --force"
+QUALITY_TABLES = ("generation", "reconstruction", "clustering")
+
+
+@dataclasses.dataclass(frozen=True)
+class InputContract:
+    """What a preset's model expects (timm's `input_size`, `mean`/`std`)."""
+
+    shape: tuple
+    value_range: tuple = (-1.0, 1.0)
+
+    @property
+    def channels(self):
+        return self.shape[-1]
+
+    def to_dict(self):
+        return {"shape": list(self.shape), "channels": self.channels, "value_range": list(self.value_range)}
+
+
+@dataclasses.dataclass(frozen=True)
+class PresetSpec:
+    """Everything about one preset, as plain data (like timm's `PretrainedCfg`).
+
+    Args:
+        name: the global preset name.
+        model: the model class name (registered as `keras_perceptual>{model}`),
+            or "Functional" for a plain Keras model.
+        description: one line for listings and the model card.
+        paper: the paper the model reproduces.
+        dataset: the training data.
+        input: the `InputContract`.
+        license: of the weights.
+        recipe: the module of `keras_perceptual.recipes` that trains it.
+        recipe_options: keyword arguments of that recipe (epochs included).
+        budget: the training budget in words (steps, epochs, batch).
+        needs_comparator: the recipe takes the classifier preset's weights.
+        skip_networks: sub-networks left out of the weights file.
+        hub_repo: the Hub repo id it is published under (fetched from there
+            when it is not bundled).
+        hub_revision: the pinned Hub commit (None: the repo's main branch;
+            the `metadata_sha256` pin still vouches for the files).
+        metadata_sha256: sha256 of the preset's `metadata.json`.
+        tags: model-card tags.
+        baselines: `{quality table: baseline preset}` of
+            `benchmarks/quality.py` (tables "generation", "reconstruction",
+            "clustering"; None: the row is itself the baseline, or for
+            clustering compared with k-means).
+        parameters: parameter count when it is fixed by the architecture.
+        architecture: how to build the untrained model without any file,
+            `{"networks": <builder in keras_perceptual.networks>,
+            "network_args": {...}, "options": {<constructor arguments>}}`.
+        how_to_train: a command or instructions that produce the weights.
+    """
+
+    name: str
+    model: str
+    description: str
+    paper: str
+    dataset: str
+    input: InputContract
+    license: str = "Apache-2.0"
+    recipe: Optional[str] = None
+    recipe_options: Mapping = dataclasses.field(default_factory=dict)
+    budget: Optional[str] = None
+    needs_comparator: bool = False
+    skip_networks: tuple = ()
+    hub_repo: Optional[str] = None
+    hub_revision: Optional[str] = None
+    metadata_sha256: Optional[str] = None
+    tags: tuple = ()
+    baselines: Mapping = dataclasses.field(default_factory=dict)
+    parameters: Optional[int] = None
+    architecture: Optional[Mapping] = None
+    how_to_train: Optional[str] = None
+
+    def __post_init__(self):
+        if not isinstance(self.input, InputContract):
+            raise ValueError(f"`input` must be an InputContract. Received: input={self.input!r}")
+        if self.hub_repo is not None and self.hub_repo.count("/") != 1:
+            raise ValueError(f"`hub_repo` must be 'org/name'. Received: hub_repo={self.hub_repo!r}")
+        for key, value in (("hub_revision", self.hub_revision), ("metadata_sha256", self.metadata_sha256)):
+            size = 40 if key == "hub_revision" else 64
+            if value is not None and (len(value) != size or any(c not in "0123456789abcdef" for c in value)):
+                raise ValueError(f"`{key}` must be {size} lowercase hex digits. Received: {key}={value!r}")
+        unknown = set(self.baselines) - set(QUALITY_TABLES)
+        if unknown:
+            raise ValueError(f"`baselines` keys must be among {QUALITY_TABLES}. Received: {sorted(unknown)}")
+
+    @property
+    def recipe_module(self):
+        return f"keras_perceptual.recipes.{self.recipe}" if self.recipe else None
+
+    def to_dict(self):
+        """A JSON-able copy (what `list_presets` describes)."""
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out["input"] = self.input.to_dict()
+        out["skip_networks"] = list(self.skip_networks)
+        out["tags"] = list(self.tags)
+        out["recipe_options"] = dict(self.recipe_options)
+        out["baselines"] = dict(self.baselines)
+        out["hub"] = {"repo_id": self.hub_repo, "revision": self.hub_revision} if self.hub_repo else None
+        return out
+
+
+FASHION_MNIST_INPUT = InputContract((28, 28, 1))
+
+def fashion_mnist_spec(name, **fields):
+    """A `PresetSpec` of a Fashion-MNIST preset trained by
+    `benchmarks/train_presets.py`: dataset, input contract, Hub repo and
+    training command filled in."""
+    fields = dict(dataset="fashion_mnist", input=FASHION_MNIST_INPUT, hub_repo=f"{HUB_ORG}/{name}",
+                  how_to_train=TRAIN_COMMAND.format(name), **fields)
+    return PresetSpec(name=name, **fields)
+
+
+# name -> PresetSpec, in registration order.
+PRESETS = {}
+
+
+# name -> the file of the family module that registered it (its `PINS`).
+SPEC_FILES = {}
+
+
+def register_presets(family):
+    """Registers a model family's presets: `family` is its presets module,
+    holding `PRESETS` (a list of `PresetSpec`s) and `PINS` (`{name: sha256
+    of metadata.json}`, applied to the specs). A name registered twice with
+    a different spec is an error."""
+    pins = dict(getattr(family, "PINS", {}))
+    unknown = set(pins) - {s.name for s in family.PRESETS}
+    if unknown:
+        raise ValueError(f"{family.__name__}.PINS names presets it does not define: {sorted(unknown)}")
+    for spec in family.PRESETS:
+        if not isinstance(spec, PresetSpec):
+            raise ValueError(f"{family.__name__}.PRESETS must hold PresetSpecs. Received: {spec!r}")
+        if spec.name in pins:
+            spec = dataclasses.replace(spec, metadata_sha256=pins[spec.name])
+        if PRESETS.get(spec.name, spec) != spec:
+            raise ValueError(f"Preset {spec.name!r} is registered twice with different specs.")
+        PRESETS[spec.name] = spec
+        SPEC_FILES[spec.name] = getattr(family, "__file__", None)
+
+
+def all_specs():
+    """Every registered `PresetSpec`, in registration order."""
+    if not PRESETS:
+        importlib.import_module("keras_perceptual.models")  # registers the families' presets
+    return list(PRESETS.values())
+
+
+def get_spec(name):
+    """The `PresetSpec` of preset `name`; a ValueError with the closest
+    names otherwise."""
+    all_specs()
+    if name not in PRESETS:
+        raise ValueError(f"Unknown preset {name!r}.{did_you_mean(name)} Known presets: {sorted(PRESETS)}")
+    return PRESETS[name]
+
+
+def did_you_mean(name, candidates=None):
+    """" Did you mean 'x'?" for the registered names closest to `name`, or ""."""
+    all_specs()
+    names = list(candidates if candidates is not None else PRESETS)
+    for known in list(names):
+        names += short_names(PRESETS[known]) if known in PRESETS else []
+    close = difflib.get_close_matches(str(name), sorted(set(names)), n=3, cutoff=0.6)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def quality_rows(table):
+    """`[(preset, baseline)]` of a `benchmarks/quality.py` table: the
+    baselines' own rows first, then registration order."""
+    if table not in QUALITY_TABLES:
+        raise ValueError(f"`table` must be one of {QUALITY_TABLES}. Received: table={table!r}")
+    rows = [(s.name, s.baselines[table]) for s in all_specs() if table in s.baselines]
+    return [r for r in rows if r[1] is None] + [r for r in rows if r[1] is not None]
+
+
+def tags_for(name, model):
+    """Model-card tags of preset `name`; for an unregistered one, those of
+    the registered presets of the same model class."""
+    all_specs()
+    if name in PRESETS:
+        return list(PRESETS[name].tags)
+    for spec in PRESETS.values():
+        if spec.model == model:
+            return list(spec.tags)
+    return []
 
 
 def preset_folder(name):
-    """`weights/<name>/` when it holds a preset (its `config.json`), else None."""
+    """The bundled folder of preset `name` (its `config.json` present), else None."""
     folder = Path(WEIGHTS_DIR) / name
     return folder if (folder / "config.json").is_file() else None
 
 
 def weights_status(name):
-    """Where the weights of preset `name` come from: "local" (the repo's
-    `weights/<name>/`), "hub" (its pinned Hub repo) or "none" (not published)."""
+    """Where the weights of preset `name` come from: "local" (bundled),
+    "hub" (its Hub repo) or "none" (not published)."""
     if preset_folder(name) is not None:
         return "local"
-    if PRESETS[name].get("hub"):
-        return "hub"
-    return "none"
+    return "hub" if get_spec(name).hub_repo else "none"
 
 
-def model_class(entry_or_name):
-    """The registered class of a preset entry's `model`."""
-    name = entry_or_name["model"] if isinstance(entry_or_name, dict) else entry_or_name
+def model_class(spec_or_name):
+    """The registered class of a spec's `model` (or of a class name)."""
+    name = spec_or_name.model if isinstance(spec_or_name, PresetSpec) else spec_or_name
     if name in KERAS_MODELS:
         return keras.Model  # a plain Keras model (the classifier, the L2 autoencoder)
     cls = keras.saving.get_registered_object(f"keras_perceptual>{name}")
     if cls is None:
-        # Importing the package registers every model class.
-        import keras_perceptual  # noqa: F401
-
+        importlib.import_module("keras_perceptual.models")  # registers every model class
         cls = keras.saving.get_registered_object(f"keras_perceptual>{name}")
     return cls
 
 
-def _describe(name):
-    entry = copy.deepcopy(PRESETS[name])
-    entry["name"] = name
-    entry["weights"] = weights_status(name)
+def _describe(spec):
+    entry = spec.to_dict()
+    entry["weights"] = weights_status(spec.name)
     entry["weights_available"] = entry["weights"] != "none"
-    folder = preset_folder(name)
+    folder = preset_folder(spec.name)
     entry["folder"] = str(folder) if folder else None
     if folder is not None and entry.get("parameters") is None:
         try:
-            meta = json.loads((folder / "metadata.json").read_text())
-            entry["parameters"] = meta.get("parameters")
+            entry["parameters"] = read_json(folder / METADATA, METADATA).get("parameters")
         except (OSError, ValueError):
             pass
     return entry
@@ -205,8 +279,8 @@ def _describe(name):
 def list_presets(model=None):
     """The registered presets, `{name: description dict}`.
 
-    Each description is a copy of the registry entry plus `name`, `weights`
-    ("local", "hub" or "none"), `weights_available` and `folder`.
+    Each description is `PresetSpec.to_dict()` plus `weights` ("local",
+    "hub" or "none"), `weights_available` and `folder`.
 
     Args:
         model: None (every preset), a model class (its presets and those of
@@ -216,12 +290,13 @@ def list_presets(model=None):
     >>> kp.list_presets("VAEGAN")["celeba64"]["input"]
     {'shape': [64, 64, 3], 'channels': 3, 'value_range': [-1.0, 1.0]}
     """
+    specs = all_specs()
     if model is None:
-        return {name: _describe(name) for name in PRESETS}
+        return {s.name: _describe(s) for s in specs}
     if isinstance(model, str):
         cls = model_class(model)
         if cls is None:
-            known = sorted({e["model"] for e in PRESETS.values()})
+            known = sorted({s.model for s in specs})
             raise ValueError(
                 f"`model` must be a keras_perceptual model class or its name, e.g. one of "
                 f"{known}. Received: model={model!r}"
@@ -229,51 +304,46 @@ def list_presets(model=None):
     elif isinstance(model, type):
         cls = model
     else:
-        raise ValueError(
-            f"`model` must be None, a model class or a class name. Received: model={model!r}"
-        )
+        raise ValueError(f"`model` must be None, a model class or a class name. Received: model={model!r}")
     out = {}
-    for name, entry in PRESETS.items():
-        entry_cls = model_class(entry)
-        if entry_cls is not None and issubclass(entry_cls, cls):
-            out[name] = _describe(name)
+    for spec in specs:
+        spec_cls = model_class(spec)
+        if spec_cls is not None and issubclass(spec_cls, cls):
+            out[spec.name] = _describe(spec)
     return out
 
 
-def short_names(name, entry):
+def short_names(spec):
     """The names a class's `from_pretrained` also accepts for a preset: the
     global name without its model-class prefix ("vaegan_fashion_mnist" ->
     "fashion_mnist")."""
-    prefix = entry["model"].lower() + "_"
+    prefix = spec.model.lower() + "_"
+    name = spec.name
     return [name[len(prefix):]] if name.startswith(prefix) and len(name) > len(prefix) else []
 
 
 def find_preset(name, cls=None):
-    """The registered preset `name` for class `cls` (None: any class):
-    its exact global name, or a short name that is unambiguous. Returns
-    `(global_name, entry)` or None when nothing matches."""
-    candidates = list_presets(cls) if cls is not None else {n: None for n in PRESETS}
+    """The registered `PresetSpec` called `name` for class `cls` (None: any
+    class): its exact global name, or a short name that is unambiguous.
+    None when nothing matches."""
+    candidates = list_presets(cls) if cls is not None else {s.name: None for s in all_specs()}
     if name in candidates:
-        return name, PRESETS[name]
-    matches = [n for n in candidates if name in short_names(n, PRESETS[n])]
+        return PRESETS[name]
+    matches = [n for n in candidates if name in short_names(PRESETS[n])]
     if len(matches) > 1:
         raise ValueError(
-            f"Preset name {name!r} is ambiguous: it may mean any of {sorted(matches)}. "
-            "Pass the full preset name."
+            f"Preset name {name!r} is ambiguous: it may mean any of {sorted(matches)}. Pass the full preset name."
         )
-    if matches:
-        return matches[0], PRESETS[matches[0]]
-    return None
+    return PRESETS[matches[0]] if matches else None
 
 
 def build_architecture(name):
-    """The untrained model of preset `name` from its `architecture` entry."""
-    entry = PRESETS[name]
-    arch = entry.get("architecture")
-    if not arch:
+    """The untrained model of preset `name` from its `architecture`, or None."""
+    spec = get_spec(name)
+    if not spec.architecture:
         return None
     from keras_perceptual import networks
 
-    builder = getattr(networks, arch["networks"])
-    nets = builder(**arch["network_args"])
-    return model_class(entry)(**nets, **arch.get("options", {}), name=name)
+    arch = spec.architecture
+    nets = getattr(networks, arch["networks"])(**arch["network_args"])
+    return model_class(spec)(**nets, **arch.get("options", {}), name=name)

@@ -149,7 +149,7 @@ def test_classifier_zoo_class(tmp_path, random_images):
 
 
 # -- every CLI verb on every preset -------------------------------------------
-PRESETS = sorted(presets.PRESETS)
+PRESETS = sorted(s.name for s in presets.all_specs())
 VERBS = ["sample", "reconstruct", "interpolate", "evaluate", "push"]
 
 
@@ -171,7 +171,7 @@ def expected_outcome(verb, preset):
     """"ok" or the words of the one-line refusal."""
     if presets.preset_folder(preset) is None:
         return "No weights are published" if verb != "push" else "no metadata.json"
-    model = presets.PRESETS[preset]["model"]
+    model = presets.get_spec(preset).model
     if verb == "push":
         return "ok"
     if model == "Classifier":

@@ -24,9 +24,12 @@ def _load(relative):
     "script,files",
     [
         ("examples/deepsim_loss_in_your_model.py", ["comparison.png", "upsampler_deepsim.keras", "grids/deepsim_epoch001.png"]),
-        ("examples/deepsim_autoencoder.py", ["reconstructions.png", "interpolation.png", "model.keras"]),
-        ("examples/deepsim_vae.py", ["reconstructions.png", "samples.png", "model.keras"]),
-        ("examples/deepsim_invert.py", ["inversions.png", "reencoding_block1_act2.png", "reencoding_block2_act2.png"]),
+        ("examples/deepsim_autoencoder.py", ["reconstructions.png", "interpolation.png", "model.keras",
+                                             "grids/reconstructions_epoch001.png"]),
+        ("examples/deepsim_vae.py", ["reconstructions.png", "samples.png", "model.keras",
+                                     "grids/samples_epoch001.png", "grids/reconstructions_epoch001.png"]),
+        ("examples/deepsim_invert.py", ["inversions.png", "reencoding_block1_act2.png", "reencoding_block2_act2.png",
+                                        "block2_act2/grids/reconstructions_epoch001.png"]),
     ],
 )
 def test_example_smoke(script, files, tmp_path):

@@ -11,7 +11,6 @@ from keras_perceptual.losses import DeePSiMLoss
 from keras_perceptual.losses import deepsim_loss
 from tests.helpers import assert_close
 from tests.helpers import run_loss_test
-from tests.test_comparators import tiny_backbone
 from tests.test_comparators import tiny_comparator
 
 
@@ -23,7 +22,7 @@ def _pair(random_images, n=4, size=28):
     return random_images(n, size=size, seed=1), random_images(n, size=size, seed=2)
 
 
-def _saved_comparator(tmp_path):
+def _preset_comparator():
     """A comparator whose weights are named by reference in its config: the
     classifier preset, so a saved loss reloads with the same weights."""
     return kp.comparators.fashion_mnist_comparator(weights="fashion_mnist_classifier")
@@ -82,8 +81,8 @@ def test_bad_input(random_images):
         DeePSiMLoss(comp, adversarial_mode="hinge")
 
 
-def test_loss_class_round_trip_and_sample_weights(tmp_path, random_images):
-    comp = _saved_comparator(tmp_path)
+def test_loss_class_round_trip_and_sample_weights(random_images):
+    comp = _preset_comparator()
     y, p = _pair(random_images)
     loss = DeePSiMLoss(comp, feature_weights=[1.0, 0.5], lambda_img=0.2)
     value = run_loss_test(loss, y, p)
@@ -126,7 +125,7 @@ def _fit_model(comp, loss, x, y, sample_weight=None, jit_compile=False, epochs=2
 
 
 def test_plain_compile_fit_and_save(tmp_path, random_images):
-    comp = _saved_comparator(tmp_path)
+    comp = _preset_comparator()
     y = random_images(32, seed=3)
     x = y.reshape(32, 14, 2, 14, 2, 1).mean(axis=(2, 4))
     loss = DeePSiMLoss(comp, lambda_img=0.1)

@@ -1,6 +1,7 @@
 """from_pretrained / save_pretrained / push_to_hub against a small hub server
 on 127.0.0.1 (the real `huggingface_hub` download path, no network)."""
 
+import dataclasses
 import hashlib
 import http.server
 import json
@@ -146,17 +147,15 @@ def fake_hub():
 
 @pytest.fixture
 def registered(monkeypatch, tmp_path, saved):
-    """A registered preset "vaegan_tiny" published at COMMIT_A of REPO, with
-    every file's sha256 pinned, and no local `weights/` folder."""
+    """A registered preset "vaegan_tiny" published at COMMIT_A of REPO, its
+    metadata.json pinned, and no local `weights/` folder."""
     folder, _ = saved["A"]
-    meta = json.loads((folder / "metadata.json").read_text())
-    pins = dict(meta["files"])
-    pins["metadata.json"] = hub.sha256_file(folder / "metadata.json")
-    entry = dict(presets.PRESETS["vaegan_fashion_mnist"], hub={"repo_id": REPO, "revision": COMMIT_A},
-                 sha256=pins, description="tiny test preset")
-    monkeypatch.setitem(presets.PRESETS, "vaegan_tiny", entry)
+    spec = dataclasses.replace(presets.get_spec("vaegan_fashion_mnist"), name="vaegan_tiny", hub_repo=REPO,
+                               hub_revision=COMMIT_A, metadata_sha256=hub.sha256_file(folder / "metadata.json"),
+                               description="tiny test preset")
+    monkeypatch.setitem(presets.PRESETS, "vaegan_tiny", spec)
     monkeypatch.setattr(presets, "WEIGHTS_DIR", tmp_path / "no_weights_here")
-    return entry
+    return spec
 
 
 def load(name, fake, cache, **kwargs):
@@ -452,9 +451,6 @@ def test_push_to_hub_uploads_a_verified_folder(monkeypatch, saved, tmp_path):
     with pytest.raises(ValueError, match="repo_id"):
         preset_writer.push_folder(saved["A"][0], "no-slash")
     broken = Path(shutil.copytree(saved["A"][0], tmp_path / "broken"))
-    (broken / "README.md").write_text("edited after saving")
-    with pytest.raises(PresetError, match="sha256 mismatch for README.md"):
-        preset_writer.push_folder(broken, "org/tiny")
     meta = json.loads((broken / "metadata.json").read_text())
     meta["files"]["../outside.txt"] = "0" * 64
     (broken / "metadata.json").write_text(json.dumps(meta))
@@ -462,7 +458,43 @@ def test_push_to_hub_uploads_a_verified_folder(monkeypatch, saved, tmp_path):
         hub.verify_folder(broken)
 
 
-# -- every model class of the zoo -------------------------------------------------
+def test_push_after_editing_the_card_rehashes_it(monkeypatch, saved, tmp_path):
+    import huggingface_hub
+
+    RecordingApi.calls = []
+    monkeypatch.setattr(huggingface_hub, "HfApi", RecordingApi)
+    folder = Path(shutil.copytree(saved["A"][0], tmp_path / "edited"))
+    card = (folder / "README.md").read_text().replace("## Limitations", "## Notes\n\nEdited by hand.\n\n## Limitations")
+    (folder / "README.md").write_text(card)
+    with pytest.warns(UserWarning, match="README.md of .* changed since it was saved: re-hashed"):
+        preset_writer.push_folder(folder, "org/tiny")
+    assert [c[0] for c in RecordingApi.calls][-1] == "upload_folder"
+    meta = hub.verify_folder(folder)  # consistent again, the edit kept
+    assert "Edited by hand." in (folder / "README.md").read_text()
+    assert meta["files"]["README.md"] == hub.sha256_file(folder / "README.md")
+    # Weights and config must still match: an edited weights file is refused.
+    weights = folder / "model.weights.h5"
+    data = bytearray(weights.read_bytes())
+    data[-100] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(PresetError, match="sha256 mismatch for model.weights.h5"):
+        preset_writer.push_folder(folder, "org/tiny")
+    broken = Path(shutil.copytree(saved["A"][0], tmp_path / "broken"))
+    (broken / "config.json").write_text((broken / "config.json").read_text().replace('"gamma": 0.001', '"gamma": 0.5'))
+    with pytest.raises(PresetError, match="sha256 mismatch for config.json"):
+        preset_writer.push_folder(broken, "org/tiny")
+
+
+# -- every model class of the zoo, through the loopback hub ------------------------
+def _vaegan():
+    return tiny_vaegan()
+
+
+def _vae():
+    nets = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4)
+    return kp.VAE(nets["encoder"], nets["decoder"], seed=1)
+
+
 def _aae():
     prior = kp.priors.GaussianPrior(2)
     nets = kp.networks.aae_networks(prior, conv_filters=(4,), units=(8,), discriminator_units=(8,))
@@ -475,22 +507,173 @@ def _iae():
     return kp.ImplicitAutoencoder(**nets, prior=prior)
 
 
-def _deepsim():
-    comparator = kp.comparators.fashion_mnist_comparator()
-    nets = kp.networks.deepsim_networks("autoencoder", "small28", comparator=comparator)
-    return kp.DeePSiMAutoencoder(**nets, comparator=comparator)
+def _deepsim(cls=None, mode="autoencoder"):
+    from tests.test_comparators import tiny_comparator
+
+    comparator = tiny_comparator()
+    nets = kp.networks.deepsim_networks(mode, "small28", comparator=comparator, inverted_layer="c2")
+    return (cls or kp.DeePSiMAutoencoder)(**nets, comparator=comparator)
 
 
-@pytest.mark.parametrize("build", [_aae, _iae, _deepsim], ids=["aae", "iae", "deepsim"])
-def test_every_model_class_round_trips(build, tmp_path):
+def _pixel():
+    nets = kp.networks.deepsim_networks("autoencoder", "small28")
+    return kp.PixelAutoencoder(nets["encoder"], nets["generator"], seed=1)
+
+
+def _classifier():
+    x = keras.Input((28, 28, 1))
+    h = keras.layers.Dense(3)(keras.layers.Flatten()(keras.layers.Conv2D(2, 3, strides=4)(x)))
+    return kp.Classifier(keras.Model(x, h, name="plain"))
+
+
+def _outputs(model, x):
+    if isinstance(model, kp.Classifier):
+        return model.predict(x, verbose=0)
+    return keras.ops.convert_to_numpy(model(x))
+
+
+BUILDERS = {
+    "VAEGAN": _vaegan, "VAE": _vae, "AdversarialAutoencoder": _aae, "ImplicitAutoencoder": _iae,
+    "DeePSiMAutoencoder": _deepsim, "DeePSiMVAE": lambda: _deepsim(kp.DeePSiMVAE, "vae"),
+    "DeePSiMInverter": lambda: _deepsim(kp.DeePSiMInverter, "inverter"), "PixelAutoencoder": _pixel,
+    "Classifier": _classifier,
+}
+
+
+def test_the_round_trip_covers_every_model_class_of_the_presets():
+    assert set(BUILDERS) >= {s.model for s in presets.all_specs()}
+
+
+@pytest.mark.parametrize("build", list(BUILDERS.values()), ids=list(BUILDERS))
+def test_every_model_class_round_trips_through_the_hub(build, fake_hub, tmp_path):
     model = build()
     folder = model.save_pretrained(tmp_path / "preset", samples=4)
-    loaded = kp.from_pretrained(str(folder))
-    assert type(loaded) is type(model)
-    as_json = lambda m: json.loads(json.dumps(m.get_config()))  # noqa: E731 (tuples become lists)
-    assert as_json(loaded) == as_json(model)
-    mine, theirs = model.get_weights(), loaded.get_weights()
-    assert len(mine) == len(theirs) and all(np.array_equal(a, b) for a, b in zip(mine, theirs))
+    fake_hub.add("kp-test/any", COMMIT_A, folder_files(folder))
     x = images(4)
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)))
+    for loaded in (kp.from_pretrained(str(folder)),
+                   kp.from_pretrained("hf://kp-test/any", endpoint=fake_hub.endpoint, cache_dir=tmp_path / "c")):
+        assert type(loaded) is type(model)
+        as_json = lambda m: json.loads(json.dumps(m.get_config()))  # noqa: E731 (tuples become lists)
+        assert as_json(loaded) == as_json(model)
+        mine, theirs = model.get_weights(), loaded.get_weights()
+        assert len(mine) == len(theirs) and all(np.array_equal(a, b) for a, b in zip(mine, theirs))
+        np.testing.assert_array_equal(_outputs(loaded, x), _outputs(model, x))
+    assert {p.split("/")[-1] for m, p in fake_hub.requests if m == "GET"} == {
+        "metadata.json", "config.json", "model.weights.h5"}
     assert type(model).from_pretrained(folder, load_weights=False).count_params() == model.count_params()
+
+
+# -- habits: dtype, force_download, provenance, failures -----------------------------
+def test_dtype_argument_and_global_mixed_policy(saved):
+    folder, ref = saved["A"]
+    z = np.zeros((2, 4), "float32")
+    model = kp.VAEGAN.from_pretrained(folder, dtype="bfloat16")
+    assert model.decoder.layers[-1].compute_dtype == "bfloat16"
+    assert keras.backend.standardize_dtype(model.decoder(z).dtype) == "bfloat16"
+    assert keras.backend.standardize_dtype(model.decoder.weights[0].dtype) == "bfloat16"
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        mixed = kp.VAEGAN.from_pretrained(folder)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert mixed.decoder.layers[-1].dtype_policy.name == "mixed_bfloat16"
+    assert keras.backend.standardize_dtype(mixed.decoder(z).dtype) == "bfloat16"
+    assert keras.backend.standardize_dtype(mixed.decoder.weights[0].dtype) == "float32"
+    plain = kp.VAEGAN.from_pretrained(folder)  # default policy: the preset's own float32
+    assert keras.backend.standardize_dtype(plain.decoder(z).dtype) == "float32"
+    np.testing.assert_array_equal(plain.reconstruct(images()), ref)
+    with pytest.raises(ValueError, match="Received: dtype='float33'"):
+        kp.VAEGAN.from_pretrained(folder, dtype="float33")
+
+
+def test_force_download(fake_hub, registered, saved, tmp_path):
+    fake_hub.add(REPO, COMMIT_A, folder_files(saved["A"][0]))
+    cache = tmp_path / "cache"
+    load("vaegan_tiny", fake_hub, cache)
+    gets = lambda: sum(m == "GET" for m, _ in fake_hub.requests)  # noqa: E731
+    assert gets() == 3
+    load("vaegan_tiny", fake_hub, cache)
+    assert gets() == 3  # cached
+    np.testing.assert_array_equal(load("vaegan_tiny", fake_hub, cache, force_download=True).reconstruct(images()),
+                                  saved["A"][1])
+    assert gets() == 6
+
+
+def test_save_pretrained_of_a_loaded_preset_keeps_its_provenance(fake_hub, registered, saved, tmp_path):
+    folder = tiny_vaegan().save_pretrained(tmp_path / "trained", samples=0, metadata={
+        "dataset": "fashion_mnist", "recipe": "keras_perceptual.recipes.vaegan", "steps": 937,
+        "metrics": {"sample_fid": 12.5}, "training": {"batch_size": 64}, "description": "trained here"})
+    loaded = kp.VAEGAN.from_pretrained(folder)
+    again = loaded.save_pretrained(tmp_path / "again", samples=0)
+    meta = json.loads((again / "metadata.json").read_text())
+    assert meta["dataset"] == "fashion_mnist" and meta["recipe"] == "keras_perceptual.recipes.vaegan"
+    assert meta["steps"] == 937 and meta["training"] == {"batch_size": 64}
+    assert meta["metrics"] == {"sample_fid": 12.5} and meta["description"] == "trained here"
+    assert meta["parent"]["name"] == "trained" and meta["parent"]["weights"] == "unchanged"
+    assert meta["parent"]["metadata_sha256"] == hub.sha256_file(folder / "metadata.json")
+    card = (again / "README.md").read_text()
+    assert "| sample_fid | 12.5 |" in card and "None measured yet" not in card
+    # A registered preset from the Hub names itself as the parent.
+    fake_hub.add(REPO, COMMIT_A, folder_files(saved["A"][0]))
+    hub_meta = json.loads((load("vaegan_tiny", fake_hub, tmp_path / "c").save_pretrained(
+        tmp_path / "from_hub", samples=0) / "metadata.json").read_text())
+    assert hub_meta["parent"]["name"] == "vaegan_tiny" and REPO in hub_meta["parent"]["source"]
+    # Changed weights: the parent's metrics no longer describe them.
+    loaded.decoder.weights[0].assign(loaded.decoder.weights[0] + 1.0)
+    tuned = json.loads((loaded.save_pretrained(tmp_path / "tuned", samples=0) / "metadata.json").read_text())
+    assert tuned["metrics"] == {} and tuned["dataset"] == "fashion_mnist"
+    assert tuned["parent"]["weights"].startswith("changed")
+    # Re-saved in place (new card, same weights): no parent of its own, the earlier one kept.
+    resaved = json.loads((kp.VAEGAN.from_pretrained(again).save_pretrained(again, samples=0)
+                          / "metadata.json").read_text())
+    assert resaved["parent"] == meta["parent"] and resaved["metrics"] == {"sample_fid": 12.5}
+    in_place = json.loads((kp.VAEGAN.from_pretrained(folder).save_pretrained(folder, samples=0)
+                           / "metadata.json").read_text())
+    assert "parent" not in in_place and in_place["steps"] == 937
+    # What the caller passes wins.
+    mine = kp.VAEGAN.from_pretrained(folder).save_pretrained(tmp_path / "mine", samples=0,
+                                                             metadata={"dataset": "mine"})
+    assert json.loads((mine / "metadata.json").read_text())["dataset"] == "mine"
+
+
+def test_nonfinite_weights_are_refused_on_save_and_on_load(saved, tmp_path):
+    import h5py
+
+    model = tiny_vaegan()
+    kernel = model.decoder.layers[1].kernel
+    value = keras.ops.convert_to_numpy(kernel).copy()
+    value[..., 0] = np.nan
+    kernel.assign(value)
+    with pytest.raises(ValueError, match=f"Refusing to save VAEGAN: 1 variable.*NaN or Inf: decoder/{kernel.path}"):
+        model.save_pretrained(tmp_path / "nan")
+    assert not (tmp_path / "nan").exists()
+    folder = Path(shutil.copytree(saved["A"][0], tmp_path / "inf"))
+    with h5py.File(folder / "model.weights.h5", "r+") as f:
+        dense = f["encoder/layers/dense/vars/0"]
+        dense[0, 0] = np.inf
+    _rewrite(folder, "model.weights.h5", (folder / "model.weights.h5").read_bytes())
+    with pytest.raises(PresetError, match="not finite: 1 variable.*NaN or Inf: encoder/dense/kernel"):
+        kp.VAEGAN.from_pretrained(folder)
+
+
+def test_every_download_failure_is_a_preset_error_and_one_cli_line(monkeypatch, tmp_path, capsys):
+    import huggingface_hub
+
+    from keras_perceptual import cli
+
+    class RemoteProtocolError(Exception):
+        """Stands for the transport errors (httpx, requests, urllib3) an
+        interrupted transfer raises inside `hf_hub_download`."""
+
+    def broken(repo_id, filename, **kwargs):
+        raise RemoteProtocolError("peer closed connection without sending complete message body")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", broken)
+    with pytest.raises(PresetError, match="Downloading metadata.json of Hub repo kp-test/x@main failed: "
+                                          "RemoteProtocolError"):
+        kp.from_pretrained("hf://kp-test/x", cache_dir=tmp_path)
+    code = cli.main(["sample", "hf://kp-test/x", "-o", str(tmp_path / "x.png"), "--cache-dir", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "metadata.json" in err and "kp-test/x" in err

@@ -1,10 +1,13 @@
 """The preset registry: names, plain data, `list_presets`, `Model.presets`,
 resolution of registered names to `weights/<name>/`, and `celeba64`."""
 
+import dataclasses
+import hashlib
 import json
 import shutil
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -15,8 +18,16 @@ from keras_perceptual.hub import PresetError
 from tests.test_hub import images
 from tests.test_hub import tiny_vaegan
 
-REQUIRED = ("model", "description", "dataset", "input", "paper", "license", "recipe", "hub", "sha256",
-            "parameters", "how_to_train")
+def spec(name):
+    return presets.get_spec(name)
+
+
+def register(monkeypatch, name, **changes):
+    """Registers a variant of a spec for one test (no Hub repo unless given)."""
+    changes.setdefault("hub_repo", None)
+    variant = dataclasses.replace(spec(changes.pop("like", name)), name=name, **changes)
+    monkeypatch.setitem(presets.PRESETS, name, variant)
+    return variant
 
 
 def test_unknown_name_raises_and_lists_known_presets():
@@ -32,18 +43,65 @@ def test_unknown_name_raises_and_lists_known_presets():
         kp.from_pretrained("hf://just-a-name")
 
 
-def test_registry_is_plain_data_with_every_field():
-    json.dumps(presets.PRESETS)  # nothing but JSON-able data
-    for name, entry in presets.PRESETS.items():
-        missing = [k for k in REQUIRED if k not in entry]
-        assert not missing, (name, missing)
-        assert presets.model_class(entry) is not None, name
-        assert entry["input"]["value_range"] == [-1.0, 1.0]
-        assert entry["input"]["channels"] == entry["input"]["shape"][-1]
-        if entry["hub"]:
-            assert len(entry["hub"]["revision"]) == 40, "a published preset pins a commit"
-        for file, digest in entry["sha256"].items():
-            assert file in hub.PRESET_FILES and len(digest) == 64
+def test_unknown_name_says_did_you_mean():
+    with pytest.raises(PresetError, match="Did you mean 'vaegan_fashion_mnist'"):
+        kp.from_pretrained("vaegan_fashon_mnist")
+    with pytest.raises(PresetError, match="Did you mean 'fashion_mnist'"):
+        kp.VAEGAN.from_pretrained("fashon_mnist")
+    with pytest.raises(ValueError, match="Unknown preset 'vaegan_fashion'.*Did you mean 'vaegan_fashion_mnist'"):
+        presets.get_spec("vaegan_fashion")
+
+
+def test_every_spec_is_typed_and_consistent():
+    specs = presets.all_specs()
+    assert [s.name for s in specs] == list(presets.PRESETS) and len(specs) >= 13
+    for s in specs:
+        assert isinstance(s, presets.PresetSpec) and isinstance(s.input, presets.InputContract)
+        assert presets.model_class(s) is not None, s.name
+        assert s.input.value_range == (-1.0, 1.0) and s.input.channels == s.input.shape[-1]
+        assert s.description and s.paper and s.dataset and s.license and s.tags, s.name
+        json.dumps(s.to_dict())  # nothing but JSON-able data
+        for baseline in s.baselines.values():
+            assert baseline is None or baseline in presets.PRESETS, (s.name, baseline)
+        if s.hub_repo:
+            assert s.hub_repo.count("/") == 1
+        if presets.preset_folder(s.name) is not None:
+            # The spec agrees with the metadata of the folder it pins.
+            meta = json.loads((presets.preset_folder(s.name) / "metadata.json").read_text())
+            assert meta["recipe"] == s.recipe_module, s.name
+            assert sorted(meta["skipped_networks"]) == sorted(s.skip_networks), s.name
+            assert meta["input"] == s.input.to_dict() and meta["dataset"] == s.dataset, s.name
+    with pytest.raises(ValueError, match="metadata_sha256"):
+        dataclasses.replace(spec("vae_fashion_mnist"), metadata_sha256="abc")
+    with pytest.raises(ValueError, match="baselines"):
+        dataclasses.replace(spec("vae_fashion_mnist"), baselines={"speed": None})
+    with pytest.raises(ValueError, match="hub_repo"):
+        dataclasses.replace(spec("vae_fashion_mnist"), hub_repo="no-slash")
+
+
+def test_quality_tables_read_the_baselines():
+    generation = presets.quality_rows("generation")
+    assert generation[0] == ("vae_fashion_mnist", None)
+    assert ("vaegan_fashion_mnist", "vae_fashion_mnist") in generation
+    reconstruction = dict(presets.quality_rows("reconstruction"))
+    assert reconstruction["deepsim_autoencoder_fashion_mnist"] == "pixel_autoencoder_fashion_mnist"
+    assert presets.quality_rows("reconstruction")[0] == ("pixel_autoencoder_fashion_mnist", None)
+    assert {n for n, _ in presets.quality_rows("clustering")} == {
+        "aae_clustering_gan_fashion_mnist", "aae_clustering_mmd_fashion_mnist", "iae_fashion_mnist"}
+    with pytest.raises(ValueError, match="table"):
+        presets.quality_rows("speed")
+
+
+def test_registering_a_name_twice_differently_is_refused(monkeypatch):
+    import types
+
+    family = types.SimpleNamespace(__name__="fam", PRESETS=[dataclasses.replace(spec("vae_fashion_mnist"),
+                                                                                description="other")])
+    with pytest.raises(ValueError, match="registered twice"):
+        presets.register_presets(family)
+    family = types.SimpleNamespace(__name__="fam", PRESETS=[], PINS={"ghost": "0" * 64})
+    with pytest.raises(ValueError, match="does not define"):
+        presets.register_presets(family)
 
 
 def test_list_presets_and_model_presets():
@@ -57,7 +115,7 @@ def test_list_presets_and_model_presets():
     assert kp.VAEGAN.presets == kp.list_presets(kp.VAEGAN) == kp.list_presets("VAEGAN")
     assert all(p["model"] == "VAEGAN" for p in kp.VAEGAN.presets.values())
     # No preset is a bare Keras model: every one is a zoo class.
-    assert not {n for n, e in presets.PRESETS.items() if e["model"] in presets.KERAS_MODELS}
+    assert not {n for n, e in presets.PRESETS.items() if e.model in presets.KERAS_MODELS}
     assert set(kp.Classifier.presets) == {"fashion_mnist_classifier"}
     assert set(kp.ImageAutoencoder.presets) == set(kp.AdversarialModel.presets) == set(every) - {
         "fashion_mnist_classifier"}
@@ -67,7 +125,7 @@ def test_list_presets_and_model_presets():
         kp.list_presets(3)
     # A copy: editing it does not change the registry.
     every["celeba64"]["input"]["shape"][0] = 1
-    assert presets.PRESETS["celeba64"]["input"]["shape"][0] == 64
+    assert presets.PRESETS["celeba64"].input.shape[0] == 64
 
 
 def test_celeba64_explains_how_to_get_weights(monkeypatch, tmp_path):
@@ -82,11 +140,11 @@ def test_celeba64_explains_how_to_get_weights(monkeypatch, tmp_path):
 
 
 def test_celeba64_architecture_is_the_authors():
-    entry = presets.PRESETS["celeba64"]
+    entry = spec("celeba64")
     model = kp.VAEGAN.from_pretrained("celeba64", load_weights=False)
     assert type(model) is kp.VAEGAN
     assert model.image_shape == (64, 64, 3) and model.latent_dim == 128
-    assert model.count_params() == entry["parameters"]
+    assert model.count_params() == entry.parameters
     assert model.gamma == 1e-6 and model.decoder_gan_loss == "minimax"
     assert model.equilibrium and model.reconstructions_as_fakes
     assert (model.equilibrium_center, model.equilibrium_margin) == (0.68, 0.35)
@@ -97,12 +155,13 @@ def test_celeba64_architecture_is_the_authors():
 @pytest.fixture
 def weights_dir(monkeypatch, tmp_path):
     """A `weights/` folder holding a trained-looking tiny preset under a
-    registered name."""
+    registered name, pinned by the registry."""
     model = tiny_vaegan()
     root = tmp_path / "weights"
     folder = model.save_pretrained(root / "vaegan_fashion_mnist", metadata={"dataset": "fashion_mnist"},
                                    samples=4)
     monkeypatch.setattr(presets, "WEIGHTS_DIR", root)
+    register(monkeypatch, "vaegan_fashion_mnist", metadata_sha256=hub.sha256_file(folder / "metadata.json"))
     return folder, model.reconstruct(images())
 
 
@@ -121,21 +180,61 @@ def test_registered_name_resolves_to_weights_folder(weights_dir):
         kp.DeePSiM.from_pretrained("vaegan_fashion_mnist")
 
 
-def test_registry_pins_are_checked_against_the_folder(monkeypatch, weights_dir):
+def test_resealed_altered_folder_is_refused_under_its_registered_name(weights_dir):
     folder, ref = weights_dir
+    # Someone alters the weights and re-seals the folder's own metadata.json.
+    with h5py.File(folder / "model.weights.h5", "r+") as f:
+        kernel = f["decoder/layers/dense/vars/0"]
+        kernel[...] = kernel[...] + 1.0
     meta = json.loads((folder / "metadata.json").read_text())
-    entry = presets.PRESETS["vaegan_fashion_mnist"]
-    monkeypatch.setitem(entry, "sha256", {"model.weights.h5": meta["files"]["model.weights.h5"]})
-    np.testing.assert_array_equal(kp.VAEGAN.from_pretrained("fashion_mnist").reconstruct(images()), ref)
-    monkeypatch.setitem(entry, "sha256", {"model.weights.h5": "0" * 64})
-    with pytest.raises(PresetError, match="disagrees with the registry's pinned sha256 for model.weights.h5"):
-        kp.VAEGAN.from_pretrained("fashion_mnist")
+    meta["files"]["model.weights.h5"] = hub.sha256_file(folder / "model.weights.h5")
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    hub.verify_folder(folder)  # consistent in itself
+    with pytest.raises(PresetError, match="sha256 mismatch for metadata.json"):
+        kp.VAEGAN.from_pretrained("vaegan_fashion_mnist")
+    with pytest.raises(PresetError, match="sha256 mismatch for metadata.json"):
+        kp.from_pretrained("vaegan_fashion_mnist")
+    # By path it is the user's own folder: its own metadata.json vouches for it.
+    altered = kp.VAEGAN.from_pretrained(folder).reconstruct(images())
+    assert not np.allclose(altered, ref)
+
+
+def test_unpinned_bundled_folder_is_refused(monkeypatch, weights_dir):
+    register(monkeypatch, "vaegan_fashion_mnist", metadata_sha256=None)
+    with pytest.raises(PresetError, match="pins no sha256.*pin_presets"):
+        kp.VAEGAN.from_pretrained("vaegan_fashion_mnist")
+
+
+def test_committed_pins_match_the_bundled_folders():
+    from keras_perceptual import pin_presets
+
+    bundled = [s.name for s in presets.all_specs() if presets.preset_folder(s.name)]
+    assert bundled, "no bundled preset found"
+    assert pin_presets.stale_pins() == {}, "run `python -m keras_perceptual.pin_presets`"
+    for name in bundled:
+        digest = hashlib.sha256((presets.preset_folder(name) / "metadata.json").read_bytes()).hexdigest()
+        assert spec(name).metadata_sha256 == digest
+
+
+def test_pin_command_rewrites_the_family_pins(monkeypatch, tmp_path, capsys):
+    from keras_perceptual import pin_presets
+
+    family = tmp_path / "fam_presets.py"
+    family.write_text('PRESETS = []\n\n# pins\nPINS = {\n    "vae_fashion_mnist": "' + "0" * 64 + '",\n}\n')
+    monkeypatch.setitem(presets.SPEC_FILES, "vae_fashion_mnist", str(family))
+    register(monkeypatch, "vae_fashion_mnist", metadata_sha256="0" * 64, hub_repo=spec("vae_fashion_mnist").hub_repo)
+    assert pin_presets.main(["--check"]) == 1
+    assert "1 stale pin" in capsys.readouterr().out
+    assert pin_presets.main([]) == 0
+    digest = hub.sha256_file(presets.preset_folder("vae_fashion_mnist") / "metadata.json")
+    assert family.read_text() == 'PRESETS = []\n\n# pins\nPINS = {\n    "vae_fashion_mnist": "' + digest + '",\n}\n'
+    assert spec("vae_fashion_mnist").metadata_sha256 == digest
+    assert pin_presets.main(["--check"]) == 0
 
 
 def test_ambiguous_short_name(monkeypatch):
-    monkeypatch.setitem(presets.PRESETS, "vaegan_shared", dict(presets.PRESETS["vaegan_fashion_mnist"]))
-    monkeypatch.setitem(presets.PRESETS, "deepsim_shared",
-                        dict(presets.PRESETS["vaegan_fashion_mnist"], model="DeePSiM"))
+    register(monkeypatch, "vaegan_shared", like="vaegan_fashion_mnist")
+    register(monkeypatch, "deepsim_shared", like="vaegan_fashion_mnist", model="DeePSiM")
     with pytest.raises(ValueError, match="ambiguous.*deepsim_shared.*vaegan_shared"):
         kp.AdversarialModel.from_pretrained("shared")
     # For one class the short name is unambiguous.
@@ -145,23 +244,24 @@ def test_ambiguous_short_name(monkeypatch):
 
 def test_load_weights_false_without_architecture_or_weights(monkeypatch, tmp_path):
     monkeypatch.setattr(presets, "WEIGHTS_DIR", tmp_path)
-    with pytest.raises(PresetError, match="keras-perceptual train vaegan"):
+    register(monkeypatch, "vaegan_fashion_mnist")
+    with pytest.raises(PresetError, match="train_presets.py --only vaegan_fashion_mnist"):
         kp.VAEGAN.from_pretrained("vaegan_fashion_mnist", load_weights=False)
 
 
-@pytest.mark.parametrize("name", sorted(n for n in presets.PRESETS if presets.preset_folder(n)))
+@pytest.mark.parametrize("name", sorted(s.name for s in presets.all_specs() if presets.preset_folder(s.name)))
 def test_presets_in_weights_folder_are_complete(name):
     """Every preset shipped in `weights/` verifies, loads and generates."""
     folder = presets.preset_folder(name)
     meta = hub.verify_folder(folder)
     assert set(meta["files"]) >= {"config.json", "model.weights.h5", "README.md", "samples.png"}
     model = kp.from_pretrained(name)
-    entry = presets.PRESETS[name]
-    assert type(model).__name__ == entry["model"]
-    assert list(model.image_shape) == entry["input"]["shape"] == meta["input"]["shape"]
-    if entry["parameters"] is not None:
-        assert model.count_params() == entry["parameters"]
-    x = np.random.default_rng(0).uniform(-1, 1, (2, *entry["input"]["shape"])).astype("float32")
+    entry = spec(name)
+    assert type(model).__name__ == entry.model
+    assert list(model.image_shape) == list(entry.input.shape) == meta["input"]["shape"]
+    if entry.parameters is not None:
+        assert model.count_params() == entry.parameters
+    x = np.random.default_rng(0).uniform(-1, 1, (2, *entry.input.shape)).astype("float32")
     if isinstance(model, kp.Classifier):
         assert np.all(np.isfinite(model.predict(x, verbose=0)))
         return

@@ -33,7 +33,7 @@ def test_smoke_run_writes_verified_presets(tmp_path):
         model = kp.from_pretrained(folder)
         assert model(np.zeros((1, 28, 28, 1), "float32")) is not None if name.startswith("pixel") else True
     cond = kp.from_pretrained(tmp_path / "w" / "vaegan_conditional_fashion_mnist")
-    assert cond.skipped_networks == ("discriminator",) and cond.conditional
+    assert cond.skipped_networks == ("discriminator",) and cond.is_conditional
     card = (tmp_path / "w" / "vaegan_conditional_fashion_mnist" / "README.md").read_text()
     assert "## Not in this preset" in card and "`discriminator`" in card
     assert "## Not in this preset" not in (tmp_path / "w" / "vae_fashion_mnist" / "README.md").read_text()

@@ -3,7 +3,9 @@
 that player's gradient; one `MultiOptimizer.stateless_apply`; a gated
 player's trainable values and its sub-optimizer's variables are put back
 with `where(gate, new, old)`, so a skipped step leaves them bit-identical
-(this compiles under `jit_compile=True`)."""
+(this compiles under `jit_compile=True`). A step that `_check_step`
+rejects (bad batch, non-finite loss) is put back the same way for every
+variable: weights, optimizer state, BatchNorm statistics, random state."""
 
 import jax
 import jax.numpy as jnp
@@ -42,9 +44,11 @@ class AdversarialTrainer:
                 values, non_trainable, data, training=True
             )
 
+        old_non_trainable = non_trainable
         losses, vjp_fn, (logs, non_trainable) = jax.vjp(
             forward, trainable, has_aux=True
         )
+        ok, reported = self._check_step(data, losses)
         grads = [None] * len(trainable)
         for player, indices in self._player_tv_indices.items():
             cotangent = {
@@ -61,7 +65,8 @@ class AdversarialTrainer:
         )
         new_trainable = list(new_trainable)
         new_optimizer = list(new_optimizer)
-        for player, gate in gates.items():
+        for player in self._player_tv_indices:
+            gate = jnp.logical_and(ok, gates[player]) if player in gates else ok
             for i in self._player_tv_indices[player]:
                 new_trainable[i] = jnp.where(gate, new_trainable[i], trainable[i])
             for j in self._player_ov_indices[player]:
@@ -69,8 +74,11 @@ class AdversarialTrainer:
                     gate, new_optimizer[j], optimizer_values[j]
                 )
 
+        non_trainable = [
+            jnp.where(ok, new, old) for new, old in zip(non_trainable, old_non_trainable)
+        ]
         results, metrics_values = self._stateless_update_trackers(
-            metrics_values, losses, logs, gates
+            metrics_values, reported, logs, gates
         )
         return results, (new_trainable, non_trainable, new_optimizer, metrics_values)
 

@@ -1,7 +1,9 @@
 """PyTorch training step: `torch.autograd.grad` per player on one graph,
 then each player's sub-optimizer applied under `no_grad` (skipped when the
 player's gate is False). All gradients are taken before any update so that
-no in-place update invalidates the graph."""
+no in-place update invalidates the graph. A step that `_check_step`
+rejects (bad batch, non-finite loss) applies no update and puts the
+non-trainable variables (BatchNorm statistics, random state) back."""
 
 import torch
 import torch._functorch.config
@@ -33,7 +35,11 @@ class AdversarialTrainer:
         return self.train_function
 
     def train_step(self, data):
+        with torch.no_grad():
+            before = [v.value.clone() for v in self.non_trainable_variables]
         losses, logs = self._player_losses(data, training=True)
+        ok, reported = self._check_step(data, losses)
+        ok = bool(ok)
         gates = self._player_gates(losses, logs)
         players = list(self._player_variables)
         grads = {}
@@ -56,13 +62,16 @@ class AdversarialTrainer:
             ]
         with torch.no_grad():
             for player in players:
-                if player in gates and not bool(gates[player]):
+                if not ok or (player in gates and not bool(gates[player])):
                     continue
                 self.player_optimizers[player].apply(
                     grads[player], self._player_variables[player]
                 )
+            if not ok:
+                for v, value in zip(self.non_trainable_variables, before):
+                    v.assign(value)
             self.optimizer.iterations.assign_add(1)
-            losses = {p: l.detach() for p, l in losses.items()}
+            losses = {p: l.detach() for p, l in reported.items()}
             logs = {k: v.detach() for k, v in logs.items()}
             return self._update_trackers(losses, logs, gates)
 

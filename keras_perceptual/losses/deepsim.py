@@ -160,8 +160,8 @@ class DeePSiMLoss(LossFunctionWrapper):
 
     See `deepsim_loss` for the formula. The comparator (and discriminator)
     are frozen: `fit` trains only the compiled model. The loss serialises
-    with its comparator's reference (backbone name, layers and weights file
-    or "imagenet"), so `model.save()` / `keras.saving.load_model()` work.
+    with its comparator's reference (backbone name, layers and weights: a
+    preset name, a file or "imagenet"), so `model.save()` / `keras.saving.load_model()` work.
 
     Args:
         comparator: a `keras_perceptual.comparators.Comparator`.
@@ -176,7 +176,7 @@ class DeePSiMLoss(LossFunctionWrapper):
         name, reduction, dtype: as in `keras.losses.Loss`.
 
     Example:
-    >>> comp = kp.comparators.fashion_mnist_comparator(weights="classifier.weights.h5")
+    >>> comp = kp.comparators.fashion_mnist_comparator(weights="fashion_mnist_classifier")
     >>> model.compile("adam", loss=kp.losses.DeePSiMLoss(comp, lambda_img=0.1))
     >>> model.fit(noisy, clean, epochs=5)
 

@@ -17,6 +17,7 @@ from keras import ops
 
 from keras_perceptual.backend import AdversarialTrainer
 from keras_perceptual.hub import PretrainedMixin
+from keras_perceptual.training.guards import StopOnNonFinite
 
 
 class PlayerOptimizerMap(keras.optimizers.OptimizerMap):
@@ -297,6 +298,35 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
             out[p] = loss
         logs = {k: ops.cast(v, "float32") for k, v in logs.items()}
         return out, logs
+
+    def _check_step(self, data, losses):
+        """Checks a training step inside the step (no host round trip).
+
+        Returns `(ok, reported)`: `ok` is False when the batch holds NaN/Inf,
+        or, for a model that reads images (it has an `image_shape`), values
+        outside [-1, 1] (e.g. a [0, 255] batch), or a loss is not finite; the backend trainers then update nothing (weights,
+        optimizer state, BatchNorm statistics, random state). `reported`
+        are the losses to log, NaN for a bad batch, so that
+        `StopOnNonFinite` stops `fit` at that step.
+        """
+        x = ops.cast(keras.utils.unpack_x_y_sample_weight(data)[0], "float32")
+        if hasattr(self, "image_shape"):
+            batch_ok = ops.all(ops.abs(x) <= 1.001)  # False for NaN too
+        else:
+            batch_ok = ops.all(ops.isfinite(x))
+        ok = batch_ok
+        for loss in losses.values():
+            ok = ops.logical_and(ok, ops.isfinite(loss))
+        return ok, {p: ops.where(batch_ok, loss, float("nan")) for p, loss in losses.items()}
+
+    def fit(self, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, stopped with `NonFiniteError` at the first
+        step with a non-finite loss or a bad batch (a `StopOnNonFinite` is
+        added unless `callbacks` has one)."""
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, StopOnNonFinite) for c in callbacks):
+            callbacks.append(StopOnNonFinite())
+        return super().fit(*args, callbacks=callbacks, **kwargs)
 
     def _player_gates(self, losses, logs):
         gates = self.gates(losses, logs) if self.gated_players else {}

@@ -21,8 +21,8 @@ def check_images(images, image_shape, name="images"):
     """Checks a batch of images meant for a model that reads [-1, 1] floats.
 
     Raises `ValueError` for the wrong rank, size or channel count, integer
-    data (e.g. uint8) and float data outside [-1, 1] (e.g. [0, 255]); never
-    rescales. Returns a float32 NumPy array.
+    data (e.g. uint8), NaN/Inf values (with their count) and float data
+    outside [-1, 1] (e.g. [0, 255]); never rescales. Returns a float32 NumPy array.
     """
     arr = np.asarray(images)
     expected = (None,) + tuple(image_shape)
@@ -40,6 +40,12 @@ def check_images(images, image_shape, name="images"):
         raise ValueError(
             f"`{name}` must be floats in [-1, 1]. Received dtype {arr.dtype}: scale "
             "uint8 images with `x / 127.5 - 1` (keras_perceptual.datasets does this)."
+        )
+    bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+    if bad:
+        raise ValueError(
+            f"`{name}` must hold finite values in [-1, 1]. Received {bad} NaN/Inf value(s) "
+            f"among {arr.size}."
         )
     if arr.size:
         lo, hi = float(arr.min()), float(arr.max())

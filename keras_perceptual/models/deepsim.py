@@ -68,7 +68,6 @@ class DeePSiM(ImageAutoencoder):
         "lambda_feat", "lambda_img", "lambda_adv", "feature_weights", "pause_discriminator",
         "pause_threshold", "adversarial_mode", "seed",
     )
-    encoder = None
 
     def __init__(self, generator, discriminator, comparator, lambda_feat=1.0, lambda_img=0.1, lambda_adv=0.01,
                  feature_weights=None, pause_discriminator=True, pause_threshold=0.1,

@@ -1,36 +1,60 @@
-"""Training recipes: the code that trains each model of the zoo, shared by
-`examples/`, the `keras-perceptual train` command and the preset-training
-scripts (so none of them is a copy of another).
+"""Training recipes: each model of the zoo's training, as data (a
+`keras_perceptual.training.Recipe`: networks and model options, optimizers,
+data, budget, smoke settings, pictures). `keras_perceptual.training.train`
+runs every one of them; `keras-perceptual train NAME`, the examples and
+`benchmarks/train_presets.py` go through it.
 
-A recipe is a module `keras_perceptual/recipes/<name>.py` with
+    from keras_perceptual.recipes import get_recipe, list_recipes
+    list_recipes()                       # {name: description}
+    recipe = get_recipe("vaegan")        # a Recipe
+    record = keras_perceptual.training.train(recipe, "runs/vaegan", epochs=1)
 
-    def train(output=None, epochs=None, batch_size=64, smoke=False, seed=0,
-              dataset="fashion_mnist", verbose=1, **options) -> keras.Model
-
-that builds the model with the paper's defaults, trains it (a few steps on
-a small slice of the data when `smoke=True`), writes sample grids and
-`save_pretrained` output under `output` when given, and returns the trained
-model. `DESCRIPTION` (one line) says what it trains.
+A `Recipe` is also callable as the recipe modules' `train(output=None,
+epochs=None, batch_size=None, smoke=False, seed=0, dataset=None, verbose=1,
+**options) -> model` of earlier releases (the examples use it).
 """
 
 import importlib
-import pkgutil
+
+# name: (module defining it, one-line description). Plain data, read without
+# importing Keras (`keras-perceptual train --help`).
+RECIPES = {
+    "vaegan": ("vaegan", "VAE/GAN (Larsen et al. 2016) on fashion_mnist (28x28) or celeba (64x64, authors' recipe)"),
+    "vae": ("vae", "Plain VAE (Gaussian pixel likelihood) with the VAE/GAN networks: the VAE/GAN paper's baseline"),
+    "deepsim_autoencoder": ("deepsim", "DeePSiM autoencoder (Dosovitskiy & Brox 2016) with a small spatial code "
+                                       "on fashion_mnist"),
+    "deepsim_vae": ("deepsim", "DeePSiM VAE (Dosovitskiy & Brox 2016): DeePSiM replaces the reconstruction term, "
+                               "KL kept, on fashion_mnist"),
+    "deepsim_inverter": ("deepsim", "DeePSiM inverter (Dosovitskiy & Brox 2016): decodes comparator features back "
+                                    "to the image, on fashion_mnist"),
+    "pixel_autoencoder": ("pixel_autoencoder", "L2 (pixel MSE) autoencoder with the DeePSiM autoencoder's networks: "
+                                               "DeePSiM's baseline"),
+    "fashion_mnist_classifier": ("fashion_mnist_classifier", "Fashion-MNIST CNN classifier (>= 92% test accuracy "
+                                                             "in a few CPU epochs), the zoo's comparator"),
+    "aae": ("aae", "Adversarial autoencoder (GAN or MMD regulariser; Gaussian, mixture, swiss-roll or categorical "
+                   "prior) on Fashion-MNIST"),
+    "aae_clustering": ("aae_clustering", "AAE clustering on Fashion-MNIST: categorical code (K clusters) + style, "
+                                         "GAN or MMD regulariser"),
+    "iae": ("iae", "Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, "
+                   "code GAN"),
+}
 
 
 def list_recipes():
-    """`{name: description}` of every recipe module in this package."""
-    out = {}
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        out[info.name] = getattr(module, "DESCRIPTION", "")
-    return out
+    """`{name: description}` of every recipe."""
+    return {name: description for name, (_, description) in RECIPES.items()}
 
 
 def get_recipe(name):
-    """The `train` function of recipe `name`."""
-    names = [i.name for i in pkgutil.iter_modules(__path__) if not i.name.startswith("_")]
-    if name not in names:
-        raise ValueError(f"Unknown recipe. Expected one of {sorted(names)}. Received: {name!r}")
-    return importlib.import_module(f"{__name__}.{name}").train
+    """The `Recipe` registered as `name`."""
+    if name not in RECIPES:
+        raise ValueError(f"Unknown recipe. Expected one of {sorted(RECIPES)}. Received: {name!r}")
+    module = importlib.import_module(f"{__name__}.{RECIPES[name][0]}")
+    return next(r for r in module.RECIPES if r.name == name)
+
+
+def __getattr__(name):
+    # The three DeePSiM recipes stay importable by name, as the modules they were.
+    if name in ("deepsim_autoencoder", "deepsim_vae", "deepsim_inverter"):
+        return get_recipe(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,12 @@
 """Recipe: unsupervised clustering with an adversarial autoencoder: a
-categorical code of K clusters plus a Gaussian style, GAN or MMD regulariser."""
+categorical code of K clusters (`num_clusters`) plus a Gaussian style
+(`style_dim`), GAN or MMD regulariser. The paper's two adversaries
+(categorical and style) are used with the GAN regulariser unless
+`style_discriminator=False`. Unset options take `DEFAULTS` and
+`REGULARIZER_DEFAULTS[regularizer]` (departures from the paper, see there);
+the others are the `aae` recipe's."""
 
 from keras_perceptual.recipes import aae
-
-DESCRIPTION = "AAE clustering on Fashion-MNIST: categorical code (K clusters) + style, GAN or MMD regulariser"
 
 # Fully connected networks (as in the AAE paper's MNIST models): on a CPU
 # they train an epoch of Fashion-MNIST in seconds.
@@ -23,21 +26,24 @@ REGULARIZER_DEFAULTS = {
     "mmd": dict(regularizer_weight=1.0, straight_through=True),
     "gan": dict(regularizer_weight=0.1, straight_through="decoder", marginal_entropy_weight=1.0),
 }
+# Options whose default depends on the regulariser (None until `finalize`).
+LATE = ("regularizer_weight", "straight_through", "marginal_entropy_weight", "style_discriminator")
+
+OPTIONS = {k: v for k, v in aae.OPTIONS.items() if k not in ("prior", "mode", "num_classes")}
+OPTIONS.update(DEFAULTS, num_clusters=10, regularizer="gan", **{k: None for k in LATE})
 
 
-def train(output=None, epochs=None, batch_size=100, smoke=False, seed=0, dataset="fashion_mnist", verbose=1,
-          num_clusters=10, style_dim=0, regularizer="gan", style_discriminator=None, **options):
-    """Trains `AdversarialAutoencoder(mode="clustering")` with a
-    `CategoricalPrior(num_clusters, style_dim)`; returns it. The paper's two
-    adversaries (categorical and style) are used with the GAN regulariser
-    unless `style_discriminator=False`. Other options go to `aae.train`;
-    unset ones take `DEFAULTS` and `REGULARIZER_DEFAULTS[regularizer]`
-    (departures from the paper, see there)."""
-    if style_discriminator is None:
-        style_discriminator = regularizer == "gan" and style_dim > 0
-    for k, v in {**DEFAULTS, **REGULARIZER_DEFAULTS.get(regularizer, {})}.items():
-        options.setdefault(k, v)
-    return aae.train(output=output, epochs=epochs, batch_size=batch_size, smoke=smoke, seed=seed, dataset=dataset,
-                     verbose=verbose, prior="categorical", mode="clustering", num_classes=num_clusters,
-                     style_dim=style_dim, regularizer=regularizer, style_discriminator=style_discriminator,
-                     **options)
+def finalize(o):
+    o = dict(o)
+    base = {**aae.OPTIONS, **REGULARIZER_DEFAULTS.get(o["regularizer"], {}),
+            "style_discriminator": o["regularizer"] == "gan" and o["style_dim"] > 0}
+    for k in LATE:
+        if o[k] is None:
+            o[k] = base[k]
+    o.update(prior="categorical", mode="clustering", num_classes=o.pop("num_clusters"))
+    return o
+
+
+RECIPE = aae.aae_recipe("aae_clustering", OPTIONS, finalize=finalize)
+RECIPES = (RECIPE,)
+train = RECIPE.train

@@ -1,19 +1,28 @@
 """Recipe: an implicit autoencoder on Fashion-MNIST, with a continuous or a
-categorical (clustering) code."""
+categorical (clustering) code.
 
-from pathlib import Path
-
-import keras
+Options: `code` ("categorical": `CategoricalPrior(num_clusters)`, i.e.
+clustering; or "continuous": `GaussianPrior(latent_dim)`), the noise sizes
+`encoder_noise_dim` and `decoder_noise_dim`, the `ImplicitAutoencoder`
+weights, the networks' sizes, `learning_rate`, `discriminator_learning_rate`
+and `limit`. `encoder_noise_dim`, `pixel_weight`, `reconstruction_weight`,
+`regularization_weight`, `straight_through`, `marginal_entropy_weight` and
+`learning_rate` left at None take `CLUSTERING[name]` for a categorical code
+and `PAPER[name]` for a continuous one."""
 
 from keras_perceptual import networks
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.models.checks import check_choice
 from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
 from keras_perceptual.recipes import aae
+from keras_perceptual.recipes import list_recipes
+from keras_perceptual.recipes._fashion import fashion_data
+from keras_perceptual.recipes._fashion import fashion_pictures
+from keras_perceptual.training.recipe import Recipe
 
 DESCRIPTION = "Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, code GAN"
 
-SMOKE = dict(limit=256, epochs=1, conv_filters=(), units=(32,), discriminator_units=(32,))
+SMOKE = dict(limit=256, conv_filters=(), units=(32,), discriminator_units=(32,))
 
 # Options left at None take these: the paper's IAE for a continuous code;
 # for a categorical code (clustering) the settings tuned on Fashion-MNIST
@@ -32,102 +41,38 @@ CLUSTERING = dict(encoder_noise_dim=0, pixel_weight=1.0, reconstruction_weight=0
                   straight_through="decoder", marginal_entropy_weight=1.0, learning_rate=1e-3)
 
 
-def train(
-    output=None,
-    epochs=None,
-    batch_size=100,
-    smoke=False,
-    seed=0,
-    dataset="fashion_mnist",
-    verbose=1,
-    code="categorical",
-    num_clusters=10,
-    latent_dim=8,
-    encoder_noise_dim=None,
-    decoder_noise_dim=16,
-    pixel_weight=None,
-    regularization_weight=None,
-    learning_rate=None,
-    discriminator_learning_rate=2e-4,
-    conv_filters=(),
-    units=(512, 512),
-    discriminator_units=(512, 512),
-    reconstruction_weight=None,
-    gumbel_temperature=None,
-    straight_through=None,
-    discriminator_noise=0.0,
-    marginal_entropy_weight=None,
-    callbacks=None,
-    limit=None,
-    jit_compile="auto",
-):
-    """Builds and trains an `ImplicitAutoencoder`; returns it.
-
-    Args:
-        code: "categorical" (`CategoricalPrior(num_clusters)`: clustering)
-            or "continuous" (`GaussianPrior(latent_dim)`).
-        encoder_noise_dim, decoder_noise_dim: noise sizes.
-        pixel_weight: optional pixel MSE weight (0 in the paper).
-        encoder_noise_dim, pixel_weight, reconstruction_weight,
-        regularization_weight, straight_through, marginal_entropy_weight,
-        learning_rate:
-            None takes `CLUSTERING[name]` for a categorical code and
-            `PAPER[name]` for a continuous one.
-    """
-    check_choice("dataset", dataset, ("fashion_mnist",))
-    check_choice("code", code, ("categorical", "continuous"))
-    chosen = dict(encoder_noise_dim=encoder_noise_dim, pixel_weight=pixel_weight,
-                  reconstruction_weight=reconstruction_weight, regularization_weight=regularization_weight,
-                  straight_through=straight_through, marginal_entropy_weight=marginal_entropy_weight,
-                  learning_rate=learning_rate)
-    base = CLUSTERING if code == "categorical" else PAPER
-    chosen = {k: base[k] if v is None else v for k, v in chosen.items()}
-    encoder_noise_dim, pixel_weight = chosen["encoder_noise_dim"], chosen["pixel_weight"]
-    reconstruction_weight, regularization_weight = chosen["reconstruction_weight"], chosen["regularization_weight"]
-    straight_through, marginal_entropy_weight = chosen["straight_through"], chosen["marginal_entropy_weight"]
-    learning_rate = chosen["learning_rate"]
-    keras.utils.set_random_seed(seed)
-    if smoke:
-        limit = min(limit or SMOKE["limit"], SMOKE["limit"])
-        epochs = epochs or SMOKE["epochs"]
-        conv_filters, units, discriminator_units = SMOKE["conv_filters"], SMOKE["units"], SMOKE["discriminator_units"]
-    epochs = epochs or 10
-    prior = kp_priors.CategoricalPrior(num_clusters) if code == "categorical" else kp_priors.GaussianPrior(latent_dim)
-    nets = networks.iae_networks(prior, encoder_noise_dim=encoder_noise_dim, decoder_noise_dim=decoder_noise_dim,
-                                 conv_filters=tuple(conv_filters), units=tuple(units),
-                                 discriminator_units=tuple(discriminator_units))
-    model = ImplicitAutoencoder(**nets, prior=prior, pixel_weight=pixel_weight,
-                                regularization_weight=regularization_weight,
-                                reconstruction_weight=reconstruction_weight, gumbel_temperature=gumbel_temperature,
-                                straight_through=straight_through, discriminator_noise=discriminator_noise,
-                                marginal_entropy_weight=marginal_entropy_weight,
-                                seed=seed)
-    default, disc = aae.optimizers(learning_rate, discriminator_learning_rate)
-    model.compile(optimizer=default, optimizers={k: disc() for k in model.players if "discriminator" in k},
-                  jit_compile=jit_compile)
-    model.fit(aae.load_images("train", limit), batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose,
-              callbacks=callbacks)
-    if output is not None:
-        save_noise_grid(model, output)
-    return model
+OPTIONS = dict(code="categorical", num_clusters=10, latent_dim=8, encoder_noise_dim=None, decoder_noise_dim=16,
+               pixel_weight=None, regularization_weight=None, learning_rate=None, discriminator_learning_rate=2e-4,
+               conv_filters=(), units=(512, 512), discriminator_units=(512, 512), reconstruction_weight=None,
+               gumbel_temperature=None, straight_through=None, discriminator_noise=0.0, marginal_entropy_weight=None,
+               limit=None, jit_compile="auto")
 
 
-def save_noise_grid(model, output, rows=10, columns=10):
-    """`same_code_different_noise.png`: row i decodes one test image's code
-    with `columns` decoder noises (first column: the image itself)."""
-    import numpy as np
+def finalize(o):
+    check_choice("code", o["code"], ("categorical", "continuous"))
+    base = CLUSTERING if o["code"] == "categorical" else PAPER
+    return {k: base[k] if v is None and k in base else v for k, v in o.items()}
 
-    from keras_perceptual.images import save_image_grid
 
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    x = aae.load_images("test", 500)
-    if isinstance(model.prior, kp_priors.CategoricalPrior):
-        clusters = model.predict_clusters(x)
-        picks = [int(np.flatnonzero(clusters == c)[0]) for c in np.unique(clusters)][:rows]
-        x = x[picks]
-    else:
-        x = x[:rows]
-    grid = model.vary_noise(x, num_samples=columns - 1, seed=0)
-    images = np.concatenate([x[:, None], grid], axis=1).reshape((-1,) + model.image_shape)
-    return save_image_grid(images, output / "same_code_different_noise.png", columns=columns, scale=2)
+def build(o):
+    prior = kp_priors.CategoricalPrior(o["num_clusters"]) if o["code"] == "categorical" else \
+        kp_priors.GaussianPrior(o["latent_dim"])
+    nets = networks.iae_networks(prior, encoder_noise_dim=o["encoder_noise_dim"],
+                                 decoder_noise_dim=o["decoder_noise_dim"], conv_filters=tuple(o["conv_filters"]),
+                                 units=tuple(o["units"]), discriminator_units=tuple(o["discriminator_units"]))
+    return ImplicitAutoencoder(
+        **nets, prior=prior, pixel_weight=o["pixel_weight"], regularization_weight=o["regularization_weight"],
+        reconstruction_weight=o["reconstruction_weight"], gumbel_temperature=o["gumbel_temperature"],
+        straight_through=o["straight_through"], discriminator_noise=o["discriminator_noise"],
+        marginal_entropy_weight=o["marginal_entropy_weight"], seed=o["seed"])
+
+
+RECIPE = Recipe(
+    name="iae",
+    description=list_recipes()["iae"],
+    build=build, compile=aae.compile_players, data=lambda o, batch_size: fashion_data(o, batch_size),
+    defaults=OPTIONS, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize, pictures=("samples", "noise"),
+    picture_data=fashion_pictures,
+)
+RECIPES = (RECIPE,)
+train = RECIPE.train

@@ -1,0 +1,43 @@
+"""Presets of the adversarial autoencoder family (`AdversarialAutoencoder`,
+GAN and MMD regularisers)."""
+
+from keras_perceptual.presets import fashion_mnist_spec
+
+MAKHZANI_2016 = "Makhzani, Shlens, Jaitly, Goodfellow, Frey, \"Adversarial autoencoders\", arXiv:1511.05644"
+AAE = dict(model="AdversarialAutoencoder", paper=MAKHZANI_2016)
+TAGS = ("autoencoder", "image-generation", "adversarial-autoencoder")
+CLUSTERING_BUDGET = "{} epochs, batch 100 (benchmarks/clustering.py's budget)"
+
+PRESETS = [
+    fashion_mnist_spec(
+        "aae_fashion_mnist", **AAE,
+        description="Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
+        recipe="aae", recipe_options={"epochs": 2, "prior": "gaussian", "latent_dim": 8},
+        budget="2 epochs, batch 100", skip_networks=("discriminator",), tags=TAGS,
+        baselines={"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    ),
+    fashion_mnist_spec(
+        "aae_clustering_gan_fashion_mnist", **AAE,
+        description="AAE unsupervised clustering (Makhzani et al. 2016 §6): categorical code of 10 "
+        "clusters, GAN regulariser.",
+        recipe="aae_clustering", recipe_options={"regularizer": "gan", "epochs": 12},
+        budget=CLUSTERING_BUDGET.format(12), skip_networks=("discriminator",),
+        tags=TAGS + ("clustering",), baselines={"clustering": None},
+    ),
+    fashion_mnist_spec(
+        "aae_clustering_mmd_fashion_mnist", **AAE,
+        description="AAE clustering with the MMD regulariser in place of the latent discriminator "
+        "(WAE-MMD style): categorical code of 10 clusters.",
+        recipe="aae_clustering", recipe_options={"regularizer": "mmd", "epochs": 20},
+        budget=CLUSTERING_BUDGET.format(20), tags=TAGS + ("clustering", "wae-mmd"),
+        baselines={"clustering": None},
+    ),
+]
+
+# sha256 of each bundled preset's metadata.json (which pins its other files):
+# written by `python -m keras_perceptual.pin_presets`, never by hand.
+PINS = {
+    "aae_fashion_mnist": "38a6e7328250601af067d02bd84b2036316d8ec1bf9a1915df529b0e47f1f48a",
+    "aae_clustering_gan_fashion_mnist": "908e747ba6c3b8a7ab96133a4682a13646c4ccd3abe2c6bc536684897caf2b99",
+    "aae_clustering_mmd_fashion_mnist": "f87e1950760be30a13859b5123811ac8a5371252db4adb251a1cef7f37ded17f",
+}

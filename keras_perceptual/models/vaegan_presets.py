@@ -1,0 +1,82 @@
+"""Presets of the VAE/GAN family (`VAEGAN`, and `VAE`, the paper's baseline)."""
+
+from keras_perceptual.presets import InputContract
+from keras_perceptual.presets import PresetSpec
+from keras_perceptual.presets import fashion_mnist_spec
+
+LARSEN_2016 = (
+    "Larsen, Sønderby, Larochelle, Winther, \"Autoencoding beyond pixels using a "
+    "learned similarity metric\", ICML 2016, arXiv:1512.09300"
+)
+ONE_EPOCH = "one epoch of the 60k training images, batch 64"
+VAEGAN_TAGS = ("autoencoder", "image-generation", "vae-gan", "variational-autoencoder", "gan", "learned-similarity")
+
+PRESETS = [
+    fashion_mnist_spec(
+        "vae_fashion_mnist", model="VAE", paper=LARSEN_2016 + " (its VAE baseline)",
+        description="Plain VAE (Gaussian pixel likelihood) with the VAE/GAN's encoder and decoder: "
+        "the VAE/GAN paper's baseline, same data, optimizer and steps.",
+        recipe="vae", recipe_options={"epochs": 1}, budget=ONE_EPOCH,
+        tags=("autoencoder", "image-generation", "variational-autoencoder"),
+        baselines={"generation": None, "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    ),
+    fashion_mnist_spec(
+        "vaegan_fashion_mnist", model="VAEGAN", paper=LARSEN_2016,
+        description="VAE/GAN with the learned similarity metric (Larsen et al. 2016), small28 networks.",
+        recipe="vaegan", recipe_options={"epochs": 1}, budget=ONE_EPOCH, skip_networks=("discriminator",),
+        tags=VAEGAN_TAGS,
+        baselines={"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    ),
+    fashion_mnist_spec(
+        "vaegan_conditional_fashion_mnist", model="VAEGAN", paper=LARSEN_2016,
+        description="Class-conditional VAE/GAN (Larsen et al. 2016 §4.2): decoder and discriminator "
+        "see the one-hot class.",
+        recipe="vaegan", recipe_options={"epochs": 3, "conditional": True},
+        budget="three epochs of the 60k training images, batch 64 (after one epoch its samples "
+        "matched their class only 18% of the time)",
+        skip_networks=("discriminator",), tags=VAEGAN_TAGS + ("class-conditional",),
+        baselines={"generation": "vae_fashion_mnist"},
+    ),
+    PresetSpec(
+        name="celeba64",
+        model="VAEGAN",
+        description="VAE/GAN of Larsen et al.: their 64x64 encoder, decoder and discriminator and "
+        "their CelebA recipe (RMSProp, gamma 1e-6, equilibrium rule).",
+        paper=LARSEN_2016,
+        dataset="celeba",
+        input=InputContract((64, 64, 3)),
+        recipe="vaegan",
+        recipe_options={"dataset": "celeba"},
+        budget="about 62.5k steps of batch 64",
+        tags=VAEGAN_TAGS + ("celeba",),
+        parameters=33_757_220,
+        architecture={
+            "networks": "vaegan_networks",
+            "network_args": {"family": "larsen64", "channels": 3},
+            "options": {
+                "gamma": 1e-6,
+                "kl_weight": 1.0,
+                "reconstructions_as_fakes": True,
+                "decoder_gan_loss": "minimax",
+                "equilibrium": True,
+                "equilibrium_center": 0.68,
+                "equilibrium_margin": 0.35,
+            },
+        },
+        how_to_train="on a machine with CelebA (tensorflow_datasets 'celeb_a'), run "
+        "`python examples/vaegan_celeba.py` (or `keras-perceptual train vaegan --dataset "
+        "celeba --output weights/celeba64`; about 62.5k steps of batch 64), save the model "
+        "with `model.save_pretrained('weights/celeba64')`, publish it with "
+        "`model.push_to_hub('ORG/NAME')` or `keras-perceptual push weights/celeba64 --repo "
+        "ORG/NAME`, then set its `hub_repo`, `hub_revision` and (`python -m "
+        "keras_perceptual.pin_presets`) `metadata_sha256` in keras_perceptual/models/vaegan_presets.py",
+    ),
+]
+
+# sha256 of each bundled preset's metadata.json (which pins its other files):
+# written by `python -m keras_perceptual.pin_presets`, never by hand.
+PINS = {
+    "vae_fashion_mnist": "49a861518fa077208d9ecf2e6283ace04c26770e892d23903699494408fcabc4",
+    "vaegan_fashion_mnist": "300cbcf6fb7ca40e146590f6dffc49229168e7a9f230a2c7c582202b421155b2",
+    "vaegan_conditional_fashion_mnist": "33da7468ccf00959e41f5d09705a24f9c49e31ff8915664f196e0d1f58896bca",
+}

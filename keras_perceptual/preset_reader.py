@@ -1,0 +1,343 @@
+"""Reading presets: `from_pretrained` of a folder, a registered name or
+`hf://org/repo[@revision]`.
+
+Only JSON and `.weights.h5` files are read, each after its sha256 has been
+checked; configs are deserialized with `safe_mode=True` and serialized
+Python code is refused before deserialization. A registered preset's
+`metadata.json` must match the registry's pin. The format is
+`keras_perceptual.preset_format`.
+"""
+
+import os
+import warnings
+from pathlib import Path
+
+import keras
+
+import keras_perceptual.presets as presets
+from keras_perceptual.preset_format import CONFIG
+from keras_perceptual.preset_format import FORMAT_VERSION
+from keras_perceptual.preset_format import METADATA
+from keras_perceptual.preset_format import PRESET_FILES
+from keras_perceptual.preset_format import WEIGHTS
+from keras_perceptual.preset_format import LocalSource
+from keras_perceptual.preset_format import PresetError
+from keras_perceptual.preset_format import describe_nonfinite
+from keras_perceptual.preset_format import file_table
+from keras_perceptual.preset_format import read_json
+from keras_perceptual.preset_format import sha256_file
+from keras_perceptual.preset_format import verified
+from keras_perceptual.preset_format import weights_report
+
+
+class HubSource:
+    """A Hub repo at a revision, through `huggingface_hub.hf_hub_download`
+    (downloads are cached in `cache_dir` and atomic: a failed one leaves no
+    partial file). Every failure is a `PresetError` naming file and repo."""
+
+    refetch_hint = ("It was removed from the cache: load again to download it afresh; if this "
+                    "repeats, the repo's files do not match its metadata.")
+
+    def __init__(self, repo_id, revision=None, cache_dir=None, local_files_only=False, token=None,
+                 endpoint=None, force_download=False):
+        self.repo_id = repo_id
+        self.revision = revision or "main"
+        self.cache_dir = cache_dir
+        self.local_files_only = local_files_only
+        self.token = token
+        self.endpoint = endpoint
+        self.force_download = force_download
+
+    def __str__(self):
+        return f"Hub repo {self.repo_id}@{self.revision}"
+
+    def fetch(self, filename):
+        import huggingface_hub
+        from huggingface_hub import errors
+
+        from keras_perceptual.version import __version__
+
+        try:
+            return Path(huggingface_hub.hf_hub_download(
+                self.repo_id, filename, revision=self.revision, cache_dir=self.cache_dir,
+                local_files_only=self.local_files_only, token=self.token, endpoint=self.endpoint,
+                force_download=self.force_download, library_name="keras_perceptual",
+                library_version=__version__,
+            ))
+        except (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled) as e:
+            where = f"cache_dir={self.cache_dir!r}" if self.cache_dir else "the Hugging Face cache"
+            raise PresetError(
+                f"Cannot get {filename} of {self}: it is not in {where} and the Hub "
+                f"could not be reached{' (local_files_only=True)' if self.local_files_only else ''}. "
+                "Connect to the network and load once (later loads work offline), or "
+                "copy the preset folder to this machine and pass its path. "
+                f"Cause: {type(e).__name__}: {_one_line(e)}"
+            ) from e
+        except errors.EntryNotFoundError as e:
+            raise PresetError(
+                f"{self} has no file {filename}. A preset repo holds "
+                f"{', '.join(PRESET_FILES)}; publish it with `model.push_to_hub(repo_id)` "
+                "or `keras-perceptual push FOLDER --repo ID`."
+            ) from e
+        except errors.RevisionNotFoundError as e:
+            raise PresetError(
+                f"Revision {self.revision!r} does not exist in Hub repo {self.repo_id} (fetching "
+                f"{filename}). Pass an existing branch, tag or commit as `revision=` (or none for "
+                "the registry's pinned revision)."
+            ) from e
+        except errors.RepositoryNotFoundError as e:
+            raise PresetError(
+                f"Hub repo {self.repo_id} does not exist or is private/gated (fetching {filename}). "
+                "Check the name; for a private repo pass `token=` (or log in with `hf auth login`)."
+            ) from e
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except Exception as e:  # httpx/requests/OS errors of an interrupted transfer, HTTP errors
+            raise PresetError(
+                f"Downloading {filename} of {self} failed: {type(e).__name__}: {_one_line(e)}. "
+                "Nothing partial was kept in the cache; check the network and try again."
+            ) from e
+
+    def discard(self, path):
+        """Removes a cached file that failed verification (the pointer and
+        its blob), so the next load downloads it again."""
+        path = Path(path)
+        for p in {path, path.resolve()}:
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+def _one_line(error):
+    return " ".join(str(error).split())
+
+
+def _refuse_code(obj, where):
+    """Refuses serialized Python code (a lambda's bytecode) anywhere in a
+    config, whatever the global safe-mode setting."""
+    if isinstance(obj, dict):
+        if obj.get("class_name") == "__lambda__":
+            raise PresetError(
+                f"{where} contains serialized Python code (a lambda). Presets are "
+                "never allowed to run code: refusing to load it."
+            )
+        for v in obj.values():
+            _refuse_code(v, where)
+    elif isinstance(obj, list):
+        for v in obj:
+            _refuse_code(v, where)
+
+
+def _check_class(config, cls, where):
+    registered = config.get("registered_name") or config.get("class_name")
+    found = keras.saving.get_registered_object(registered) if registered else None
+    if found is None and config.get("module", "").startswith("keras"):
+        return
+    if found is None:
+        raise PresetError(
+            f"{where} names class {registered!r}, which is not registered. Import the "
+            "package that defines it before loading."
+        )
+    if cls is not None and not issubclass(found, cls):
+        raise PresetError(
+            f"{where} holds a {found.__name__}, not a {cls.__name__}. Load it with "
+            f"`{found.__name__}.from_pretrained(...)` or `keras_perceptual.from_pretrained(...)`."
+        )
+
+
+def _with_dtype(config, policy):
+    """`config` with every layer's dtype policy replaced by `policy` (input
+    layers keep their tensor dtype)."""
+    if isinstance(config, list):
+        return [_with_dtype(v, policy) for v in config]
+    if not isinstance(config, dict):
+        return config
+    if config.get("class_name") in ("DTypePolicy", "FloatDTypePolicy") and config.get("module") == "keras":
+        return keras.dtype_policies.serialize(policy)
+    return {k: _with_dtype(v, policy) for k, v in config.items()}
+
+
+def _dtype_policy(dtype):
+    """The policy to load with: `dtype` when given, else the global policy
+    when it is not the default "float32" (e.g. `mixed_bfloat16`), else None
+    (the preset's own)."""
+    if dtype is None:
+        policy = keras.config.dtype_policy()
+        return policy if policy.name != "float32" else None
+    try:
+        return keras.dtype_policies.get(dtype)
+    except ValueError as e:
+        raise ValueError(
+            f"`dtype` must be a dtype or dtype policy such as 'bfloat16' or 'mixed_bfloat16'. "
+            f"Received: dtype={dtype!r}"
+        ) from e
+
+
+def load_from_source(source, cls=None, metadata_sha256=None, load_weights=True, dtype=None, preset=None):
+    """Builds the model of a preset folder from `source`, verifying every
+    file against `metadata.json` (itself checked against `metadata_sha256`,
+    the registry's pin, when given). `preset` names the registered preset."""
+    meta_path = verified(source, METADATA, metadata_sha256) if metadata_sha256 else source.fetch(METADATA)
+    metadata = read_json(meta_path, f"{METADATA} of {source}")
+    files = file_table(metadata, source)
+
+    where = f"{CONFIG} of {source}"
+    document = read_json(verified(source, CONFIG, files.get(CONFIG)), where)
+    version = document.get("format_version")
+    if version != FORMAT_VERSION or not isinstance(document.get("model"), dict):
+        raise PresetError(
+            f"{where} is not a keras_perceptual preset config of format {FORMAT_VERSION} "
+            f"(format_version={version!r}, model entry "
+            f"{'present' if isinstance(document.get('model'), dict) else 'missing'}). "
+            "Re-save it with `save_pretrained` (or upgrade keras_perceptual)."
+        )
+    config = document["model"]
+    _refuse_code(config, where)
+    _check_class(config, cls, where)
+    policy = _dtype_policy(dtype)
+    if policy is not None:
+        config = _with_dtype(config, policy)
+    try:
+        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except PresetError:
+        raise
+    except Exception as e:
+        raise PresetError(f"{where} could not be deserialized: {type(e).__name__}: {e}") from e
+    if cls is not None and not isinstance(model, cls):
+        raise PresetError(f"{where} holds a {type(model).__name__}, not a {cls.__name__}.")
+    skip_names = document.get("skipped_networks") or []
+    if not isinstance(skip_names, list) or not all(
+        isinstance(n, str) and isinstance(getattr(model, n, None), keras.layers.Layer) for n in skip_names
+    ):
+        raise PresetError(f"{where} lists `skipped_networks` {skip_names!r} that are not sub-networks of the model.")
+    # Networks left out of the weights file (a GAN's discriminator: not
+    # needed to encode, decode or sample) keep their fresh initialisation.
+    object.__setattr__(model, "skipped_networks", tuple(skip_names))
+    digest = None
+    if load_weights:
+        _load_weights(model, verified(source, WEIGHTS, files.get(WEIGHTS)), skip_names, source)
+        digest, nonfinite = weights_report(model)
+        if nonfinite:
+            raise PresetError(
+                f"The weights {WEIGHTS} of {source} are not finite: {describe_nonfinite(nonfinite)}. "
+                "The preset is broken (a diverged training run); it was not loaded."
+            )
+    # Provenance, kept by `save_pretrained` of this model: its metadata and
+    # a digest of the weights it was loaded with.
+    provenance = dict(metadata, source=str(source), weights_digest=digest, metadata_sha256=sha256_file(meta_path))
+    if preset is not None:
+        provenance["preset"] = preset
+    if isinstance(source, LocalSource):
+        provenance["folder"] = str(source.folder)
+    object.__setattr__(model, "preset_metadata", provenance)
+    return model
+
+
+def _load_weights(model, path, skip_names, source):
+    problem = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(path, objects_to_skip=[getattr(model, n) for n in skip_names] or None)
+        except Exception as e:
+            problem = e
+    # Keras only warns about parts of the file it skipped: a preset whose
+    # weights do not all load is refused, never half-loaded.
+    skipped = [w for w in caught if f"{os.sep}saving{os.sep}" in str(w.filename)]
+    for w in caught:
+        if w not in skipped:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if problem is not None or skipped:
+        cause = problem if problem is not None else skipped[0].message
+        raise PresetError(
+            f"The weights {WEIGHTS} of {source} do not fit the architecture of its "
+            f"{CONFIG}: {type(cause).__name__}: {cause}. The folder mixes files of "
+            "different models; re-save it with `save_pretrained`."
+        ) from problem
+
+
+def resolve(name_or_path, cls=None, *, revision=None, cache_dir=None, local_files_only=False, token=None,
+            endpoint=None, load_weights=True, dtype=None, force_download=False):
+    """Finds and loads a preset: a local folder, a registered name, or
+    `hf://org/repo[@revision]`, in that order."""
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise ValueError(
+            "`name_or_path` must be a preset name, a folder or 'hf://org/repo[@revision]'. "
+            f"Received: name_or_path={name_or_path!r}"
+        )
+    text = os.fspath(name_or_path)
+    load = dict(load_weights=load_weights, dtype=dtype)
+    if os.path.isdir(text):
+        return load_from_source(LocalSource(text), cls, **load)
+
+    hub = dict(cache_dir=cache_dir, local_files_only=local_files_only, token=token, endpoint=endpoint,
+               force_download=force_download)
+    if text.startswith("hf://"):
+        repo, _, rev = text[len("hf://"):].partition("@")
+        if repo.count("/") != 1 or not all(repo.split("/")):
+            raise ValueError(f"A Hub preset is 'hf://org/repo[@revision]'. Received: name_or_path={text!r}")
+        if rev and revision and rev != revision:
+            raise ValueError(f"Two different revisions given: {rev!r} in the name and revision={revision!r}.")
+        return load_from_source(HubSource(repo, rev or revision, **hub), cls, **load)
+
+    spec = presets.find_preset(text, cls)
+    if spec is None and text in presets.PRESETS:
+        other = presets.PRESETS[text].model
+        raise PresetError(
+            f"Preset {text!r} is a {other}, not a {cls.__name__}. Load it with "
+            f"`keras_perceptual.{other}.from_pretrained({text!r})` or `keras_perceptual.from_pretrained`."
+        )
+    if spec is None:
+        available = presets.list_presets(cls) if cls is not None else presets.list_presets()
+        looks_like_path = os.sep in text or text.startswith((".", "~"))
+        raise PresetError(
+            f"Unknown preset {text!r}" + (" (and no such folder)" if looks_like_path else "") + "."
+            + presets.did_you_mean(text, available)
+            + f" Known presets{' of ' + cls.__name__ if cls is not None else ''}: "
+            f"{sorted(available) or 'none'}. Also accepted: a preset folder written by "
+            "`save_pretrained`, or 'hf://org/repo[@revision]'."
+        )
+    if cls is None:
+        cls = presets.model_class(spec)
+    load["preset"] = spec.name
+    folder = presets.preset_folder(spec.name)
+    if folder is not None:
+        if spec.metadata_sha256 is None:
+            raise PresetError(
+                f"Preset {spec.name!r} is bundled in {folder} but the registry pins no sha256 of "
+                f"its {METADATA}, so it cannot be trusted under that name. Load the folder by path, or "
+                "record the pin with `python -m keras_perceptual.pin_presets`."
+            )
+        return load_from_source(LocalSource(folder), cls, spec.metadata_sha256, **load)
+    if spec.hub_repo:
+        pinned = spec.metadata_sha256
+        if revision is not None and revision != spec.hub_revision:
+            pinned = None  # another revision: its own metadata.json vouches for it
+        return load_from_source(HubSource(spec.hub_repo, revision or spec.hub_revision, **hub), cls, pinned, **load)
+    if not load_weights:
+        model = presets.build_architecture(spec.name)
+        if model is not None:
+            return model
+    raise PresetError(
+        f"No weights are published for preset {spec.name!r} ({spec.description}) and "
+        f"{presets.WEIGHTS_DIR / spec.name} does not exist. "
+        + (f"To produce them: {spec.how_to_train}. " if spec.how_to_train else "")
+        + "Then load the folder by path, or from the Hub with 'hf://ORG/NAME'. "
+        + ("`load_weights=False` gives the untrained architecture." if spec.architecture else "")
+    )
+
+
+def from_pretrained(name_or_path, *, revision=None, cache_dir=None, local_files_only=False, token=None,
+                    load_weights=True, endpoint=None, dtype=None, force_download=False):
+    """Loads any model of the zoo, its class taken from the preset's config.
+
+    See `PretrainedMixin.from_pretrained` for the arguments.
+
+    Example:
+    >>> model = kp.from_pretrained("vaegan_fashion_mnist")
+    >>> images = model.generate(16)
+    """
+    return resolve(name_or_path, None, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                   token=token, endpoint=endpoint, load_weights=load_weights, dtype=dtype,
+                   force_download=force_download)

@@ -1,0 +1,231 @@
+"""`train(recipe, output, ...)`: the one training driver of the zoo.
+
+Seeding, compile, fit, step checkpoints (exact resume), the non-finite
+stop, sample grids, and the preset written with `save_pretrained`'s
+writer; returns a `TrainingRecord`.
+"""
+
+import json
+import math
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_perceptual.training.checkpoint import Checkpoint
+from keras_perceptual.training.checkpoint import StepCheckpoint
+from keras_perceptual.training.guards import StopOnNonFinite
+from keras_perceptual.training.pictures import DESCRIPTIONS
+from keras_perceptual.training.pictures import EpochPictures
+from keras_perceptual.training.pictures import picture
+from keras_perceptual.training.pictures import write_pictures
+from keras_perceptual.training.record import TrainingRecord
+from keras_perceptual.training.record import describe_optimizer
+
+
+def _check_positive(**values):
+    for name, value in values.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=lambda o: o.tolist() if hasattr(o, "tolist") else repr(o)))
+
+
+class _EndEpoch(keras.callbacks.Callback):
+    """Ends `fit` after one epoch: the driver feeds it an epoch at a time
+    (so a resumed epoch starts at its own batch) while the progress bar
+    still counts the run's epochs."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
+def _diagnose(data, seed, steps_per_epoch):
+    def diagnose(step):
+        if not hasattr(data, "batch"):
+            return None
+        epoch, index = divmod(step - 1, steps_per_epoch)
+        batch = np.asarray(data.batch(seed, epoch, index), "float64")
+        nonfinite = int(np.sum(~np.isfinite(batch)))
+        outside = int(np.sum(np.abs(batch[np.isfinite(batch)]) > 1.001))
+        if not (nonfinite or outside):
+            return None
+        return (f"Its batch (epoch {epoch + 1}, batch {index + 1}) holds {nonfinite} NaN/Inf value(s) and "
+                f"{outside} value(s) outside [-1, 1] (scale [0, 255] images with x / 127.5 - 1).")
+    return diagnose
+
+
+def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed=0, smoke=False, dataset=None,
+          options=None, checkpoint_every=None, checkpoint_seconds=180.0, restart=False, verbose=1, command=None,
+          save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None):
+    """Trains `recipe` and (with `output` and `save`) writes a preset.
+
+    A run with `output` keeps its grids and a checkpoint in `workdir`
+    (default `output/training/`, `output/` when `save=False`) every `checkpoint_every` steps (every
+    `checkpoint_seconds` of wall time by default) and at each epoch's end:
+    the same call after a crash or a kill resumes from it ("resuming from
+    step k of n") and ends with the weights an uninterrupted run gives. A
+    checkpoint of a run with other options is refused, naming them, unless
+    `restart=True`. The checkpoint is removed once the run has finished
+    (and its preset is written).
+
+    Training stops with `NonFiniteError` at the first non-finite loss or
+    bad batch (NaN/Inf, or values outside [-1, 1]), naming the step and the
+    player; nothing is saved then.
+
+    Args:
+        recipe: a `Recipe` or a registered recipe name.
+        output: folder of the preset (and of the run's grids and
+            checkpoint), or None (nothing written, no checkpoint).
+        epochs: budget in epochs (default: the recipe's; 1 with `smoke`).
+        steps: budget in optimizer steps instead of epochs.
+        batch_size: default: the recipe's.
+        seed: seed of the initialisation, the data order and the model's
+            random draws.
+        smoke: the recipe's smoke settings (tiny data and networks).
+        dataset: default: the recipe's first.
+        options: `{option: value}` over the recipe's defaults.
+        checkpoint_every: steps between checkpoints, or None.
+        checkpoint_seconds: wall time between checkpoints when
+            `checkpoint_every` is None.
+        restart: discard an existing checkpoint instead of resuming it.
+        verbose: `fit` verbosity.
+        command: the command line recorded in the metadata (default:
+            `sys.argv`).
+        save: write the preset into `output` (else only grids and the
+            final pictures).
+        metadata: extra preset metadata (description, budget, ...).
+        skip_networks: sub-networks left out of the preset (default: the
+            recipe's), or `model -> list`.
+        callbacks: extra Keras callbacks.
+        workdir: folder of the grids and the checkpoint.
+
+    Returns:
+        A `TrainingRecord` (the model in `record.model`).
+    """
+    if isinstance(recipe, str):
+        from keras_perceptual.recipes import get_recipe
+
+        recipe = get_recipe(recipe)
+    _check_positive(epochs=epochs, steps=steps, batch_size=batch_size, checkpoint_every=checkpoint_every)
+    if epochs is not None and steps is not None:
+        raise ValueError(f"Pass `epochs` or `steps`, not both. Received: epochs={epochs}, steps={steps}")
+    batch_size = batch_size or recipe.batch_size
+    opts = recipe.resolve(options, dataset=dataset, smoke=smoke, seed=seed)
+    if smoke and recipe.smoke_batches and (options or {}).get("limit") is None:
+        opts["limit"] = recipe.smoke_batches * batch_size
+    command = command or " ".join(shlex.quote(a) for a in sys.argv)
+
+    keras.utils.set_random_seed(seed)
+    model = recipe.build(opts)
+    data = recipe.data(opts, batch_size)
+    per_epoch = data.steps_per_epoch
+    total = steps or (epochs or (1 if smoke else recipe.default_epochs(opts["dataset"]))) * per_epoch
+    epochs = math.ceil(total / per_epoch)
+    recipe.compile(model, opts, total, per_epoch)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+    fingerprint = {**_jsonable(opts), "recipe": recipe.name, "batch_size": batch_size, "steps": total,
+                   "smoke": bool(smoke), "backend": keras.backend.backend()}
+    if workdir is not None:
+        work = Path(workdir)
+    else:
+        work = None if output is None else (Path(output) / "training" if save else Path(output))
+    checkpoint = Checkpoint(work) if work is not None else None
+    state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}}
+    if checkpoint is not None and checkpoint.exists():
+        if restart:
+            checkpoint.remove()
+        else:
+            checkpoint.check(fingerprint)
+            state = checkpoint.restore(model)
+            state["fingerprint"] = fingerprint
+            print(f"resuming from step {state['step']} of {total} ({checkpoint.path})", flush=True)
+    run = {"command": command, "from_step": state["step"], "to_step": state["step"], "wall_time_s": 0.0}
+    state["runs"].append(run)
+    start = time.monotonic()
+    stats = {"written": 0, "bytes": 0, "every": checkpoint_every or f"{checkpoint_seconds:g} s", "saved_step": None}
+
+    def save_checkpoint():
+        run["to_step"] = state["step"]
+        run["wall_time_s"] = round(time.monotonic() - start, 1)
+        if checkpoint is not None and stats["saved_step"] != state["step"]:
+            stats["bytes"] = checkpoint.save(model, {k: v for k, v in state.items()})
+            stats["written"] += 1
+            stats["saved_step"] = state["step"]
+
+    fit_callbacks = [StepCheckpoint(save_checkpoint, state, checkpoint_every, checkpoint_seconds),
+                     StopOnNonFinite(state["step"], total, _diagnose(data, seed, per_epoch))]
+    images, conditions = recipe.picture_data(opts) if recipe.picture_data else (None, None)
+    if work is not None and recipe.pictures and images is not None:
+        fit_callbacks.append(EpochPictures(work / "grids", recipe.pictures, images[:16],
+                                           _first(conditions, 16), seed=seed))
+    fit_callbacks += list(callbacks) + [_EndEpoch()]
+
+    while state["step"] < total:
+        epoch, first = divmod(state["step"], per_epoch)
+        last = min(per_epoch, total - epoch * per_epoch)
+        history = model.fit(**data.epoch(seed, epoch, first, last), epochs=epochs, initial_epoch=epoch,
+                            verbose=verbose, callbacks=fit_callbacks)
+        state["last_logs"] = {k: float(v[-1]) for k, v in history.history.items() if v}
+        save_checkpoint()
+    run["to_step"] = state["step"]
+    run["wall_time_s"] = round(time.monotonic() - start, 1)
+
+    record = TrainingRecord(
+        recipe=recipe.name, dataset=opts["dataset"], options=_jsonable(opts), epochs=epochs, steps=state["step"],
+        batch_size=batch_size, seed=seed, optimizer=describe_optimizer(model), backend=keras.backend.backend(),
+        wall_time_s=round(sum(r["wall_time_s"] for r in state["runs"]), 1), final_losses=state["last_logs"],
+        runs=state["runs"], checkpoints={k: v for k, v in stats.items() if k != "saved_step"},
+        extra=recipe.evaluate(model, opts) if recipe.evaluate else {}, model=model,
+    )
+    if work is not None and recipe.save is not None:
+        recipe.save(model, work, opts, record)
+    if output is not None and save:
+        write_preset(recipe, model, Path(output), record, images, conditions, metadata, skip_networks)
+    elif work is not None and recipe.pictures and images is not None:
+        write_pictures(model, recipe.pictures, work, images, conditions, seed=seed)
+    if checkpoint is not None:
+        checkpoint.remove()
+    return record
+
+
+def _first(conditions, n):
+    """The sample conditions and those of the first `n` images."""
+    if conditions is None:
+        return None
+    return conditions[0], conditions[1][:n]
+
+
+def write_preset(recipe, model, folder, record, images=None, conditions=None, metadata=None, skip_networks=None):
+    """The preset folder of a finished run: config, weights, card,
+    `metadata.json` (with the commands that produced the weights) and
+    `samples.png` (prior samples, else the recipe's first picture)."""
+    from keras_perceptual.preset_writer import save_preset
+    from keras_perceptual.preset_writer import update_preset
+
+    meta = {
+        "dataset": record.dataset,
+        "recipe": f"keras_perceptual.recipes.{recipe.name}",
+        "recipe_options": {k: v for k, v in record.options.items() if k != "comparator_weights"},
+        "steps": record.steps,
+        "wall_time_s": record.wall_time_s,
+        "command": record.command,
+        "training": record.to_dict(),
+        **(metadata or {}),
+    }
+    if callable(skip_networks):
+        skip_networks = skip_networks(model)
+    skip = list(recipe.skip_networks if skip_networks is None else skip_networks)
+    save_preset(model, folder, meta, samples=64 if "samples" in recipe.pictures else 0, skip_networks=skip)
+    kinds = [k for k in recipe.pictures if k != "samples"]
+    if "samples" not in recipe.pictures and kinds and images is not None:
+        grid, columns = picture(model, kinds[0], images, conditions)
+        update_preset(folder, pictures=grid, columns=columns, samples_description=DESCRIPTIONS[kinds[0]])
+    return folder

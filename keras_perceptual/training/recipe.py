@@ -1,0 +1,215 @@
+"""`Recipe`: what a training run is made of, as data (networks and model
+options, optimizers, data, budget, smoke settings, pictures), and the data
+sources whose every epoch is a pure function of `(seed, epoch)`, so that a
+resumed run sees exactly the batches an uninterrupted one would."""
+
+import dataclasses
+import inspect
+from typing import Any
+from typing import Callable
+from typing import Mapping
+
+import numpy as np
+
+PICTURES = ("samples", "reconstructions", "noise", "classes")
+
+
+@dataclasses.dataclass(frozen=True)
+class ArrayData:
+    """In-memory training arrays, reshuffled every epoch by
+    `numpy.random.default_rng([seed, epoch])`, batched with the remainder
+    dropped.
+
+    Args:
+        x: images `(n, h, w, c)` in [-1, 1].
+        y: targets `(n, ...)` (labels, conditions) or None.
+        batch_size: int > 0.
+        shuffle: reshuffle every epoch.
+    """
+
+    x: Any
+    y: Any = None
+    batch_size: int = 64
+    shuffle: bool = True
+
+    def __post_init__(self):
+        if len(self.x) < self.batch_size:
+            raise ValueError(
+                f"The training data has fewer images ({len(self.x)}) than one batch. Received: "
+                f"batch_size={self.batch_size}"
+            )
+
+    @property
+    def steps_per_epoch(self):
+        return len(self.x) // self.batch_size
+
+    def indices(self, seed, epoch, start, stop):
+        """Indices of the images of batches `start..stop-1` of `epoch`."""
+        n = self.steps_per_epoch * self.batch_size
+        order = np.random.default_rng([seed, epoch]).permutation(len(self.x)) if self.shuffle else np.arange(n)
+        return order[:n][start * self.batch_size : stop * self.batch_size]
+
+    def epoch(self, seed, epoch, start, stop):
+        """`fit` arguments for batches `start..stop-1` of `epoch`."""
+        index = self.indices(seed, epoch, start, stop)
+        return dict(x=self.x[index], y=None if self.y is None else self.y[index], batch_size=self.batch_size,
+                    shuffle=False)
+
+    def batch(self, seed, epoch, step):
+        """The images of batch `step` of `epoch` (for error messages)."""
+        return self.x[self.indices(seed, epoch, step, step + 1)]
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetData:
+    """A `tf.data` pipeline (CelebA) rebuilt for every epoch by
+    `make(epoch_seed)`, whose first pass is then deterministic; a resumed
+    epoch skips the batches already trained on.
+
+    Args:
+        make: `epoch_seed -> batched tf.data.Dataset`.
+        steps_per_epoch: batches per epoch.
+    """
+
+    make: Callable
+    steps_per_epoch: int
+
+    def epoch(self, seed, epoch, start, stop):
+        ds = self.make(seed * 100003 + epoch).skip(start).take(stop - start)
+        return dict(x=ds)
+
+    def batch(self, seed, epoch, step):
+        return np.asarray(next(iter(self.make(seed * 100003 + epoch).skip(step).take(1))))
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How one model of the zoo is trained, as data; `keras_perceptual.training.train`
+    runs it.
+
+    Args:
+        name: registry name (`keras-perceptual train NAME`).
+        description: one line.
+        build: `options -> keras.Model`, the networks and the model with
+            its options (`options` holds every resolved option and `seed`).
+        compile: `(model, options, total_steps, steps_per_epoch) -> None`:
+            the optimizers.
+        data: `(options, batch_size) -> ArrayData | DatasetData`.
+        defaults: every option and its default.
+        epochs: default budget in epochs, or `{dataset: epochs}`.
+        batch_size: default batch size.
+        smoke: options of a smoke run (tiny data, tiny networks), applied
+            under the options given explicitly; a smoke run trains 1 epoch.
+        smoke_batches: a smoke run's data is this many batches (sets the
+            `limit` option when not given).
+        datasets: accepted values of `dataset`.
+        dataset_defaults: `{dataset: {option: default}}` over `defaults`.
+        model_class: a class (or a tuple of classes) whose constructor
+            arguments are accepted as extra options (they go to `build` in
+            `options`).
+        finalize: optional `options -> options` filling defaults that
+            depend on other options.
+        pictures: what the epoch grids show among "samples",
+            "reconstructions", "noise" (decoder noise per code) and
+            "classes" (a classifier's test images by predicted class).
+        picture_data: `options -> (images, conditions)`: the real images
+            (and, for a conditional model, `(sample_conditions,
+            image_conditions)`) the pictures show.
+        evaluate: optional `(model, options) -> dict` added to the record
+            (e.g. test accuracy).
+        save: optional `(model, folder, options, record) -> None` writing
+            recipe-specific files into the run folder.
+        skip_networks: sub-networks left out of the preset by default.
+    """
+
+    name: str
+    description: str
+    build: Callable
+    compile: Callable
+    data: Callable
+    defaults: Mapping = dataclasses.field(default_factory=dict)
+    epochs: Any = 10
+    batch_size: int = 64
+    smoke: Mapping = dataclasses.field(default_factory=dict)
+    smoke_batches: int = None
+    datasets: tuple = ("fashion_mnist",)
+    dataset_defaults: Mapping = dataclasses.field(default_factory=dict)
+    model_class: Any = None
+    finalize: Callable = None
+    pictures: tuple = ()
+    picture_data: Callable = None
+    evaluate: Callable = None
+    save: Callable = None
+    skip_networks: tuple = ()
+
+    def __post_init__(self):
+        bad = [p for p in self.pictures if p not in PICTURES]
+        if bad:
+            raise ValueError(f"`pictures` must be among {PICTURES}. Received: pictures={self.pictures}")
+
+    def accepted_options(self):
+        names = set(self.defaults)
+        for d in self.dataset_defaults.values():
+            names |= set(d)
+        return names | set(self.model_parameters())
+
+    def model_parameters(self):
+        """Constructor arguments of `model_class` (every class of a tuple)."""
+        classes = self.model_class if isinstance(self.model_class, tuple) else (self.model_class,)
+        names = []
+        for cls in classes:
+            if cls is not None:
+                params = inspect.signature(cls.__init__).parameters
+                names += [n for n, p in params.items() if n != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+        return names
+
+    def resolve(self, options=None, *, dataset=None, smoke=False, seed=0):
+        """Every option of a run: the defaults, the dataset's defaults, the
+        smoke settings, then `options` (unknown names are refused), and
+        `dataset`, `seed` and `smoke`."""
+        options = dict(options or {})
+        dataset = dataset or self.datasets[0]
+        if dataset not in self.datasets:
+            raise ValueError(
+                f"The {self.name!r} recipe trains on {list(self.datasets)}. Received: dataset={dataset!r}"
+            )
+        unknown = sorted(set(options) - self.accepted_options())
+        if unknown:
+            raise ValueError(
+                f"Unknown option(s) {unknown} for the {self.name!r} recipe. Expected among "
+                f"{sorted(self.accepted_options())}."
+            )
+        resolved = {**self.defaults, **self.dataset_defaults.get(dataset, {})}
+        if smoke:
+            resolved.update(self.smoke)
+        resolved.update(options)
+        resolved.update(dataset=dataset, seed=seed, smoke=bool(smoke))
+        if self.finalize is not None:
+            resolved = self.finalize(resolved)
+        return resolved
+
+    def default_epochs(self, dataset):
+        return self.epochs[dataset] if isinstance(self.epochs, Mapping) else self.epochs
+
+    def model_options(self, options, exclude=()):
+        """The options that are constructor arguments of `model_class`
+        (less `exclude`)."""
+        params = set(self.model_parameters()) - set(exclude)
+        return {k: v for k, v in options.items() if k in params}
+
+    # The recipe modules' `train(...)` of earlier releases (examples and
+    # benchmarks call it): trains, writes grids under `output`, returns the
+    # model. `keras_perceptual.training.train` is the driver; prefer it.
+    def __call__(self, output=None, epochs=None, batch_size=None, smoke=False, seed=0, dataset=None, verbose=1,
+                 **options):
+        from keras_perceptual.training.driver import train
+
+        record = train(self, output, epochs=epochs, batch_size=batch_size, smoke=smoke, seed=seed, dataset=dataset,
+                       verbose=verbose, options=options, save=False)
+        model = record.model
+        model.training_record = record.to_dict()
+        for key, value in record.extra.items():  # e.g. the classifier's test_accuracy
+            setattr(model, key, value)
+        return model
+
+    train = __call__

@@ -1,0 +1,108 @@
+"""The training driver: recipes as data, checkpoints refused when the
+options differ, positive budgets, the record and the preset it writes."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from keras_perceptual import cli
+from keras_perceptual.recipes import get_recipe
+from keras_perceptual.recipes import list_recipes
+from keras_perceptual.training import Checkpoint
+from keras_perceptual.training import Recipe
+from keras_perceptual.training import TrainingRecord
+from keras_perceptual.training import train
+
+TINY = dict(limit=32)
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Stops the process' run at the end of step `step` (a crash)."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step, self.seen = step, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.step:
+            raise KeyboardInterrupt
+
+
+def test_registry_holds_every_recipe_as_data():
+    recipes = list_recipes()
+    assert {"vaegan", "vae", "deepsim_autoencoder", "deepsim_vae", "deepsim_inverter", "pixel_autoencoder",
+            "fashion_mnist_classifier", "aae", "aae_clustering", "iae"} == set(recipes)
+    assert all(isinstance(get_recipe(n), Recipe) and recipes[n] for n in recipes)
+    with pytest.raises(ValueError, match="Unknown recipe"):
+        get_recipe("nope")
+    with pytest.raises(ValueError, match="Unknown option.*'gama'"):
+        get_recipe("vaegan").resolve({"gama": 1.0})
+    with pytest.raises(ValueError, match="trains on .*fashion_mnist.*Received: dataset='celeba'"):
+        get_recipe("deepsim_autoencoder").resolve(dataset="celeba")
+    # Defaults that depend on other options are filled by the recipe.
+    mmd = get_recipe("aae_clustering").resolve({"regularizer": "mmd"})
+    assert mmd["straight_through"] is True and mmd["marginal_entropy_weight"] == 0.0 and mmd["num_classes"] == 10
+    assert get_recipe("iae").resolve({"code": "continuous"})["encoder_noise_dim"] == 16
+
+
+@pytest.mark.parametrize("bad", [dict(epochs=0), dict(steps=-1), dict(batch_size=0), dict(epochs=1.5)])
+def test_budgets_must_be_positive(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=f"`{name}` must be a positive integer"):
+        train("aae", None, smoke=True, verbose=0, **bad)
+
+
+def test_cli_refuses_zero_epochs(capsys):
+    assert cli.main(["train", "vae", "--epochs", "0", "--smoke"]) == 2
+    assert "--epochs must be a positive integer. Received: --epochs 0" in capsys.readouterr().err
+
+
+def test_steps_budget_and_record(tmp_path):
+    record = train("aae", tmp_path / "p", steps=3, batch_size=8, smoke=True, seed=1, options=TINY, verbose=0,
+                   command="test-command")
+    assert isinstance(record, TrainingRecord) and record.steps == 3 and record.epochs == 1
+    assert int(keras.ops.convert_to_numpy(record.model.optimizer.iterations)) == 3
+    assert record.options["limit"] == 32 and record.runs[0]["command"] == "test-command"
+    assert set(record.final_losses) >= {"decoder_loss", "discriminator_loss"}
+    meta = json.loads((tmp_path / "p" / "metadata.json").read_text())
+    assert meta["command"] == "test-command" and meta["steps"] == 3
+    assert meta["training"]["recipe"] == "keras_perceptual.recipes.aae" and meta["training"]["resumed"] is False
+    assert (tmp_path / "p" / "training" / "grids" / "samples_epoch001.png").is_file()
+    assert not Checkpoint(tmp_path / "p" / "training").exists()
+
+
+def test_checkpoint_of_other_options_is_refused_or_restarted(tmp_path):
+    out = tmp_path / "p"
+    with pytest.raises(KeyboardInterrupt):
+        train("aae", out, epochs=2, batch_size=8, smoke=True, options=TINY, checkpoint_every=2, verbose=0,
+              callbacks=[Interrupt(5)])
+    checkpoint = Checkpoint(out / "training")
+    assert checkpoint.exists() and checkpoint.read_state()["step"] == 4
+    with pytest.raises(ValueError, match=r"learning_rate=0.001 there, 0.01 here.*--restart"):
+        train("aae", out, epochs=2, batch_size=8, smoke=True, options=dict(TINY, learning_rate=0.01), verbose=0)
+    with pytest.raises(ValueError, match=r"steps=8 there, 12 here"):
+        train("aae", out, epochs=3, batch_size=8, smoke=True, options=TINY, verbose=0)
+    record = train("aae", out, epochs=1, batch_size=8, smoke=True, options=TINY, restart=True, verbose=0)
+    assert record.steps == 4 and len(record.runs) == 1 and record.runs[0]["from_step"] == 0
+
+
+def test_resume_prints_and_continues(tmp_path, capsys):
+    out = tmp_path / "p"
+    with pytest.raises(KeyboardInterrupt):
+        train("aae", out, epochs=2, batch_size=8, smoke=True, options=TINY, checkpoint_every=3, verbose=0,
+              callbacks=[Interrupt(7)])
+    capsys.readouterr()
+    record = train("aae", out, epochs=2, batch_size=8, smoke=True, options=TINY, verbose=0)
+    assert "resuming from step 6 of 8" in capsys.readouterr().out
+    assert record.steps == 8 and [(r["from_step"], r["to_step"]) for r in record.runs] == [(0, 6), (6, 8)]
+    assert int(keras.ops.convert_to_numpy(record.model.optimizer.iterations)) == 8
+
+
+def test_legacy_recipe_call_returns_the_model(tmp_path):
+    model = get_recipe("fashion_mnist_classifier")(output=tmp_path, smoke=True, verbose=0, jit_compile=False)
+    assert 0.0 <= model.test_accuracy <= 1.0 and model.training_record["steps"] == 4
+    assert (tmp_path / "classifier.weights.h5").is_file() and (tmp_path / "classes.png").is_file()
+    assert np.isfinite(model.training_record["final_losses"]["loss"])

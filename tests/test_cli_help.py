@@ -72,10 +72,10 @@ def test_every_option_has_help_text():
 
 
 def test_train_help_lists_every_recipe_with_its_description():
-    from keras_perceptual.recipes import list_recipes
+    from keras_perceptual.recipes import RECIPES
 
-    expected = list_recipes()  # imports the recipes: the reference
-    assert cli.recipe_descriptions() == expected
+    expected = {name: description for name, (_, description) in RECIPES.items()}
+    assert cli.recipe_descriptions() == expected and len(expected) >= 10
     text = subparsers(cli.build_parser())["train"].format_help()
     for name, description in expected.items():
         assert name in text and description.split()[0] in text

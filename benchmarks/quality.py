@@ -41,6 +41,7 @@ import keras_perceptual as kp
 from keras_perceptual import metrics as M
 from keras_perceptual import presets as kp_presets
 from keras_perceptual.datasets import fashion_mnist_arrays
+from keras_perceptual.pin_presets import repin_bundled
 from keras_perceptual.preset_writer import update_preset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,6 +328,7 @@ def main(argv=None):
             if load(name) is not None:
                 update_preset(Path(args.weights) / name, metrics=values, metrics_command=COMMAND)
         print(f"Updated the cards of {sorted(n for n in cards if load(n) is not None)}.")
+        repin_bundled(args.weights)
     return report
 
 

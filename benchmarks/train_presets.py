@@ -34,6 +34,7 @@ import keras
 import keras_perceptual as kp
 from keras_perceptual import hub as kp_hub
 from keras_perceptual import presets as kp_presets
+from keras_perceptual.pin_presets import repin_bundled
 from keras_perceptual.preset_writer import save_preset
 from keras_perceptual.preset_writer import update_preset
 from keras_perceptual.recipes import get_recipe
@@ -205,6 +206,7 @@ def main(argv=None):
             print(f"[{name}] exists, skipped (--force retrains it)", flush=True)
             continue
         train_one(name, args)
+    repin_bundled(args.weights)  # the registry pins what was written into the bundled weights/
 
 
 if __name__ == "__main__":

@@ -5,12 +5,18 @@ the first attribute read (`kp.VAEGAN`, `kp.losses`, ...) imports Keras, its
 backend and every public module at once, registering every serializable
 class. So `keras-perceptual --help` never loads TensorFlow/JAX/PyTorch.
 
+When Keras is already imported (`import keras` first, the usual import order),
+the package loads eagerly, so `keras.saving.load_model("model.keras")` finds
+every class; otherwise read any attribute (or `import keras` first) before
+loading a `.keras` file.
+
 Add a public name to `_EXPORTS` (name -> defining module), not as an eager
 `from ... import ...` line: tests/test_cli_help.py checks that importing the
 package and its command line does not import Keras.
 """
 
 import importlib
+import sys
 
 from keras_perceptual.version import __version__
 
@@ -61,3 +67,7 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+if "keras" in sys.modules:  # Keras is loaded anyway: register every class now
+    _load_all()

@@ -68,6 +68,18 @@ def update_pins(weights_dir=None):
     return changed
 
 
+def repin_bundled(weights_dir):
+    """`update_pins()` when `weights_dir` is the bundled presets' folder (a
+    script that wrote presets there calls it), else nothing. Prints and
+    returns the changes."""
+    if Path(weights_dir).resolve() != Path(presets.WEIGHTS_DIR).resolve():
+        return {}
+    changed = update_pins()
+    for name, (old, new) in changed.items():
+        print(f"pin of {name}: {old} -> {new} (commit keras_perceptual/models/*_presets.py)", flush=True)
+    return changed
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m keras_perceptual.pin_presets",
                                      description=__doc__.split("\n\n")[0])

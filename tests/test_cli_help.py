@@ -72,10 +72,10 @@ def test_every_option_has_help_text():
 
 
 def test_train_help_lists_every_recipe_with_its_description():
-    from keras_perceptual.recipes import list_recipes
+    from keras_perceptual.recipes import RECIPES
 
-    expected = list_recipes()  # imports the recipes: the reference
-    assert cli.recipe_descriptions() == expected
+    expected = {name: description for name, (_, description) in RECIPES.items()}
+    assert cli.recipe_descriptions() == expected and len(expected) >= 10
     text = subparsers(cli.build_parser())["train"].format_help()
     for name, description in expected.items():
         assert name in text and description.split()[0] in text
@@ -88,3 +88,25 @@ def test_a_command_runs_without_framework_log_lines():
     assert result.returncode == 0, result.stderr
     assert "celeba64" in result.stdout
     assert result.stderr == ""
+
+
+def test_keras_first_then_package_registers_classes_for_load_model(tmp_path):
+    """The usual import order (`import keras` first) loads the package eagerly,
+    so a fresh process can `keras.saving.load_model` a file holding zoo
+    classes without touching any `kp.` attribute first."""
+    path = tmp_path / "upconv.keras"
+    save = (
+        "import keras, keras_perceptual as kp\n"
+        "inp = keras.Input((4, 4, 2))\n"
+        "m = keras.Model(inp, kp.layers.UpConvolution2D(3)(inp))\n"
+        f"m.save({str(path)!r})\n"
+    )
+    load = (
+        "import keras\nimport keras_perceptual\n"
+        f"m = keras.saving.load_model({str(path)!r})\n"
+        "print(type(m.layers[-1]).__name__)\n"
+    )
+    for code in (save, load):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("UpConvolution2D")

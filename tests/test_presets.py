@@ -230,6 +230,11 @@ def test_pin_command_rewrites_the_family_pins(monkeypatch, tmp_path, capsys):
     assert family.read_text() == 'PRESETS = []\n\n# pins\nPINS = {\n    "vae_fashion_mnist": "' + digest + '",\n}\n'
     assert spec("vae_fashion_mnist").metadata_sha256 == digest
     assert pin_presets.main(["--check"]) == 0
+    # Scripts that write presets re-pin only the bundled folder.
+    register(monkeypatch, "vae_fashion_mnist", metadata_sha256="1" * 64, hub_repo=spec("vae_fashion_mnist").hub_repo)
+    assert pin_presets.repin_bundled(tmp_path) == {}
+    assert pin_presets.repin_bundled(presets.WEIGHTS_DIR) == {"vae_fashion_mnist": ("1" * 64, digest)}
+    assert digest in family.read_text()
 
 
 def test_ambiguous_short_name(monkeypatch):

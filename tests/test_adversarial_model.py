@@ -227,3 +227,19 @@ def test_jax_data_parallel_two_devices():
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "ok {'encoder': 2, 'decoder'" in out.stdout
+
+
+def test_fit_on_tf_data_prints_no_shuffle_warning():
+    """A tf.data pipeline shuffles itself; fit must not print Keras's
+    "`shuffle=True` was passed, but will be ignored" warning every time."""
+    import warnings
+
+    import tensorflow as tf
+
+    model = TwoPlayerToy(seed=0)
+    model.compile(optimizer=keras.optimizers.SGD(0.01))
+    data = tf.data.Dataset.from_tensor_slices(toy_data()).batch(8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(data, epochs=1, verbose=0)
+    assert not [w for w in caught if "shuffle" in str(w.message)], [str(w.message) for w in caught]

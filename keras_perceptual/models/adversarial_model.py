@@ -326,6 +326,11 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
         callbacks = list(callbacks or [])
         if not any(isinstance(c, StopOnNonFinite) for c in callbacks):
             callbacks.append(StopOnNonFinite())
+        x = args[0] if args else kwargs.get("x")
+        if hasattr(x, "element_spec"):
+            # A tf.data pipeline shuffles itself: Keras's default shuffle=True
+            # would only print "`shuffle=True` ... will be ignored" each fit.
+            kwargs.setdefault("shuffle", False)
         return super().fit(*args, callbacks=callbacks, **kwargs)
 
     def _player_gates(self, losses, logs):

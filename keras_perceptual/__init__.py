@@ -44,11 +44,16 @@ __all__ = sorted(_EXPORTS) + list(_SUBMODULES) + ["__version__"]
 
 def _load_all():
     """Imports every public module and binds every exported name (what an
-    eager `__init__` would have done)."""
+    eager `__init__` would have done). Safe to call while one of the
+    package's own modules is still importing (`from keras_perceptual import
+    x` inside the package): a name whose module is half-initialised is
+    bound later, on first access."""
     for name in _SUBMODULES:
         globals()[name] = importlib.import_module(f"{__name__}.{name}")
     for name, module in _EXPORTS.items():
-        globals()[name] = getattr(importlib.import_module(module), name)
+        value = getattr(importlib.import_module(module), name, None)
+        if value is not None:
+            globals()[name] = value
 
 
 def __getattr__(name):
@@ -57,6 +62,8 @@ def __getattr__(name):
     _load_all()
     if name in globals():
         return globals()[name]
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
     try:  # any other submodule, e.g. `kp.hub`, `kp.datasets`
         return importlib.import_module(f"{__name__}.{name}")
     except ModuleNotFoundError as e:

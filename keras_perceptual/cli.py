@@ -106,6 +106,7 @@ def _check_positive(name, value):
 
 def _batched(fn, n, batch_size, desc):
     """Runs `fn(start, stop)` over `n` items in batches under a progress bar."""
+    _check_positive("batch_size", batch_size)
     outs = []
     with _progress(total=n, desc=desc, unit="img", disable=n <= batch_size) as bar:
         for start in range(0, n, batch_size):
@@ -181,7 +182,12 @@ def cmd_sample(args):
     _check_positive("n", args.n)
     model = _load_image_model(args)
     conditions = _conditions(model, args.n, args.label)
-    images = model.generate(args.n, conditions=conditions, seed=args.seed, batch_size=args.batch_size)
+    # generate(n), batch by batch under a progress bar: decode(z), z ~ p(z)
+    # (NoPriorError, one line, for a model without a prior).
+    codes = model.sample_prior(args.n, seed=args.seed)
+    images = _batched(lambda a, b: model.decode(codes[a:b], conditions=None if conditions is None else
+                                                conditions[a:b], seed=args.seed, batch_size=args.batch_size),
+                      args.n, args.batch_size, "sampling")
     captions = {}
     if conditions is not None and args.label is None and args.columns is None:
         # One column per class, titled with its name.
@@ -202,7 +208,9 @@ def cmd_reconstruct(args):
     model = _load_image_model(args)
     images = read_images(args.images, model.image_shape)
     conditions = _conditions(model, len(images), args.label)
-    recon = model.reconstruct(images, conditions=conditions, batch_size=args.batch_size)
+    recon = _batched(lambda a, b: model.reconstruct(images[a:b], conditions=None if conditions is None else
+                                                    conditions[a:b], batch_size=args.batch_size),
+                     len(images), args.batch_size, "reconstructing")
     # Originals on one row, their reconstructions below.
     from keras_perceptual.callbacks import interleave_rows
 

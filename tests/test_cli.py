@@ -50,8 +50,9 @@ def test_list(capsys, monkeypatch, tmp_path):
 
 def test_sample(preset, tmp_path, capsys):
     out = tmp_path / "grid.png"
-    code, stdout, _ = run(["sample", preset, "-n", 6, "--columns", 3, "-o", out, "--batch-size", 4], capsys)
+    code, stdout, err = run(["sample", preset, "-n", 6, "--columns", 3, "-o", out, "--batch-size", 4], capsys)
     assert code == 0 and "6 images" in stdout
+    assert "sampling" in err and "6/6" in err  # two batches: a progress bar
     assert Image.open(out).size == grid_size(6, 3)
     expected = kp.from_pretrained(preset).generate(6, seed=0)
     save_image_grid(expected, tmp_path / "expected.png", columns=3, scale=3)

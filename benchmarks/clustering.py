@@ -40,12 +40,12 @@ def train_model(name, k, args):
                   limit=args.limit)
     if name == "iae":
         options = {} if args.iae_pixel_weight is None else dict(pixel_weight=args.iae_pixel_weight)
-        return iae.train(code="categorical", num_clusters=k, **options, **common)
+        return iae.train(code="categorical", num_clusters=k, **options, **common).model
     regularizer = name.split("_")[1]
     weight = args.gan_weight if regularizer == "gan" else args.mmd_weight
     options = {} if weight is None else dict(regularizer_weight=weight)
     return aae_clustering.train(num_clusters=k, style_dim=args.style_dim, regularizer=regularizer, **options,
-                                **common)
+                                **common).model
 
 
 def kmeans_accuracy(x_train, x_test, y_test, k, seed, n_init):

@@ -52,18 +52,18 @@ def train_l2(args, train_x):
     alone (`keras_perceptual.recipes.pixel_autoencoder`): the baseline."""
     model = pixel_autoencoder.train(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                                     verbose=2 if not args.smoke else 0, learning_rate=args.learning_rate,
-                                    limit=len(train_x))
+                                    limit=len(train_x)).model
     return model.encode, model.reconstruct
 
 
 def train_deepsim(args, train_x, options):
-    model = deepsim_autoencoder.train(
+    record = deepsim_autoencoder.train(
         output=None, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke, seed=args.seed,
         verbose=2 if not args.smoke else 0, comparator_weights=None if args.smoke else args.classifier,
         limit=len(train_x), **options,
     )
-    print("  final losses:", json.dumps({k: round(v, 4) for k, v in model.training_record["final_losses"].items()}))
-    return model.encode, model.reconstruct
+    print("  final losses:", json.dumps({k: round(v, 4) for k, v in record.final_losses.items()}))
+    return record.model.encode, record.model.reconstruct
 
 
 def parse_args(argv=None):

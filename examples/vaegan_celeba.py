@@ -62,17 +62,18 @@ def main(argv=None):
 
         context = tfds.testing.mock_data(num_examples=4 * args.batch_size)
     with context:
-        model = recipe.train(output=out, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
-                             seed=args.seed, dataset="celeba", conditional=args.conditional,
-                             data_dir=args.data_dir, verbose=0 if args.smoke else 1)
+        record = recipe.train(output=out, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
+                              seed=args.seed, dataset="celeba", conditional=args.conditional,
+                              data_dir=args.data_dir, verbose=0 if args.smoke else 1)
+    model = record.model
     if not args.conditional:
         save_image_grid(model.generate(64, seed=args.seed), out / "samples.png", columns=8)
     model.save(out / "model.keras")
-    (out / "training_record.json").write_text(json.dumps(model.training_record, indent=2))
+    (out / "training_record.json").write_text(json.dumps(record.to_dict(), indent=2))
     if args.save_preset:
-        model.save_pretrained(args.save_preset, metadata={"training": model.training_record})
+        model.save_pretrained(args.save_preset, metadata={"training": record.to_dict()})
     print(f"wrote {out}")
-    return model
+    return record
 
 
 if __name__ == "__main__":

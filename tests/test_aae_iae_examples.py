@@ -37,9 +37,9 @@ def test_aae_clustering(tmp_path):
 def test_aae_clustering_recipe_defaults():
     from keras_perceptual.recipes import aae_clustering
 
-    mmd = aae_clustering.train(smoke=True, verbose=0, regularizer="mmd", num_clusters=4)
+    mmd = aae_clustering.train(smoke=True, verbose=0, regularizer="mmd", num_clusters=4).model
     assert mmd.straight_through is True and mmd.marginal_entropy_weight == 0.0
-    gan = aae_clustering.train(smoke=True, verbose=0, regularizer="gan", num_clusters=4, regularizer_weight=0.5)
+    gan = aae_clustering.train(smoke=True, verbose=0, regularizer="gan", num_clusters=4, regularizer_weight=0.5).model
     assert gan.straight_through == "decoder" and gan.marginal_entropy_weight == 1.0
     assert gan.regularizer_weight == 0.5  # an explicit option wins over the defaults
 

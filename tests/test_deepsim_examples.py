@@ -49,8 +49,8 @@ def test_recipes_registered():
 
 
 def test_classifier_recipe_smoke(tmp_path):
-    model = get_recipe("fashion_mnist_classifier")(output=tmp_path, smoke=True, verbose=0, jit_compile=False)
-    assert 0.0 <= model.test_accuracy <= 1.0
+    record = get_recipe("fashion_mnist_classifier")(output=tmp_path, smoke=True, verbose=0, jit_compile=False)
+    assert 0.0 <= record.extra["test_accuracy"] <= 1.0
     assert os.path.exists(tmp_path / "classifier.weights.h5")
 
 

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+import keras_perceptual as kp
 from keras_perceptual import cli
 from keras_perceptual.recipes import get_recipe
 from keras_perceptual.recipes import list_recipes
@@ -101,8 +102,10 @@ def test_resume_prints_and_continues(tmp_path, capsys):
     assert int(keras.ops.convert_to_numpy(record.model.optimizer.iterations)) == 8
 
 
-def test_legacy_recipe_call_returns_the_model(tmp_path):
-    model = get_recipe("fashion_mnist_classifier")(output=tmp_path, smoke=True, verbose=0, jit_compile=False)
-    assert 0.0 <= model.test_accuracy <= 1.0 and model.training_record["steps"] == 4
+def test_recipe_call_returns_the_training_record(tmp_path):
+    record = get_recipe("fashion_mnist_classifier")(output=tmp_path, smoke=True, verbose=0, jit_compile=False)
+    assert isinstance(record, TrainingRecord) and isinstance(record.model, kp.Classifier)
+    assert not hasattr(record.model, "training_record")  # nothing stuck on the model
+    assert 0.0 <= record.extra["test_accuracy"] <= 1.0 and record.steps == 4
     assert (tmp_path / "classifier.weights.h5").is_file() and (tmp_path / "classes.png").is_file()
-    assert np.isfinite(model.training_record["final_losses"]["loss"])
+    assert np.isfinite(record.final_losses["loss"])

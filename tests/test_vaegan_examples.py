@@ -34,8 +34,9 @@ def test_vaegan_fashion_mnist_smoke(tmp_path, conditional):
 
 @pytest.mark.slow
 def test_vaegan_celeba_smoke(tmp_path):
-    model = load_example("vaegan_celeba").main(["--smoke", "--output", str(tmp_path)])  # the README's command
+    record = load_example("vaegan_celeba").main(["--smoke", "--output", str(tmp_path)])  # the README's command
+    model = record.model
     assert (tmp_path / "samples.png").exists() and (tmp_path / "model.keras").exists()
     assert model.image_shape == (64, 64, 3) and model.latent_dim == 128
     assert model.gamma == 1e-6
-    assert model.training_record["batch_size"] == 4 and model.training_record["steps"] == 4
+    assert record.batch_size == 4 and record.steps == 4

@@ -197,19 +197,14 @@ class Recipe:
         params = set(self.model_parameters()) - set(exclude)
         return {k: v for k, v in options.items() if k in params}
 
-    # The recipe modules' `train(...)` of earlier releases (examples and
-    # benchmarks call it): trains, writes grids under `output`, returns the
-    # model. `keras_perceptual.training.train` is the driver; prefer it.
+    # `recipes.<name>.train(...)`: the driver with the options as keyword
+    # arguments and no preset written (grids under `output`). Returns the
+    # `TrainingRecord`; the trained model is `record.model`.
     def __call__(self, output=None, epochs=None, batch_size=None, smoke=False, seed=0, dataset=None, verbose=1,
                  **options):
         from keras_perceptual.training.driver import train
 
-        record = train(self, output, epochs=epochs, batch_size=batch_size, smoke=smoke, seed=seed, dataset=dataset,
-                       verbose=verbose, options=options, save=False)
-        model = record.model
-        model.training_record = record.to_dict()
-        for key, value in record.extra.items():  # e.g. the classifier's test_accuracy
-            setattr(model, key, value)
-        return model
+        return train(self, output, epochs=epochs, batch_size=batch_size, smoke=smoke, seed=seed, dataset=dataset,
+                     verbose=verbose, options=options, save=False)
 
     train = __call__

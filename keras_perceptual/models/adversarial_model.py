@@ -76,6 +76,9 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
     """
 
     gated_players = ()
+    # True for models whose batches are images in [-1, 1] (ImageAutoencoder):
+    # the in-step batch check then also refuses values outside that range.
+    reads_unit_range_images = False
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -303,14 +306,14 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
         """Checks a training step inside the step (no host round trip).
 
         Returns `(ok, reported)`: `ok` is False when the batch holds NaN/Inf,
-        or, for a model that reads images (it has an `image_shape`), values
+        or, for a model that reads images (`reads_unit_range_images`), values
         outside [-1, 1] (e.g. a [0, 255] batch), or a loss is not finite; the backend trainers then update nothing (weights,
         optimizer state, BatchNorm statistics, random state). `reported`
         are the losses to log, NaN for a bad batch, so that
         `StopOnNonFinite` stops `fit` at that step.
         """
         x = ops.cast(keras.utils.unpack_x_y_sample_weight(data)[0], "float32")
-        if hasattr(self, "image_shape"):
+        if self.reads_unit_range_images:
             batch_ok = ops.all(ops.abs(x) <= 1.001)  # False for NaN too
         else:
             batch_ok = ops.all(ops.isfinite(x))

@@ -67,6 +67,8 @@ class ImageAutoencoder(AdversarialModel):
         image model").
     """
 
+    reads_unit_range_images = True  # the in-step batch check refuses values outside [-1, 1]
+
     # -- what a subclass provides -----------------------------------------
     @property
     def image_shape(self):

@@ -45,6 +45,7 @@ from keras_perceptual.recipes import get_recipe
 VARIANTS = {
     "paper": {},
     "condition_encoder": {"condition_encoder": True},
+    "condition_encoder+kl10": {"condition_encoder": True, "kl_weight": 10.0},
     "condition_encoder+no_equilibrium": {"condition_encoder": True, "equilibrium": False},
     "no_equilibrium": {"equilibrium": False},
 }

@@ -4,6 +4,7 @@ q(z|x, y)), a Gaussian code and a decoder `z -> x` (or `[z, y] -> x`,
 class-conditional): `VAE` and `VAEGAN`."""
 
 import keras
+from keras import ops
 
 from keras_perceptual.models.code_space import GaussianCode
 from keras_perceptual.models.image_autoencoder import ImageAutoencoder
@@ -88,7 +89,8 @@ class GaussianAutoencoder(ImageAutoencoder):
             raise ValueError(
                 f"This model's encoder reads the condition: pass `conditions` of shape (n, {self.condition_dim})."
             )
-        return self.encoder([x, y], training=training)
+        # Both as tensors: a Functional refuses a NumPy image batch next to a tensor.
+        return self.encoder([ops.convert_to_tensor(x), ops.convert_to_tensor(y)], training=training)
 
     def _encoder_outputs(self, x, conditions, rng):
         return self._encode(x, conditions)

@@ -13,7 +13,7 @@ import numpy as np
 
 # The feature space of every FID/KID of the zoo: (preset, layer). The one
 # place to change when a dedicated evaluator preset replaces the classifier.
-DEFAULT_FEATURES = ("fashion_mnist_classifier", "fc1_act")
+DEFAULT_FEATURES = ("fashion_mnist_evaluator", "features")
 DEFAULT_PRESET, DEFAULT_LAYER = DEFAULT_FEATURES
 
 _DEFAULT_MODEL = None

@@ -127,6 +127,7 @@ def train_one(name, args):
         record = train(recipe, folder, epochs=epochs, steps=steps, smoke=args.smoke, seed=seed,
                        options=options, verbose=2, command=command, metadata=metadata,
                        skip_networks=skipped_networks(name), workdir=Path(args.runs) / name,
+                       validate=recipe.validation is not None,
                        validate_every=None if args.smoke else plan["validate_every"],
                        stop_when_converged=plan["stop_when_converged"] and not args.smoke)
         steps, wall = record.steps, record.wall_time_s

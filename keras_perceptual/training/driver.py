@@ -65,8 +65,8 @@ def _diagnose(data, seed, steps_per_epoch):
 
 def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed=0, smoke=False, dataset=None,
           options=None, checkpoint_every=None, checkpoint_seconds=180.0, restart=False, verbose=1, command=None,
-          save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None, validate_every=None,
-          stop_when_converged=False):
+          save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None, validate=False,
+          validate_every=None, stop_when_converged=False):
     """Trains `recipe` and (with `output` and `save`) writes a preset.
 
     A run with `output` keeps its grids and a checkpoint in `workdir`
@@ -78,7 +78,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     `restart=True`. The checkpoint is removed once the run has finished
     (and its preset is written).
 
-    A recipe with a `Validation` is measured on the validation split every
+    With `validate` (implied by `validate_every` and `stop_when_converged`)
+    the recipe's `Validation` is measured on the validation split every
     `validate_every` steps (default: the recipe's, else once per epoch) and
     at the end: the learning curve goes into the record (and the preset's
     card). With `stop_when_converged`, the budget (`epochs` / `steps`) is a
@@ -116,8 +117,9 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
             recipe's), or `model -> list`.
         callbacks: extra Keras callbacks.
         workdir: folder of the grids and the checkpoint.
-        validate_every: steps between validation measurements (needs a
-            recipe with a `validation`).
+        validate: measure the recipe's validation curve (needs a recipe
+            with a `validation`).
+        validate_every: steps between validation measurements.
         stop_when_converged: stop when the validation curve has converged
             (the budget is then a cap).
 
@@ -130,8 +132,9 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         recipe = get_recipe(recipe)
     _check_positive(epochs=epochs, steps=steps, batch_size=batch_size, checkpoint_every=checkpoint_every,
                     validate_every=validate_every)
-    validation = recipe.validation
-    if (validate_every or stop_when_converged) and validation is None:
+    validate = bool(validate or validate_every or stop_when_converged)
+    validation = recipe.validation if validate else None
+    if validate and validation is None:
         raise ValueError(
             f"The {recipe.name!r} recipe has no validation measure, so it cannot be validated or stopped when it "
             f"converges. Received: validate_every={validate_every}, stop_when_converged={stop_when_converged}"
@@ -210,6 +213,13 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
                 print(f"converged at step {state['step']} of {total} ({RULE.format(tolerance=CONVERGENCE_TOLERANCE)})",
                       flush=True)
 
+    def due():
+        step = state["step"]
+        measured = state["curve"] and state["curve"][-1][0] == step
+        return bool(every) and step > 0 and (step % every == 0 or step == total) and not measured
+
+    if due():  # a checkpoint written mid-fit at a validation step, before its measurement
+        validate()
     while state["step"] < total and not state["converged"]:
         epoch, first = divmod(state["step"], per_epoch)
         last = min(per_epoch, total - epoch * per_epoch)
@@ -218,7 +228,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         history = model.fit(**data.epoch(seed, epoch, first, last), epochs=epochs, initial_epoch=epoch,
                             verbose=verbose, callbacks=fit_callbacks)
         state["last_logs"] = {k: float(v[-1]) for k, v in history.history.items() if v}
-        if every and (state["step"] % every == 0 or state["step"] == total):
+        if due():
             validate()
         save_checkpoint()
     run["to_step"] = state["step"]

@@ -27,8 +27,8 @@ PRESETS = [
         "reconstruction FID and classifier score the zoo reports. No preset trains against it.",
         paper="Heusel et al., \"GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash "
         "Equilibrium\", NIPS 2017, arXiv:1706.08500 (FID; this network plays Inception's part)",
-        recipe="fashion_mnist_evaluator", recipe_options={"epochs": 12},
-        budget="until validation accuracy converges (cap 12 epochs of the 55k training images, batch 128)",
+        recipe="fashion_mnist_evaluator", recipe_options={"epochs": 8},
+        budget="until validation accuracy converges (cap 8 epochs of the 55k training images, batch 128)",
         stop_when_converged=True, seed=1, tags=("image-classification", "fashion-mnist", "evaluation"),
     ),
 ]

@@ -94,7 +94,7 @@ def fashion_mnist_classifier(
 EVALUATOR_LAYERS = ("stage1_act2", "stage2_act2", "stage3_act2", "pool", "features", "logits")
 
 
-def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(32, 64, 128), units=128,
+def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(16, 32, 64), units=128,
                             dropout=0.3, name="fashion_mnist_evaluator"):
     """Builds the zoo's evaluation network `images in [-1, 1] -> logits`:
     the feature space of every FID/KID, reconstruction FID and classifier

@@ -88,8 +88,8 @@ EVALUATOR = Recipe(
     description=list_recipes()["fashion_mnist_evaluator"],
     build=build_evaluator, compile=compile_model,
     data=lambda options, batch_size: fashion_data(options, batch_size, targets="labels"),
-    defaults=dict(learning_rate=1e-3, filters=(32, 64, 128), units=128, limit=None, jit_compile="auto"),
-    epochs=10, batch_size=128, smoke=dict(limit=512, filters=(4, 8, 8), units=8), pictures=("classes",),
+    defaults=dict(learning_rate=1e-3, filters=(16, 32, 64), units=128, limit=None, jit_compile="auto"),
+    epochs=8, batch_size=128, smoke=dict(limit=512, filters=(4, 8, 8), units=8), pictures=("classes",),
     picture_data=fashion_pictures, evaluate=evaluate, validation=VALIDATION,
 )
 RECIPES = (RECIPE, EVALUATOR)

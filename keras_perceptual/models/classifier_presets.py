@@ -28,8 +28,10 @@ PRESETS = [
         paper="Heusel et al., \"GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash "
         "Equilibrium\", NIPS 2017, arXiv:1706.08500 (FID; this network plays Inception's part)",
         recipe="fashion_mnist_evaluator", recipe_options={"epochs": 8},
-        budget="until validation accuracy converges (cap 8 epochs of the 55k training images, batch 128)",
-        stop_when_converged=True, seed=1, tags=("image-classification", "fashion-mnist", "evaluation"),
+        budget="8 epochs of the 55k training images, batch 128, Adam 1e-3 divided by 10 for the last epoch; "
+        "validation accuracy measured every epoch (a convergence stop fired at epoch 5 on a BatchNorm-noisy "
+        "curve, 0.892, before the learning-rate drop, so the evaluator trains the whole schedule)",
+        seed=1, tags=("image-classification", "fashion-mnist", "evaluation"),
     ),
 ]
 

@@ -40,7 +40,10 @@ DEFAULTS = {
     "celeba": dict(gamma=1e-6, learning_rate=3.9e-4, lr_decay_steps=250),
 }
 EPOCHS = {"fashion_mnist": 10, "celeba": 250}
-OPTIONS = dict(conditional=False, latent_dim=None, learning_rate=None, lr_decay_steps=None, data_dir=None,
+# `condition_encoder` (conditional only): the encoder reads the condition
+# too, q(z|x, y) as in a conditional VAE; a departure from the paper, whose
+# encoder sees x only (decoder and discriminator see y in both).
+OPTIONS = dict(conditional=False, condition_encoder=False, latent_dim=None, learning_rate=None, lr_decay_steps=None, data_dir=None,
                limit=None, jit_compile="auto")
 
 
@@ -52,8 +55,14 @@ def build_with(model_class):
 
     def build(options):
         family, channels, n_cond = DATASETS[options["dataset"]]
+        if options["condition_encoder"] and not options["conditional"]:
+            raise ValueError(
+                "`condition_encoder=True` feeds the class to the encoder of a conditional model: it needs "
+                f"`conditional=True`. Received: conditional={options['conditional']!r}"
+            )
         nets = vaegan_networks(family, channels=channels, latent_dim=options["latent_dim"],
-                               condition_dim=n_cond if options["conditional"] else 0)
+                               condition_dim=n_cond if options["conditional"] else 0,
+                               condition_encoder=options["condition_encoder"])
         return model_class(**{k: v for k, v in nets.items() if k in params},
                            **{k: v for k, v in options.items() if k in params})
     return build

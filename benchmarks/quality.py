@@ -487,8 +487,9 @@ def main(argv=None):
                             deepsim["probe"] - l2["probe"], f"{deepsim['probe']:.4f} vs {l2['probe']:.4f}",
                             noise=PROBE_NOISE))
     if noise_rows:
-        lines += markdown_table(f"Decoder noise ({NOISE_DRAWS} draws per input, {len(data['test_x'][:args.noise_images])}"
-                                " inputs: the evaluator's class of each draw vs its class of the input)", noise_rows,
+        inputs = len(data["test_x"][: args.noise_images])
+        lines += markdown_table(f"Decoder noise ({NOISE_DRAWS} draws per input, {inputs} inputs: the evaluator's "
+                                "class of each draw vs its class of the input)", noise_rows,
                                 [("preset", "model", ""), ("class agreement", "agreement", ".4f"),
                                  ("noise-free reconstruction", "reconstruction", ".4f"),
                                  ("draws in the true class", "true_class", ".4f")])
@@ -515,8 +516,9 @@ def main(argv=None):
     training = training_table(load, [EVALUATOR] + [n for n in FASHION_MNIST if n != EVALUATOR])
     if training:
         lines += markdown_table("Training (from each preset's metadata)", training,
-                                [("preset", "model", ""), ("steps", "steps", "d"), ("wall time (min)", "minutes", ".1f"),
-                                 ("hardware", "hardware", ""), ("validation curve converged", "converged", "")])
+                                [("preset", "model", ""), ("steps", "steps", "d"),
+                                 ("wall time (min)", "minutes", ".1f"), ("hardware", "hardware", ""),
+                                 ("validation curve converged", "converged", "")])
     lines += claims_table(claims)
     conditional = [{"model": n, "score": v} for n, v in data.get("conditional_scores", {}).items()]
     lines += targets_table(Tables(generation=gen_rows, conditional=conditional, reconstruction=rec_rows,

@@ -89,7 +89,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "vae_fashion_mnist": "49a861518fa077208d9ecf2e6283ace04c26770e892d23903699494408fcabc4",
-    "vaegan_fashion_mnist": "300cbcf6fb7ca40e146590f6dffc49229168e7a9f230a2c7c582202b421155b2",
+    "vae_fashion_mnist": "44887f742c35e3ad0d599bf817efb91529313da816d968c1ec8ccbae3b6f7ca9",
+    "vaegan_fashion_mnist": "3f457721c4d2d1d5072fc24e45a5d5d219b8e8dc2d345d8ddd5369d4f0a3e960",
     "vaegan_conditional_fashion_mnist": "33da7468ccf00959e41f5d09705a24f9c49e31ff8915664f196e0d1f58896bca",
 }

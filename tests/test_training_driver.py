@@ -176,3 +176,31 @@ def test_validation_curve_survives_a_resume(tmp_path):
     record = train(recipe, out, epochs=2, batch_size=8, smoke=True, options=TINY, verbose=0, validate_every=2,
                    checkpoint_every=2)
     assert record.validation["curve"] == [[2, 2.0], [4, 4.0], [6, 6.0], [8, 8.0]]
+
+
+def test_restore_best_ends_with_the_best_measured_weights_even_after_a_resume(tmp_path):
+    import dataclasses
+
+    from keras_perceptual.training import Validation
+
+    snapshots = {}
+
+    def measure(model, options):
+        step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+        snapshots[step] = [np.array(keras.ops.convert_to_numpy(v)) for v in model.weights]
+        return {2: 3.0, 4: 1.0, 6: 2.0, 8: 2.5}[step]  # the best (min) is step 4
+
+    recipe = dataclasses.replace(get_recipe("aae"), validation=Validation("validation_fake", measure))
+    out = tmp_path / "p"
+    with pytest.raises(KeyboardInterrupt):  # killed after the best measurement, checkpoint at step 6
+        train(recipe, out, epochs=2, batch_size=8, smoke=True, options=TINY, verbose=0, validate_every=2,
+              checkpoint_every=2, restore_best=True, callbacks=[Interrupt(7)])
+    assert (out / "training" / "best.npz").is_file()
+    record = train(recipe, out, epochs=2, batch_size=8, smoke=True, options=TINY, verbose=0, validate_every=2,
+                   checkpoint_every=2, restore_best=True)
+    v = record.validation
+    assert v["best_step"] == 4 and v["best_value"] == 1.0 and v["restored_best"] is True and record.steps == 8
+    final = [np.array(keras.ops.convert_to_numpy(w)) for w in record.model.weights]
+    assert all(np.array_equal(a, b) for a, b in zip(final, snapshots[4]))
+    assert not any(np.array_equal(a, b) for a, b in zip(final, snapshots[8]) if a.size > 100)
+    assert not (out / "training" / "best.npz").exists()  # removed with the checkpoint

@@ -47,6 +47,7 @@ def finalize(o):
 
 
 RECIPE = aae.aae_recipe("aae_clustering", OPTIONS, finalize=finalize,
-                        validation=Validation("validation_clustering_accuracy", clustering_accuracy, mode="max"))
+                        validation=Validation("validation_clustering_accuracy", clustering_accuracy, mode="max",
+                                              min_points=10))
 RECIPES = (RECIPE,)
 train = RECIPE.train

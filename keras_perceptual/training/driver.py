@@ -28,6 +28,8 @@ from keras_perceptual.training.validation import CONVERGENCE_TOLERANCE
 from keras_perceptual.training.validation import RULE
 from keras_perceptual.training.validation import has_converged
 
+BEST = "best.npz"  # the weights of the best validation measurement, beside the checkpoint
+
 
 def _check_positive(**values):
     for name, value in values.items():
@@ -66,7 +68,7 @@ def _diagnose(data, seed, steps_per_epoch):
 def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed=0, smoke=False, dataset=None,
           options=None, checkpoint_every=None, checkpoint_seconds=180.0, restart=False, verbose=1, command=None,
           save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None, validate=False,
-          validate_every=None, stop_when_converged=False):
+          validate_every=None, stop_when_converged=False, restore_best=False):
     """Trains `recipe` and (with `output` and `save`) writes a preset.
 
     A run with `output` keeps its grids and a checkpoint in `workdir`
@@ -122,6 +124,9 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         validate_every: steps between validation measurements.
         stop_when_converged: stop when the validation curve has converged
             (the budget is then a cap).
+        restore_best: end with the weights of the best validation
+            measurement (kept in `best.npz` beside the checkpoint, so a
+            resumed run keeps it too) instead of the last step's.
 
     Returns:
         A `TrainingRecord` (the model in `record.model`).
@@ -132,7 +137,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         recipe = get_recipe(recipe)
     _check_positive(epochs=epochs, steps=steps, batch_size=batch_size, checkpoint_every=checkpoint_every,
                     validate_every=validate_every)
-    validate = bool(validate or validate_every or stop_when_converged)
+    validate = bool(validate or validate_every or stop_when_converged or restore_best)
     validation = recipe.validation if validate else None
     if validate and validation is None:
         raise ValueError(
@@ -162,13 +167,16 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         every = validate_every or validation.every or per_epoch
     fingerprint = {**_jsonable(opts), "recipe": recipe.name, "batch_size": batch_size, "steps": total,
                    "smoke": bool(smoke), "backend": keras.backend.backend(), "validate_every": every,
-                   "stop_when_converged": bool(stop_when_converged)}
+                   "stop_when_converged": bool(stop_when_converged), "restore_best": bool(restore_best)}
     if workdir is not None:
         work = Path(workdir)
     else:
         work = None if output is None else (Path(output) / "training" if save else Path(output))
     checkpoint = Checkpoint(work) if work is not None else None
     state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}, "curve": [], "converged": False}
+    best = {}  # the weights of the best validation measurement (restore_best)
+    rule = None if validation is None else RULE.format(tolerance=CONVERGENCE_TOLERANCE,
+                                                       min_points=validation.min_points)
     if checkpoint is not None and checkpoint.exists():
         if restart:
             checkpoint.remove()
@@ -178,6 +186,10 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
             state["fingerprint"] = fingerprint
             state.setdefault("curve", [])
             state.setdefault("converged", False)
+            best_file = checkpoint.folder / BEST
+            if state.get("best_step") is not None and best_file.is_file():
+                with np.load(best_file) as saved:
+                    best["weights"] = [saved[k] for k in sorted(saved.files)]
             print(f"resuming from step {state['step']} of {total} ({checkpoint.path})", flush=True)
     run = {"command": command, "from_step": state["step"], "to_step": state["step"], "wall_time_s": 0.0}
     state["runs"].append(run)
@@ -207,11 +219,17 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         state["curve"].append([state["step"], float(value)])
         if verbose:
             print(f"step {state['step']}: {validation.metric} {value:.5g}", flush=True)
-        if stop_when_converged and has_converged(state["curve"], validation.mode):
+        previous = state.get("best_value")
+        if restore_best and (previous is None or (value < previous if validation.mode == "min" else value > previous)):
+            state["best_step"], state["best_value"] = state["step"], float(value)
+            best["weights"] = [np.array(keras.ops.convert_to_numpy(v)) for v in model.weights]
+            if checkpoint is not None:
+                checkpoint.folder.mkdir(parents=True, exist_ok=True)
+                np.savez(checkpoint.folder / BEST, **{f"{i:05d}": w for i, w in enumerate(best["weights"])})
+        if stop_when_converged and has_converged(state["curve"], validation.mode, min_points=validation.min_points):
             state["converged"] = True
             if verbose:
-                print(f"converged at step {state['step']} of {total} ({RULE.format(tolerance=CONVERGENCE_TOLERANCE)})",
-                      flush=True)
+                print(f"converged at step {state['step']} of {total} ({rule})", flush=True)
 
     def due():
         step = state["step"]
@@ -233,6 +251,13 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         save_checkpoint()
     run["to_step"] = state["step"]
     run["wall_time_s"] = round(time.monotonic() - start, 1)
+    restored = bool(restore_best and best.get("weights") is not None and state.get("best_step") != state["step"])
+    if restored:
+        for variable, value in zip(model.weights, best["weights"]):
+            variable.assign(value)
+        if verbose:
+            print(f"restored the weights of step {state['best_step']} ({validation.metric} "
+                  f"{state['best_value']:.5g}, the best measured)", flush=True)
 
     record = TrainingRecord(
         recipe=recipe.name, dataset=opts["dataset"], options=_jsonable(opts), epochs=epochs, steps=state["step"],
@@ -242,8 +267,9 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         validation=None if validation is None else {
             "metric": validation.metric, "mode": validation.mode, "every": every, "curve": state["curve"],
             "converged": state["converged"], "stop_when_converged": bool(stop_when_converged), "cap_steps": total,
-            "rule": RULE.format(tolerance=CONVERGENCE_TOLERANCE) if stop_when_converged else None,
-            "split": "validation"},
+            "rule": rule if stop_when_converged else None, "split": "validation",
+            "best_step": state.get("best_step"), "best_value": state.get("best_value"),
+            "restored_best": restored},
         extra=recipe.evaluate(model, opts) if recipe.evaluate else {}, model=model,
     )
     if work is not None and recipe.save is not None:
@@ -254,6 +280,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         write_pictures(model, recipe.pictures, work, images, conditions, seed=seed)
     if checkpoint is not None:
         checkpoint.remove()
+        if (checkpoint.folder / BEST).is_file():
+            (checkpoint.folder / BEST).unlink()
     return record
 
 

@@ -95,12 +95,15 @@ class Validation:
             training random stream.
         mode: "min" (lower is better, e.g. FID) or "max" (e.g. accuracy).
         every: steps between two measurements; None: once per epoch.
+        min_points: measurements before the convergence rule is applied
+            (more for a noisy metric, e.g. clustering accuracy).
     """
 
     metric: str
     measure: Callable
     mode: str = "min"
     every: int = None
+    min_points: int = 5
 
     def __post_init__(self):
         if self.mode not in ("min", "max"):

@@ -19,7 +19,7 @@ CONVERGENCE_TOLERANCE = 0.02
 CONVERGENCE_WINDOW = 0.2
 MIN_POINTS = 5
 RULE = ("stop when the validation metric improves by less than {tolerance:.0%} over the last fifth of the run "
-        "(best of the last fifth vs best before it, at least 5 measurements), or at the cap")
+        "(best of the last fifth vs best before it, at least {min_points} measurements), or at the cap")
 SAMPLES = 2000  # images per validation FID (smoke: 64)
 
 

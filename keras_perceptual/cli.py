@@ -267,7 +267,7 @@ def cmd_train(args):
                        seed=args.seed, smoke=args.smoke, dataset=args.dataset, options=options,
                        checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=args.verbose,
                        validate=args.validate, validate_every=args.validate_every,
-                       stop_when_converged=args.stop_when_converged,
+                       stop_when_converged=args.stop_when_converged, restore_best=args.restore_best,
                        command="keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv))
     except NonFiniteError as e:
         print(f"keras-perceptual train: {e}", file=sys.stderr)
@@ -455,6 +455,9 @@ def build_parser():
     p.add_argument("--stop-when-converged", action="store_true",
                    help="the budget is a cap: stop once the validation metric improved by less than 2%% over the "
                         "last fifth of the run (implies --validate)")
+    p.add_argument("--restore-best", action="store_true",
+                   help="end with the weights of the best validation measurement, not the last step's "
+                        "(implies --validate)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set",

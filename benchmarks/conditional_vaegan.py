@@ -46,6 +46,10 @@ VARIANTS = {
     "paper": {},
     "condition_encoder": {"condition_encoder": True},
     "condition_encoder+kl10": {"condition_encoder": True, "kl_weight": 10.0},
+    "kl10": {"kl_weight": 10.0},
+    "mismatch": {"mismatched_conditions_as_fakes": True},
+    "condition_encoder+kl10+mismatch": {"condition_encoder": True, "kl_weight": 10.0,
+                                        "mismatched_conditions_as_fakes": True},
     "condition_encoder+no_equilibrium": {"condition_encoder": True, "equilibrium": False},
     "no_equilibrium": {"equilibrium": False},
 }

@@ -9,6 +9,7 @@ from huggingface_hub import ModelCardData
 
 import keras_perceptual.presets as presets
 from keras_perceptual.images import line_plot
+from keras_perceptual.metrics.features import DEFAULT_PRESET as EVALUATOR
 from keras_perceptual.preset_format import LEARNING_CURVE
 
 BASE_TAGS = ["keras", "keras-perceptual"]
@@ -98,8 +99,11 @@ def _where(name):
 def _usage(model, name):
     """The card's usage section: what this kind of model can do."""
     if model in CLASSIFIERS:
+        # The evaluator's feature layer is `features` (the FID space of the
+        # zoo); the classifier's (the DeePSiM comparator's) is `fc1_act`.
+        layer = "features" if name == EVALUATOR else "fc1_act"
         usage = ["logits = model.predict(x)           # x: float images in [-1, 1]",
-                 'features = model.features(x, layer="fc1_act")']
+                 f'features = model.features(x, layer="{layer}")']
         command = None
     elif model in WITHOUT_PRIOR:
         usage = ["recon = model.reconstruct(x)         # x: float images in [-1, 1]",

@@ -82,3 +82,10 @@ def test_caption_and_bad_curves(tmp_path):
     path = model_card.draw_learning_curve({"name": "m", "training": {"validation": maximised}}, tmp_path / "lc.png")
     assert Image.open(path).size[0] == 560
     assert line_plot([[0, 1.0]], tmp_path / "one.png", "x", "y").is_file()
+
+
+def test_classifier_cards_name_their_own_feature_layer():
+    evaluator = model_card.render({"name": "fashion_mnist_evaluator", "model": "Classifier"}, has_samples=False)
+    classifier = model_card.render({"name": "fashion_mnist_classifier", "model": "Classifier"}, has_samples=False)
+    assert 'model.features(x, layer="features")' in evaluator and "fc1_act" not in evaluator
+    assert 'model.features(x, layer="fc1_act")' in classifier

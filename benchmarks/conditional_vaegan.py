@@ -46,6 +46,7 @@ VARIANTS = {
     "paper": {},
     "condition_encoder": {"condition_encoder": True},
     "condition_encoder+kl10": {"condition_encoder": True, "kl_weight": 10.0},
+    "condition_encoder+kl30": {"condition_encoder": True, "kl_weight": 30.0},
     "kl10": {"kl_weight": 10.0},
     "mismatch": {"mismatched_conditions_as_fakes": True},
     "condition_encoder+kl10+mismatch": {"condition_encoder": True, "kl_weight": 10.0,

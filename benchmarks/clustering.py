@@ -15,6 +15,7 @@ training pixels and assigns the test images.
     python benchmarks/clustering.py                      # full run (2-core CPU, JAX: about 30 min)
     python benchmarks/clustering.py --epochs 10 --clusters 10
     python benchmarks/clustering.py --smoke              # CI
+    python benchmarks/clustering.py --models --clusters 10 30   # the k-means baseline alone
 """
 
 import argparse
@@ -70,7 +71,8 @@ def kmeans_spread(x_train, x_test, y_test, k, seeds=KMEANS_SEEDS, n_init=KMEANS_
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--models", nargs="*", default=list(MODELS), choices=MODELS,
+                   help="models to train (none: the k-means baseline alone)")
     p.add_argument("--clusters", nargs="+", type=int, default=[10, 30])
     p.add_argument("--epochs", type=int, default=None,
                    help=f"epochs over the training images, every model (default: per model, {EPOCHS})")

@@ -34,7 +34,8 @@ by its own teacher. Its accuracy on the split is printed first.
   validation curve converged (its metadata).
 
 The paper claims end the report as one markdown table (claim | evidence |
-verdict: holds / within noise / does not hold). `--update-readme` writes
+verdict: holds / within noise / does not hold), followed by the zoo's
+quality bars (`TARGETS`, issue 13: met, or missed with the number). `--update-readme` writes
 the whole report (the markdown printed here) into README.md between the
 `<!-- quality:begin -->` and `<!-- quality:end -->` markers: the README's
 tables have no other source. `--update-cards` writes each preset's numbers
@@ -288,6 +289,65 @@ def claims_table(claims):
             + [f"| {c['claim']} | {c['evidence']} | **{c['verdict']}** |" for c in claims] + [""])
 
 
+# The zoo's quality bars (issue 13), each `(target, preset, measure)`:
+# `measure(tables)` gives `(value, met)`, or None when its rows are missing.
+TARGETS = [
+    ("VAE/GAN sample FID at most 0.5× the same-budget VAE's", "vaegan_fashion_mnist",
+     lambda t: t.compare("generation", "vaegan_fashion_mnist", "vae_fashion_mnist", "fid", 0.5)),
+    ("≥ 80 % of VAE/GAN samples classified with confidence ≥ 0.9", "vaegan_fashion_mnist",
+     lambda t: t.at_least("generation", "vaegan_fashion_mnist", "confident", 0.80)),
+    ("conditional VAE/GAN classifier score ≥ 0.80", "vaegan_conditional_fashion_mnist",
+     lambda t: t.at_least("conditional", "vaegan_conditional_fashion_mnist", "score", 0.80)),
+    ("DeePSiM autoencoder sharper than the L2 autoencoder", "deepsim_autoencoder_fashion_mnist",
+     lambda t: t.compare("reconstruction", "deepsim_autoencoder_fashion_mnist", "pixel_autoencoder_fashion_mnist",
+                         "sharpness", higher=True)),
+    ("DeePSiM autoencoder recon FID not worse than the L2 autoencoder's", "deepsim_autoencoder_fashion_mnist",
+     lambda t: t.compare("reconstruction", "deepsim_autoencoder_fashion_mnist", "pixel_autoencoder_fashion_mnist",
+                         "fid")),
+    ("AAE-GAN clustering accuracy ≥ 0.65", "aae_clustering_gan_fashion_mnist",
+     lambda t: t.at_least("clustering", "aae_clustering_gan_fashion_mnist", "accuracy", 0.65)),
+    ("IAE clustering accuracy ≥ 0.60", "iae_fashion_mnist",
+     lambda t: t.at_least("clustering", "iae_fashion_mnist", "accuracy", 0.60)),
+]
+
+
+class Tables:
+    """The measured rows by table, for the targets."""
+
+    def __init__(self, **rows):
+        self.rows = rows
+
+    def value(self, table, name, key):
+        row = get(self.rows.get(table, []), name)
+        return None if row is None else row.get(key)
+
+    def at_least(self, table, name, key, bar):
+        v = self.value(table, name, key)
+        return None if v is None else (f"{v:.4f}", v >= bar)
+
+    def compare(self, table, name, other, key, factor=1.0, higher=False):
+        """`name`'s value against `factor` times `other`'s: met when at most
+        that (or, `higher`, above it)."""
+        a, b = self.value(table, name, key), self.value(table, other, key)
+        if a is None or b is None:
+            return None
+        text = f"{a:.4g} vs {b:.4g}" + (f" (×{a / b:.2f})" if b else "")
+        return text, a > factor * b if higher else a <= factor * b
+
+
+def targets_table(tables):
+    """The quality bars as markdown lines: target | measured | met / MISSED."""
+    lines = []
+    for target, _, measure in TARGETS:
+        result = measure(tables)
+        if result is not None:
+            lines.append(f"| {target} | {result[0]} | {'met' if result[1] else '**missed**'} |")
+    if not lines:
+        return []
+    return ["**Targets** (issue 13; a missed target is reported with its number)", "",
+            "| target | measured | verdict |", "|---|---|---|"] + lines + [""]
+
+
 def get(rows, name):
     return next((r for r in rows if r["model"] == name and not r.get("missing")), None)
 
@@ -427,8 +487,9 @@ def main(argv=None):
                             deepsim["probe"] - l2["probe"], f"{deepsim['probe']:.4f} vs {l2['probe']:.4f}",
                             noise=PROBE_NOISE))
     if noise_rows:
-        lines += markdown_table(f"Decoder noise ({NOISE_DRAWS} draws per input, {len(data['test_x'][:args.noise_images])}"
-                                " inputs: the evaluator's class of each draw vs its class of the input)", noise_rows,
+        inputs = len(data["test_x"][: args.noise_images])
+        lines += markdown_table(f"Decoder noise ({NOISE_DRAWS} draws per input, {inputs} inputs: the evaluator's "
+                                "class of each draw vs its class of the input)", noise_rows,
                                 [("preset", "model", ""), ("class agreement", "agreement", ".4f"),
                                  ("noise-free reconstruction", "reconstruction", ".4f"),
                                  ("draws in the true class", "true_class", ".4f")])
@@ -455,9 +516,13 @@ def main(argv=None):
     training = training_table(load, [EVALUATOR] + [n for n in FASHION_MNIST if n != EVALUATOR])
     if training:
         lines += markdown_table("Training (from each preset's metadata)", training,
-                                [("preset", "model", ""), ("steps", "steps", "d"), ("wall time (min)", "minutes", ".1f"),
-                                 ("hardware", "hardware", ""), ("validation curve converged", "converged", "")])
+                                [("preset", "model", ""), ("steps", "steps", "d"),
+                                 ("wall time (min)", "minutes", ".1f"), ("hardware", "hardware", ""),
+                                 ("validation curve converged", "converged", "")])
     lines += claims_table(claims)
+    conditional = [{"model": n, "score": v} for n, v in data.get("conditional_scores", {}).items()]
+    lines += targets_table(Tables(generation=gen_rows, conditional=conditional, reconstruction=rec_rows,
+                                  clustering=clu_rows))
     markdown = "\n".join(lines).rstrip() + "\n"
     print("\n" + markdown)
     print(f"Total {time.time() - start:.0f} s.")

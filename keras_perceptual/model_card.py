@@ -22,7 +22,8 @@ DEFAULT_LIMITATIONS = (
     "- Trained on one dataset at one resolution: inputs must follow the input contract "
     "above (size, channels, values in [-1, 1]); other images give meaningless codes.\n"
     "- Samples and reconstructions are judged by the metrics listed here only; a "
-    "feature-space FID measured with this library's own classifier is not comparable "
+    "feature-space FID measured with this library's own evaluator network "
+    "(`fashion_mnist_evaluator`, which no preset trains against) is not comparable "
     "with ImageNet-Inception FIDs.\n"
     "- GAN training is sensitive to seeds and hardware; retraining with the same recipe "
     "gives similar, not identical, weights."
@@ -59,19 +60,31 @@ def _better(validation):
     return {"min": "lower is better", "max": "higher is better"}.get(validation.get("mode"), "")
 
 
+def _metric_name(validation):
+    """"validation FID" for metric "FID", "validation accuracy" for
+    "validation_accuracy"."""
+    metric = str(validation.get("metric") or "metric").replace("_", " ")
+    return metric if metric.lower().startswith("validation") else f"validation {metric}"
+
+
 def learning_curve_caption(validation):
-    """One line: the metric, how often it was measured, the stopping rule
-    and whether the run converged by it."""
-    metric = validation.get("metric") or "metric"
+    """One line: the metric, how often it was measured, its best value, the
+    stopping rule and whether the run converged by it (a run trained for a
+    fixed budget, with no rule, says so)."""
     every = validation.get("every")
-    converged = validation.get("converged")
-    verdict = {True: "converged", False: "did not converge (stopped at the cap)"}.get(converged, "convergence not recorded")
+    cap = validation.get("cap_steps")
     values = [v for _, v in validation["curve"] if isinstance(v, (int, float)) and math.isfinite(v)]
     best = ""
     if values and validation.get("mode") in ("min", "max"):
         best = f"; best {(min if validation['mode'] == 'min' else max)(values):.4g}"
-    return (f"Validation {metric}" + (f" every {every} steps" if every else "") + best
-            + f"; stopping rule: {validation.get('rule') or 'not recorded'}; {verdict}.")
+    if validation.get("rule"):
+        verdict = "converged" if validation.get("converged") else \
+            "did not converge (stopped at the cap" + (f" of {cap} steps)" if cap else ")")
+        stopping = f"stopping rule: {validation['rule']}; {verdict}"
+    else:
+        stopping = "fixed budget" + (f" of {cap} steps" if cap else "") + ", no stopping rule: convergence not judged"
+    name = _metric_name(validation)
+    return f"{name[0].upper()}{name[1:]}" + (f" every {every} steps" if every else "") + best + f"; {stopping}."
 
 
 def draw_learning_curve(meta, path):
@@ -81,11 +94,10 @@ def draw_learning_curve(meta, path):
     validation = validation_record(meta)
     if validation is None:
         return None
-    metric = validation.get("metric") or "metric"
     better = _better(validation)
     return line_plot(
         [[float(s), float(v) if v is not None else float("nan")] for s, v in validation["curve"]], path,
-        x_label="training step", y_label=f"validation {metric}" + (f" ({better})" if better else ""),
+        x_label="training step", y_label=_metric_name(validation) + (f" ({better})" if better else ""),
         title=f"{meta.get('name') or 'model'}: learning curve",
         caption=learning_curve_caption(validation),
     )

@@ -72,6 +72,14 @@ def test_resaved_preset_redraws_its_curve(tmp_path):
 def test_caption_and_bad_curves(tmp_path):
     maximised = dict(VALIDATION, metric="accuracy", mode="max", curve=[[1, 0.5], [2, float("nan")], [3, 0.6]])
     assert "best 0.6;" in model_card.learning_curve_caption(maximised)
+    # A fixed budget (the driver records no rule then) is not called converged or not.
+    fixed = {"metric": "validation_accuracy", "mode": "max", "every": 429, "curve": [[429, 0.8], [858, 0.9]],
+             "converged": False, "rule": None, "cap_steps": 858, "stop_when_converged": False}
+    assert model_card.learning_curve_caption(fixed) == (
+        "Validation accuracy every 429 steps; best 0.9; fixed budget of 858 steps, no stopping rule: "
+        "convergence not judged.")
+    assert "did not converge (stopped at the cap of 858 steps)" in model_card.learning_curve_caption(
+        dict(fixed, rule="the rule", stop_when_converged=True))
     assert model_card.validation_record({"training": {"validation": dict(VALIDATION, curve=[])}}) is None
     assert model_card.validation_record({"training": None}) is None
     with pytest.raises(ValueError, match=r"\[step, value\] pairs"):

@@ -168,6 +168,20 @@ def test_claim_verdicts_separate_noise_from_a_result():
     assert quality.claim("a", 0.003, "x", noise=0.005)["verdict"] == "within noise"
     assert quality.claim("a", -0.003, "x", noise=0.005)["verdict"] == "within noise"
     assert quality.claim("a", -0.02, "x", noise=0.005)["verdict"] == "does not hold"
+    tables = quality.Tables(generation=[{"model": "vaegan_fashion_mnist", "fid": 20.0, "confident": 0.85},
+                                        {"model": "vae_fashion_mnist", "fid": 50.0}],
+                            reconstruction=[{"model": "deepsim_autoencoder_fashion_mnist", "fid": 9.0,
+                                             "sharpness": 0.7},
+                                            {"model": "pixel_autoencoder_fashion_mnist", "fid": 8.0,
+                                             "sharpness": 0.6}],
+                            clustering=[{"model": "iae_fashion_mnist", "accuracy": 0.55}])
+    assert quality.targets_table(tables)[4:] == [
+        "| VAE/GAN sample FID at most 0.5× the same-budget VAE's | 20 vs 50 (×0.40) | met |",
+        "| ≥ 80 % of VAE/GAN samples classified with confidence ≥ 0.9 | 0.8500 | met |",
+        "| DeePSiM autoencoder sharper than the L2 autoencoder | 0.7 vs 0.6 (×1.17) | met |",
+        "| DeePSiM autoencoder recon FID not worse than the L2 autoencoder's | 9 vs 8 (×1.12) | **missed** |",
+        "| IAE clustering accuracy ≥ 0.60 | 0.5500 | **missed** |", ""]
+    assert quality.targets_table(quality.Tables()) == []
     table = quality.claims_table([quality.claim("c", 0.003, "0.83 vs 0.82", noise=0.005)])
     assert table[2:] == ["| claim | evidence | verdict |", "|---|---|---|", "| c | 0.83 vs 0.82 | **within noise** |",
                          ""]

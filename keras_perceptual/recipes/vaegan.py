@@ -17,6 +17,8 @@ from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import DatasetData
 from keras_perceptual.training.recipe import Recipe
+from keras_perceptual.training.recipe import Validation
+from keras_perceptual.training.validation import sample_fid
 
 DATASETS = {
     # family, channels, number of condition values
@@ -105,6 +107,7 @@ def family_recipe(name, model_class, dataset_defaults, skip_networks=()):
         defaults=OPTIONS, epochs=EPOCHS, batch_size=64, smoke_batches=4,
         datasets=tuple(DATASETS), dataset_defaults=dataset_defaults, model_class=model_class,
         pictures=("samples", "reconstructions"), picture_data=pictures, skip_networks=skip_networks,
+        validation=Validation("validation_fid", sample_fid, mode="min"),
     )
 
 

@@ -34,6 +34,8 @@ def test_train_step_benchmark_smoke_reports_a_measured_ratio_and_flops(tmp_path)
     # two distinct timed runs, and the ratio is theirs
     assert set(seconds["library"]).isdisjoint(seconds["hand-written"])
     assert result["ratio"] == pytest.approx(rate["library"] / rate["hand-written"])
+    assert result["paired_ratio"] == pytest.approx(statistics.median(
+        h / lib for lib, h in zip(seconds["library"], seconds["hand-written"])))
     # FLOPs counted by XLA for both steps (independently), and FLOP/s from them
     flops = result["step_flops"]
     assert flops["hand-written"] > 1e8  # small28 at batch 8 is about 4.5 GFLOP a step

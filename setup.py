@@ -6,7 +6,8 @@ install loads every bundled preset offline."""
 from setuptools import find_packages
 from setuptools import setup
 
-PRESET_FILES = ["*/config.json", "*/model.weights.h5", "*/metadata.json", "*/README.md", "*/samples.png"]
+PRESET_FILES = ["*/config.json", "*/model.weights.h5", "*/metadata.json", "*/README.md", "*/samples.png",
+                "*/learning_curve.png"]
 
 setup(
     packages=find_packages(include=["keras_perceptual", "keras_perceptual.*"]) + ["keras_perceptual.weights"],

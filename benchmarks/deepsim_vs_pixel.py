@@ -18,13 +18,22 @@ On the test set it reports:
 
 Ratios are against the L2 autoencoder trained in the same run.
 
+With `--seeds N` every variant is trained once per seed (seeds `--seed`,
+`--seed + 1`, ...: the same budget, images and seed for each variant of a
+seed) and the paper's linear-probe claim is decided from the spread: the
+per-seed difference `probe(DeePSiM) - probe(L2)` has mean m and standard
+deviation s (ddof 1); the claim holds when m > s, is within noise when
+|m| <= s, and does not hold when m < -s.
+
     python benchmarks/deepsim_vs_pixel.py --smoke
     python benchmarks/deepsim_vs_pixel.py --classifier fashion_mnist_classifier \\
         --epochs 2 --train-limit 30000 --output runs/deepsim_bench
+    python benchmarks/deepsim_vs_pixel.py --seeds 3 --output runs/deepsim_seeds   # the claim, 3 seeds
 """
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +48,12 @@ from keras_perceptual.metrics import sharpness
 from keras_perceptual.recipes import deepsim_autoencoder
 from keras_perceptual.recipes import pixel_autoencoder
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality import PROBE_NOISE  # noqa: E402
+from quality import claim  # noqa: E402
+
+PROBE_CLAIM = "DeePSiM autoencoder codes are better features for a linear classifier than L2 codes"
+
 VARIANTS = {
     # name: DeePSiM options (None: the plain L2 autoencoder)
     "l2": None,
@@ -47,18 +62,18 @@ VARIANTS = {
 }
 
 
-def train_l2(args, train_x):
+def train_l2(args, train_x, seed):
     """The DeePSiM autoencoder's own encoder and generator trained with MSE
     alone (`keras_perceptual.recipes.pixel_autoencoder`): the baseline."""
-    model = pixel_autoencoder.train(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+    model = pixel_autoencoder.train(epochs=args.epochs, batch_size=args.batch_size, seed=seed,
                                     verbose=2 if not args.smoke else 0, learning_rate=args.learning_rate,
                                     limit=len(train_x)).model
     return model.encode, model.reconstruct
 
 
-def train_deepsim(args, train_x, options):
+def train_deepsim(args, train_x, options, seed):
     record = deepsim_autoencoder.train(
-        output=None, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke, seed=args.seed,
+        output=None, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke, seed=seed,
         verbose=2 if not args.smoke else 0, comparator_weights=None if args.smoke else args.classifier,
         limit=len(train_x), **options,
     )
@@ -77,7 +92,9 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--learning-rate", type=float, default=2e-4)
     p.add_argument("--variants", default="l2,deepsim", help=f"comma-separated, among {sorted(VARIANTS)}")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the first seed")
+    p.add_argument("--seeds", type=int, default=1,
+                   help="train every variant with this many seeds and decide the probe claim from their spread")
     p.add_argument("--output", default=None, help="folder for reconstruction grids and results.json")
     p.add_argument("--smoke", action="store_true", help="tiny data, one epoch, untrained comparator (CI)")
     return p.parse_args(argv)
@@ -104,51 +121,82 @@ def main(argv=None):
     test_y = test_labels[: args.test_limit]
     data_sharpness = sharpness(test_x)
 
+    if args.seeds < 1:
+        raise ValueError(f"`--seeds` must be a positive int. Received: --seeds {args.seeds}")
     rows = []
     pixel_probe = linear_probe_accuracy(probe_x, probe_y, test_x, test_y, args.seed)
-    for name in variants:
-        print(f"== {name}")
-        keras.utils.set_random_seed(args.seed)
-        start = time.time()
-        if VARIANTS[name] is None:
-            encode, reconstruct = train_l2(args, train_x)
-        else:
-            encode, reconstruct = train_deepsim(args, train_x, VARIANTS[name])
-        seconds = time.time() - start
-        recon = np.clip(reconstruct(test_x), -1, 1)
-        rows.append({
-            "variant": name,
-            "train_s": round(seconds, 1),
-            "pixel_mse": float(np.mean((recon - test_x) ** 2)),
-            "sharpness": sharpness(recon) / data_sharpness,
-            "probe_accuracy": linear_probe_accuracy(encode(probe_x), probe_y, encode(test_x), test_y, args.seed),
-        })
-        print("  ", rows[-1])
-        if out:
-            save_image_grid(interleave_rows(test_x[:16], recon[:16]), out / f"reconstructions_{name}.png",
-                            columns=16, scale=2)
-        keras.backend.clear_session()
+    for seed in range(args.seed, args.seed + args.seeds):
+        for name in variants:
+            print(f"== {name}, seed {seed}")
+            keras.utils.set_random_seed(seed)
+            start = time.time()
+            if VARIANTS[name] is None:
+                encode, reconstruct = train_l2(args, train_x, seed)
+            else:
+                encode, reconstruct = train_deepsim(args, train_x, VARIANTS[name], seed)
+            seconds = time.time() - start
+            recon = np.clip(reconstruct(test_x), -1, 1)
+            rows.append({
+                "variant": name,
+                "seed": seed,
+                "train_s": round(seconds, 1),
+                "pixel_mse": float(np.mean((recon - test_x) ** 2)),
+                "sharpness": sharpness(recon) / data_sharpness,
+                "probe_accuracy": linear_probe_accuracy(encode(probe_x), probe_y, encode(test_x), test_y, seed),
+            })
+            print("  ", rows[-1])
+            if out:
+                suffix = "" if args.seeds == 1 else f"_seed{seed}"
+                save_image_grid(interleave_rows(test_x[:16], recon[:16]), out / f"reconstructions_{name}{suffix}.png",
+                                columns=16, scale=2)
+            keras.backend.clear_session()
 
-    base = rows[0]
     print()
     print(f"DeePSiM vs pixel loss, Fashion-MNIST test ({len(test_x)} images), backend {keras.backend.backend()}, "
-          f"{args.epochs} epoch(s) x {len(train_x)} images, batch {args.batch_size}")
+          f"{args.epochs} epoch(s) x {len(train_x)} images, batch {args.batch_size}, "
+          f"seed(s) {args.seed}..{args.seed + args.seeds - 1}")
     print(f"linear probe on raw pixels (reference): {pixel_probe:.4f}")
-    header = (f"| {'variant':<15} | {'train s':>8} | {'pixel MSE':>9} | {'x L2':>6} | {'sharpness':>9} "
+    header = (f"| {'variant':<15} | {'seed':>4} | {'train s':>8} | {'pixel MSE':>9} | {'x L2':>6} | {'sharpness':>9} "
               f"| {'x L2':>6} | {'probe acc':>9} | {'x L2':>6} |")
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for r in rows:
-        print(f"| {r['variant']:<15} | {r['train_s']:>8.0f} | {r['pixel_mse']:>9.4f} | "
+        base = next(b for b in rows if b["variant"] == "l2" and b["seed"] == r["seed"])
+        print(f"| {r['variant']:<15} | {r['seed']:>4} | {r['train_s']:>8.0f} | {r['pixel_mse']:>9.4f} | "
               f"{r['pixel_mse'] / base['pixel_mse']:>6.2f} | {r['sharpness']:>9.3f} | "
               f"{r['sharpness'] / base['sharpness']:>6.2f} | {r['probe_accuracy']:>9.4f} | "
               f"{r['probe_accuracy'] / base['probe_accuracy']:>6.3f} |")
     print("sharpness = mean |dx|+|dy| of reconstructions / of the originals (1.0 = as sharp as the data)")
+    decision = probe_decision(rows) if "deepsim" in variants else None
+    if decision:
+        print(f"\nLinear-probe accuracy, DeePSiM minus L2, per seed: "
+              f"{', '.join(f'{d:+.4f}' for d in decision['differences'])}; mean {decision['mean']:+.4f} "
+              f"± {decision['std']:.4f} (std over {len(decision['differences'])} seeds)")
+        print(f"| claim | evidence | verdict |\n|---|---|---|\n| {decision['claim']} | {decision['evidence']} | "
+              f"**{decision['verdict']}** |")
     if out:
         out.mkdir(parents=True, exist_ok=True)
         (out / "results.json").write_text(json.dumps({"args": vars(args), "pixel_probe": pixel_probe,
-                                                       "rows": rows}, indent=2))
-    return rows
+                                                       "rows": rows, "probe_claim": decision}, indent=2))
+    return {"rows": rows, "pixel_probe": pixel_probe, "probe_claim": decision}
+
+
+def probe_decision(rows):
+    """The linear-probe claim decided over seeds: the per-seed difference
+    `probe(deepsim) - probe(l2)`, its mean and standard deviation (ddof 1),
+    and the verdict of `quality.claim(mean, noise=std)` (holds when the mean
+    exceeds one standard deviation). With one seed there is no spread: the
+    noise is `quality.PROBE_NOISE`, as in `benchmarks/quality.py`."""
+    probe = {(r["variant"], r["seed"]): r["probe_accuracy"] for r in rows}
+    seeds = sorted({r["seed"] for r in rows})
+    differences = [probe[("deepsim", s)] - probe[("l2", s)] for s in seeds]
+    mean = float(np.mean(differences))
+    std = float(np.std(differences, ddof=1)) if len(differences) > 1 else 0.0
+    evidence = (f"probe accuracy difference {mean:+.4f} ± {std:.4f} (mean ± std over {len(seeds)} seed(s); "
+                f"DeePSiM {np.mean([probe[('deepsim', s)] for s in seeds]):.4f}, "
+                f"L2 {np.mean([probe[('l2', s)] for s in seeds]):.4f})")
+    result = claim(PROBE_CLAIM, mean, evidence, noise=std if len(differences) > 1 else PROBE_NOISE)
+    return dict(result, differences=[float(d) for d in differences], mean=mean, std=std, seeds=seeds)
 
 
 if __name__ == "__main__":

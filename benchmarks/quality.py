@@ -1,35 +1,57 @@
-"""Every preset's quality on the Fashion-MNIST test set, next to its baseline.
+"""Every preset's quality on Fashion-MNIST, next to its baseline.
 
-One command, one table per claim; every number is measured in this run:
+Every number is measured in this run, on the images of `--split`: "test"
+(the default: the final table, measured once) or "validation" (the last
+5,000 training images: for tuning budgets and options, never the test set).
+Every feature-space number (FID/KID, recon-FID) and every judgement of a
+class (classifier score, confident fraction, class agreement) is the
+*evaluator*'s (`metrics.features.DEFAULT_FEATURES`, the
+"fashion_mnist_evaluator" preset): a network no preset trains against, never
+the DeePSiM comparator ("fashion_mnist_classifier"), so no model is graded
+by its own teacher. Its accuracy on the split is printed first.
 
-- generation: FID and KID (x1e3) in the feature space of the zoo's
-  classifier (`fc1_act`, 256-D) between `--num-samples` prior samples and
-  the test images, and sample sharpness over the test images' (1.0 = as
-  sharp as the data). Reference row: training images (the floor). VAE/GAN
-  against the plain VAE trained with the same budget (Larsen et al. 2016).
-- class-conditional VAE/GAN: the classifier score (how often the classifier
+- generation: FID and KID (x1e3) between `--num-samples` prior samples and
+  the split's images, sample sharpness over the real images' (1.0 = as
+  sharp as the data), and the fraction of samples the evaluator classifies
+  with confidence >= 0.9 (the real images' rate in the column title).
+  Reference row: training images (the floor). VAE/GAN against the plain VAE
+  trained with the same budget (Larsen et al. 2016).
+- class-conditional VAE/GAN: the classifier score (how often the evaluator
   recognises the class a sample was drawn for; paper §4.2) next to the
-  same score of the real test images with their labels.
-- reconstruction: reconstruction FID (reconstructed test images vs test
-  images), MSE, PSNR, SSIM, sharpness, and the linear-probe accuracy of the
-  codes (logistic regression on the codes of 10k training images). DeePSiM
-  against the L2 autoencoder of the same networks and budget (Dosovitskiy &
-  Brox 2016).
+  same score of the real images with their labels (its accuracy).
+- reconstruction: reconstruction FID, MSE, PSNR, SSIM, sharpness, and the
+  linear-probe accuracy of the codes (logistic regression on the codes of
+  10k training images). DeePSiM against the L2 autoencoder of the same
+  networks and budget (Dosovitskiy & Brox 2016).
+- decoder noise: for each implicit autoencoder, the fraction of (input,
+  draw) pairs whose reconstruction under one of 8 decoder-noise draws the
+  evaluator puts in the class it gives the input (Makhzani 2018: the code
+  keeps the class, the noise the details).
 - clustering: accuracy of the clustering presets (argmax of the categorical
-  code) against k-means on raw pixels run here.
+  code) against k-means on raw pixels (`n_init=10`) run here with 5 seeds:
+  mean and min-max spread.
+- training: each preset's steps, wall time, hardware and whether its
+  validation curve converged (its metadata).
 
-Each table ends with the paper's claim and whether it holds here.
-`--update-cards` writes each preset's numbers into its `metadata.json` and
-model card; `--check-cards` compares them with the numbers already there.
+The paper claims end the report as one markdown table (claim | evidence |
+verdict: holds / within noise / does not hold), followed by the zoo's
+quality bars (`TARGETS`, issue 13: met, or missed with the number). `--update-readme` writes
+the whole report (the markdown printed here) into README.md between the
+`<!-- quality:begin -->` and `<!-- quality:end -->` markers: the README's
+tables have no other source. `--update-cards` writes each preset's numbers
+into its `metadata.json` and model card; `--check-cards` compares them with
+the numbers already there (both on the test split only).
 
-    python benchmarks/quality.py                       # ~10 min on 2 CPU cores
-    python benchmarks/quality.py --update-cards --json runs/quality.json
+    python benchmarks/quality.py --split validation     # tuning
+    python benchmarks/quality.py --update-cards --update-readme --json runs/quality.json
     python benchmarks/quality.py --smoke --weights DIR  # tests: tiny presets
 """
 
 import argparse
 import json
 import math
+import platform
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,17 +63,26 @@ import keras_perceptual as kp
 from keras_perceptual import metrics as M
 from keras_perceptual import presets as kp_presets
 from keras_perceptual.datasets import fashion_mnist_arrays
+from keras_perceptual.metrics.features import DEFAULT_PRESET as EVALUATOR
+from keras_perceptual.model_card import validation_record
 from keras_perceptual.pin_presets import repin_bundled
 from keras_perceptual.preset_writer import update_preset
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clustering import kmeans_spread  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-CLASSIFIER = "fashion_mnist_classifier"
 COMMAND = "python benchmarks/quality.py"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
+CONFIDENCE = 0.9  # the confidence a sample must reach to count as recognised
+NOISE_DRAWS = 8  # decoder-noise draws per input of an implicit autoencoder
 
 # (preset, baseline) of each table, from the preset specs' `baselines`.
 GENERATIVE = kp_presets.quality_rows("generation")
 RECONSTRUCTING = kp_presets.quality_rows("reconstruction")
 CLUSTERING = [name for name, _ in kp_presets.quality_rows("clustering")]
+FASHION_MNIST = [s.name for s in kp_presets.all_specs() if s.dataset == "fashion_mnist"]
 
 
 class Presets:
@@ -67,6 +98,10 @@ class Presets:
             self.cache[name] = kp.from_pretrained(path) if (path / "config.json").is_file() else None
         return self.cache[name]
 
+    def metadata(self, name):
+        path = self.folder / name / "metadata.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
 
 def one_hot(labels, k=10):
     return np.eye(k, dtype="float32")[labels]
@@ -75,10 +110,12 @@ def one_hot(labels, k=10):
 def generation_table(load, data, args, features):
     rows, cards = [], {}
     test_f = features(data["test_x"])
+    judge = data["evaluator"]
     floor = {"model": "training images (reference)",
              "fid": M.frechet_distance(features(data["train_x"]), test_f),
              "kid": 1e3 * M.kernel_distance(features(data["train_x"]), test_f, **args.kid)[0],
-             "sharpness": M.sharpness(data["train_x"]) / data["test_sharpness"]}
+             "sharpness": M.sharpness(data["train_x"]) / data["test_sharpness"],
+             "confident": M.confident_fraction(data["train_x"], judge, CONFIDENCE)}
     rows.append(floor)
     labels = np.arange(args.num_samples) % 10
     for name, baseline in GENERATIVE:
@@ -91,13 +128,15 @@ def generation_table(load, data, args, features):
         f = features(samples)
         row = {"model": name, "baseline": baseline, "fid": M.frechet_distance(f, test_f),
                "kid": 1e3 * M.kernel_distance(f, test_f, **args.kid)[0],
-               "sharpness": M.sharpness(samples) / data["test_sharpness"]}
+               "sharpness": M.sharpness(samples) / data["test_sharpness"],
+               "confident": M.confident_fraction(samples, judge, CONFIDENCE)}
         rows.append(row)
         cards.setdefault(name, {}).update(sample_fid=row["fid"], sample_kid_x1e3=row["kid"],
-                                          sample_sharpness_ratio=row["sharpness"])
+                                          sample_sharpness_ratio=row["sharpness"],
+                                          sample_confident_fraction=row["confident"])
         if conditions is not None:
-            score = M.classifier_score(samples, labels, classifier=data["classifier"])
-            data["conditional_score"] = score
+            score = M.classifier_score(samples, labels, classifier=judge)
+            data.setdefault("conditional_scores", {})[name] = score
             cards[name]["classifier_score"] = score
     add_ratios(rows, "fid")
     return rows, cards
@@ -132,13 +171,34 @@ def reconstruction_table(load, data, args, features):
     return rows, cards
 
 
-def clustering_table(load, data, args):
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from clustering import kmeans_accuracy
+def noise_table(load, data, args):
+    """Class agreement of every implicit autoencoder (the models with a
+    decoder noise) between an input and its reconstructions under
+    `NOISE_DRAWS` decoder-noise draws, next to the agreement of its
+    noise-free reconstruction (the ceiling the draws are held to)."""
+    rows, cards = [], {}
+    x = data["test_x"][: args.noise_images]
+    judge = data["evaluator"]
+    for name in FASHION_MNIST:
+        model = load(name)
+        if not isinstance(model, kp.ImplicitAutoencoder):
+            continue
+        draws = model.vary_noise(x, num_samples=NOISE_DRAWS, seed=args.seed)
+        agreement = M.class_agreement(x, draws, classifier=judge)
+        plain = M.class_agreement(x, np.asarray(model.reconstruct(x))[:, None], classifier=judge)
+        rows.append({"model": name, "agreement": agreement, "reconstruction": plain,
+                     "true_class": M.class_agreement(x, draws, data["test_y"][: len(x)], judge)})
+        cards[name] = {f"noise_class_agreement_{NOISE_DRAWS}": agreement}
+    return rows, cards
 
+
+def clustering_table(load, data, args):
     start = time.time()
-    base = kmeans_accuracy(data["kmeans_x"], data["test_x"], data["test_y"], 10, args.seed, args.kmeans_init)
-    rows = [{"model": "k-means on pixels (baseline)", "accuracy": base, "seconds": time.time() - start}]
+    km = kmeans_spread(data["kmeans_x"], data["test_x"], data["test_y"], 10, args.kmeans_seeds, args.kmeans_init)
+    base = km["mean"]
+    rows = [{"model": f"k-means on pixels (baseline, n_init={args.kmeans_init}, {len(args.kmeans_seeds)} seeds)",
+             "accuracy": base, "spread": f"{km['min']:.4f}–{km['max']:.4f}", "kmeans": km,
+             "seconds": time.time() - start}]
     cards = {}
     for name in CLUSTERING:
         model = load(name)
@@ -150,6 +210,27 @@ def clustering_table(load, data, args):
         rows.append({"model": name, "accuracy": acc, "ratio": acc / base, "used": int(len(np.unique(clusters)))})
         cards[name] = {"clustering_accuracy_k10": acc, "clusters_used": int(len(np.unique(clusters)))}
     return rows, cards
+
+
+def training_table(load, names):
+    """Each preset's training as its metadata records it: steps, wall time,
+    hardware, and its validation curve's verdict."""
+    rows = []
+    for name in names:
+        meta = load.metadata(name)
+        if not meta:
+            continue
+        hardware = meta.get("hardware") or {}
+        where = ", ".join(str(hardware[k]) for k in ("cpu", "accelerator", "backend") if hardware.get(k)) \
+            if isinstance(hardware, dict) else str(hardware)
+        validation = validation_record(meta)
+        converged = None if validation is None else \
+            f"{'yes' if validation.get('converged') else 'no'} ({validation.get('metric')})"
+        wall = meta.get("wall_time_s")
+        rows.append({"model": name, "steps": meta.get("steps"),
+                     "minutes": wall / 60 if isinstance(wall, (int, float)) else None,
+                     "hardware": where or None, "converged": converged})
+    return rows
 
 
 def add_ratios(rows, key):
@@ -168,16 +249,20 @@ def fmt(v, spec=".3f"):
     return format(v, spec) if isinstance(v, (float, int)) and not isinstance(v, bool) else str(v)
 
 
-def print_table(title, rows, columns):
-    print(f"\n### {title}\n")
-    print("| " + " | ".join(h for h, _, _ in columns) + " |")
-    print("|" + "|".join("---" for _ in columns) + "|")
+def markdown_table(title, rows, columns):
+    """The lines of one titled markdown table; `columns` are `(header, key,
+    format)`, a missing preset's row says "not trained"."""
+    lines = [f"**{title}**", "",
+             "| " + " | ".join(h for h, _, _ in columns) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]
     for r in rows:
+        name = f"`{r['model']}`" if r["model"] in kp_presets.PRESETS else r["model"]
         if r.get("missing"):
-            print(f"| {r['model']} | " + " | ".join("not trained" for _ in columns[1:]) + " |")
+            lines.append(f"| {name} | " + " | ".join("not trained" for _ in columns[1:]) + " |")
             continue
-        print("| " + " | ".join(fmt(r.get(key), spec) if key != "model" else r["model"]
-                                for _, key, spec in columns) + " |")
+        lines.append("| " + " | ".join(fmt(r.get(key), spec) if key != "model" else name
+                                       for _, key, spec in columns) + " |")
+    return lines + [""]
 
 
 # Margins below which a difference of one seed is called noise: the linear
@@ -185,14 +270,82 @@ def print_table(title, rows, columns):
 # spread is several points (benchmarks/README_clustering.md).
 PROBE_NOISE = 0.005
 CLUSTERING_NOISE = 0.01
+VERDICTS = ("holds", "within noise", "does not hold")
 
 
 def claim(text, margin, evidence, noise=0.0):
-    """Prints and returns a paper claim's verdict: `margin` > `noise` holds,
-    |margin| <= noise is within noise, below that it does not hold."""
-    verdict = "holds" if margin > noise else ("within noise" if margin >= -noise and noise else "DOES NOT HOLD")
-    print(f"\nClaim: {text}: **{verdict}** here ({evidence}).")
+    """A paper claim's verdict: `margin` > `noise` holds, |margin| <= noise
+    is within noise, below that it does not hold."""
+    verdict = "holds" if margin > noise else ("within noise" if margin >= -noise and noise else "does not hold")
     return {"claim": text, "verdict": verdict, "holds": verdict == "holds", "evidence": evidence}
+
+
+def claims_table(claims):
+    """The paper claims as markdown lines: claim | evidence | verdict."""
+    if not claims:
+        return []
+    return (["**Paper claims** (verdicts from the numbers above)", "", "| claim | evidence | verdict |",
+             "|---|---|---|"]
+            + [f"| {c['claim']} | {c['evidence']} | **{c['verdict']}** |" for c in claims] + [""])
+
+
+# The zoo's quality bars (issue 13), each `(target, preset, measure)`:
+# `measure(tables)` gives `(value, met)`, or None when its rows are missing.
+TARGETS = [
+    ("VAE/GAN sample FID at most 0.5× the same-budget VAE's", "vaegan_fashion_mnist",
+     lambda t: t.compare("generation", "vaegan_fashion_mnist", "vae_fashion_mnist", "fid", 0.5)),
+    ("≥ 80 % of VAE/GAN samples classified with confidence ≥ 0.9", "vaegan_fashion_mnist",
+     lambda t: t.at_least("generation", "vaegan_fashion_mnist", "confident", 0.80)),
+    ("conditional VAE/GAN classifier score ≥ 0.80", "vaegan_conditional_fashion_mnist",
+     lambda t: t.at_least("conditional", "vaegan_conditional_fashion_mnist", "score", 0.80)),
+    ("DeePSiM autoencoder sharper than the L2 autoencoder", "deepsim_autoencoder_fashion_mnist",
+     lambda t: t.compare("reconstruction", "deepsim_autoencoder_fashion_mnist", "pixel_autoencoder_fashion_mnist",
+                         "sharpness", higher=True)),
+    ("DeePSiM autoencoder recon FID not worse than the L2 autoencoder's", "deepsim_autoencoder_fashion_mnist",
+     lambda t: t.compare("reconstruction", "deepsim_autoencoder_fashion_mnist", "pixel_autoencoder_fashion_mnist",
+                         "fid")),
+    ("AAE-GAN clustering accuracy ≥ 0.65", "aae_clustering_gan_fashion_mnist",
+     lambda t: t.at_least("clustering", "aae_clustering_gan_fashion_mnist", "accuracy", 0.65)),
+    ("IAE clustering accuracy ≥ 0.60", "iae_fashion_mnist",
+     lambda t: t.at_least("clustering", "iae_fashion_mnist", "accuracy", 0.60)),
+]
+
+
+class Tables:
+    """The measured rows by table, for the targets."""
+
+    def __init__(self, **rows):
+        self.rows = rows
+
+    def value(self, table, name, key):
+        row = get(self.rows.get(table, []), name)
+        return None if row is None else row.get(key)
+
+    def at_least(self, table, name, key, bar):
+        v = self.value(table, name, key)
+        return None if v is None else (f"{v:.4f}", v >= bar)
+
+    def compare(self, table, name, other, key, factor=1.0, higher=False):
+        """`name`'s value against `factor` times `other`'s: met when at most
+        that (or, `higher`, above it)."""
+        a, b = self.value(table, name, key), self.value(table, other, key)
+        if a is None or b is None:
+            return None
+        text = f"{a:.4g} vs {b:.4g}" + (f" (×{a / b:.2f})" if b else "")
+        return text, a > factor * b if higher else a <= factor * b
+
+
+def targets_table(tables):
+    """The quality bars as markdown lines: target | measured | met / MISSED."""
+    lines = []
+    for target, _, measure in TARGETS:
+        result = measure(tables)
+        if result is not None:
+            lines.append(f"| {target} | {result[0]} | {'met' if result[1] else '**missed**'} |")
+    if not lines:
+        return []
+    return ["**Targets** (issue 13; a missed target is reported with its number)", "",
+            "| target | measured | verdict |", "|---|---|---|"] + lines + [""]
 
 
 def get(rows, name):
@@ -200,10 +353,10 @@ def get(rows, name):
 
 
 def load_data(args):
-    n = args.num_samples
-    test_x, test_y = fashion_mnist_arrays("test", n, labels=True)
+    x, y = fashion_mnist_arrays(args.split, labels=True)
+    n = min(args.num_samples, len(x))
     train_x, train_y = fashion_mnist_arrays("train", labels=True)
-    data = {"test_x": test_x, "test_y": test_y,
+    data = {"test_x": x[:n], "test_y": y[:n],
             "train_x": train_x[-n:],  # the last n training images: the FID floor
             "probe_x": train_x[: args.probe_train], "probe_y": train_y[: args.probe_train],
             "kmeans_x": train_x[: args.kmeans_train]}
@@ -214,37 +367,56 @@ def load_data(args):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--weights", default=str(ROOT / "weights"), help="folder of the preset folders")
-    p.add_argument("--num-samples", type=int, default=10000, help="samples / test images per statistic")
+    p.add_argument("--split", default="test", choices=("validation", "test"),
+                   help="images measured on: the validation split (tuning) or the test set (the final table)")
+    p.add_argument("--num-samples", type=int, default=10000,
+                   help="samples / real images per statistic (at most the split's size)")
     p.add_argument("--probe-train", type=int, default=10000, help="training images for the linear probe")
-    p.add_argument("--kmeans-train", type=int, default=60000, help="training images k-means is fitted on")
-    p.add_argument("--kmeans-init", type=int, default=3, help="k-means restarts (as benchmarks/clustering.py)")
+    p.add_argument("--kmeans-train", type=int, default=None, help="training images k-means is fitted on (all)")
+    p.add_argument("--kmeans-init", type=int, default=10, help="k-means restarts per seed (n_init)")
+    p.add_argument("--kmeans-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="k-means seeds")
+    p.add_argument("--noise-images", type=int, default=1000,
+                   help=f"inputs decoded under {NOISE_DRAWS} decoder noises each (class agreement)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", default=None, help="write every row and claim here")
     p.add_argument("--update-cards", action="store_true", help="write the numbers into each preset's card")
     p.add_argument("--check-cards", action="store_true",
                    help="compare with the numbers on the cards; exit 1 if any differs by more than --tolerance")
     p.add_argument("--tolerance", type=float, default=0.02, help="relative tolerance of --check-cards")
-    p.add_argument("--sections", default="generation,reconstruction,clustering",
-                   help="comma-separated subset of generation,reconstruction,clustering")
+    p.add_argument("--update-readme", action="store_true",
+                   help=f"write the report into --readme between {BEGIN} and {END}")
+    p.add_argument("--readme", default=str(README), help="the README --update-readme writes")
+    p.add_argument("--sections", default="generation,reconstruction,noise,clustering",
+                   help="comma-separated subset of generation,reconstruction,noise,clustering")
     p.add_argument("--smoke", action="store_true", help="256 images, few subsets: seconds (tests)")
     args = p.parse_args(argv)
+    if args.split != "test" and (args.update_cards or args.check_cards or args.update_readme):
+        p.error("--update-cards, --check-cards and --update-readme report the test set: use --split test "
+                f"(received --split {args.split})")
     if args.smoke:
         args.num_samples, args.probe_train, args.kmeans_train, args.kmeans_init = 256, 256, 512, 1
+        args.noise_images = 32
     args.kid = dict(num_subsets=10 if not args.smoke else 2, subset_size=min(1000, args.num_samples),
                     seed=args.seed)
     return args
+
+
+def machine():
+    hardware = os.environ.get("KP_ACCELERATOR") or f"{os.cpu_count()}-core {platform.machine()} CPU"
+    return f"{keras.backend.backend()}, {hardware}"
 
 
 def main(argv=None):
     args = parse_args(argv)
     start = time.time()
     load = Presets(args.weights)
-    classifier = load(CLASSIFIER)
-    if classifier is None:
-        raise SystemExit(f"{Path(args.weights) / CLASSIFIER} is missing: it is the feature network of every "
-                         "metric (python benchmarks/train_presets.py --only fashion_mnist_classifier).")
+    evaluator = load(EVALUATOR)
+    if evaluator is None:
+        raise SystemExit(f"{Path(args.weights) / EVALUATOR} is missing: it is the feature network and judge of "
+                         f"every metric (python benchmarks/train_presets.py --only {EVALUATOR}).")
     data = load_data(args)
-    data["classifier"] = classifier
+    data["evaluator"] = evaluator
+    args.num_samples = len(data["test_x"])
     cache = {}
 
     def features(images):
@@ -253,69 +425,112 @@ def main(argv=None):
         for key in ("test_x", "train_x"):
             if images is data[key]:
                 if key not in cache:
-                    cache[key] = M.extract_features(images, feature_model=classifier)
+                    cache[key] = M.extract_features(images, feature_model=evaluator)
                 return cache[key]
-        return M.extract_features(images, feature_model=classifier)
+        return M.extract_features(images, feature_model=evaluator)
 
-    real_score = M.classifier_score(data["test_x"], data["test_y"], classifier=classifier)
-    print(f"Fashion-MNIST test set, {args.num_samples} images per statistic; features: {CLASSIFIER} "
-          f"fc1_act (its test accuracy here: {real_score:.4f}); backend {keras.backend.backend()}")
+    real_score = M.classifier_score(data["test_x"], data["test_y"], classifier=evaluator)
+    real_confident = M.confident_fraction(data["test_x"], evaluator, CONFIDENCE)
+    split = "test set" if args.split == "test" else "validation split (the last 5,000 training images)"
+    print(f"Evaluator {EVALUATOR}: accuracy on the {args.split} images {real_score:.4f}", flush=True)
     sections = set(args.sections.split(","))
     gen_rows, cards = generation_table(load, data, args, features) if "generation" in sections else ([], {})
     rec_rows, rec_cards = reconstruction_table(load, data, args, features) if "reconstruction" in sections \
         else ([], {})
+    noise_rows, noise_cards = noise_table(load, data, args) if "noise" in sections else ([], {})
     clu_rows, clu_cards = clustering_table(load, data, args) if "clustering" in sections else ([], {})
-    for extra in (rec_cards, clu_cards):
+    for extra in (rec_cards, noise_cards, clu_cards):
         for name, values in extra.items():
             cards.setdefault(name, {}).update(values)
-    cards[CLASSIFIER] = {"test_accuracy": real_score}
+    cards[EVALUATOR] = {f"{args.split}_accuracy": real_score, f"{args.split}_confident_fraction": real_confident}
 
+    lines = [f"Measured by `{COMMAND}{'' if args.split == 'test' else ' --split validation'}` "
+             f"({machine()}; Fashion-MNIST {split}, {args.num_samples} images or samples per statistic). "
+             f"Every FID/KID and recon-FID is in the `features` space of the `{EVALUATOR}` preset, which "
+             f"also judges every class; no preset trains against it. Its accuracy on these images: "
+             f"**{real_score:.4f}**; it is confident (>= {CONFIDENCE}) about {real_confident:.4f} of them. "
+             "Every ratio is against the baseline in the same run.", ""]
     claims = []
     if gen_rows:
-        print_table("Generation (prior samples vs test images)", gen_rows,
-                    [("model", "model", ""), ("FID", "fid", ".2f"), ("x baseline", "fid_ratio", ".2f"),
-                     ("KID x1e3", "kid", ".2f"), ("sharpness", "sharpness", ".3f")])
+        lines += markdown_table("Generation (prior samples vs real images)", gen_rows,
+                                [("preset", "model", ""), ("FID", "fid", ".2f"), ("× baseline", "fid_ratio", ".2f"),
+                                 ("KID ×1e3", "kid", ".2f"), ("sharpness", "sharpness", ".3f"),
+                                 (f"confident ≥ {CONFIDENCE} (real: {real_confident:.3f})", "confident", ".3f")])
     vaegan, vae = get(gen_rows, "vaegan_fashion_mnist"), get(gen_rows, "vae_fashion_mnist")
     if vaegan and vae:
-        claims.append(claim("VAE/GAN samples have a lower FID than the plain VAE's (Larsen et al.)",
-                            vae["fid"] - vaegan["fid"], f"FID {vaegan['fid']:.2f} vs {vae['fid']:.2f}"))
-    if "conditional_score" in data:
-        print(f"\nConditional VAE/GAN classifier score: {data['conditional_score']:.4f} of samples recognised as "
-              f"their class; real test images: {real_score:.4f} "
-              f"(ratio {data['conditional_score'] / real_score:.3f}).")
+        claims.append(claim("VAE/GAN samples have a lower FID than the plain VAE's with the same budget "
+                            "(Larsen et al. 2016)", vae["fid"] - vaegan["fid"],
+                            f"FID {vaegan['fid']:.2f} vs {vae['fid']:.2f}"))
+    for name, score in data.get("conditional_scores", {}).items():
+        lines += [f"Class-conditional `{name}`: the evaluator recognises the class a sample was drawn for in "
+                  f"**{score:.4f}** of samples; real images with their labels: {real_score:.4f} "
+                  f"(ratio {score / real_score:.3f}).", ""]
         claims.append(claim("class-conditional VAE/GAN samples are recognised as their class about as often as "
-                            "real images (paper §4.2 reports its attribute score next to the data's)",
-                            data["conditional_score"] - 0.9 * real_score,
-                            f"{data['conditional_score']:.4f} vs {real_score:.4f}"))
+                            "real images (Larsen et al. 2016 §4.2; verdict: at least 0.9× the real rate)",
+                            score - 0.9 * real_score, f"`{name}`: {score:.4f} vs real {real_score:.4f}"))
     if rec_rows:
-        print_table("Reconstruction (test images)", rec_rows,
-                    [("model", "model", ""), ("recon FID", "fid", ".2f"), ("x L2 AE", "fid_ratio", ".2f"),
-                     ("MSE", "mse", ".4f"), ("PSNR", "psnr", ".2f"), ("SSIM", "ssim", ".3f"),
-                     ("sharpness", "sharpness", ".3f"), ("linear probe", "probe", ".4f")])
+        lines += markdown_table("Reconstruction", rec_rows,
+                                [("preset", "model", ""), ("recon FID", "fid", ".2f"),
+                                 ("× L2 AE", "fid_ratio", ".2f"), ("MSE", "mse", ".4f"), ("PSNR", "psnr", ".2f"),
+                                 ("SSIM", "ssim", ".3f"), ("sharpness", "sharpness", ".3f"),
+                                 ("linear probe", "probe", ".4f")])
     deepsim, l2 = get(rec_rows, "deepsim_autoencoder_fashion_mnist"), get(rec_rows, "pixel_autoencoder_fashion_mnist")
     if deepsim and l2:
-        claims.append(claim("DeePSiM autoencoder reconstructions are sharper and closer in feature space than "
-                            "the L2 autoencoder's (Dosovitskiy & Brox)",
-                            min(deepsim["sharpness"] - l2["sharpness"], l2["fid"] - deepsim["fid"]),
-                            f"sharpness {deepsim['sharpness']:.3f} vs {l2['sharpness']:.3f}, "
+        claims.append(claim("DeePSiM autoencoder reconstructions are sharper than the L2 autoencoder's "
+                            "(Dosovitskiy & Brox 2016)", deepsim["sharpness"] - l2["sharpness"],
+                            f"sharpness {deepsim['sharpness']:.3f} vs {l2['sharpness']:.3f}"))
+        claims.append(claim("DeePSiM autoencoder reconstructions are closer to the data in a judge's feature "
+                            "space than the L2 autoencoder's", l2["fid"] - deepsim["fid"],
                             f"recon FID {deepsim['fid']:.2f} vs {l2['fid']:.2f}"))
-        claims.append(claim("DeePSiM codes are better features for a linear classifier than L2 codes",
+        claims.append(claim("DeePSiM codes are better features for a linear classifier than L2 codes "
+                            "(one seed here; `benchmarks/deepsim_vs_pixel.py --seeds 3` decides it)",
                             deepsim["probe"] - l2["probe"], f"{deepsim['probe']:.4f} vs {l2['probe']:.4f}",
                             noise=PROBE_NOISE))
+    if noise_rows:
+        inputs = len(data["test_x"][: args.noise_images])
+        lines += markdown_table(f"Decoder noise ({NOISE_DRAWS} draws per input, {inputs} inputs: the evaluator's "
+                                "class of each draw vs its class of the input)", noise_rows,
+                                [("preset", "model", ""), ("class agreement", "agreement", ".4f"),
+                                 ("noise-free reconstruction", "reconstruction", ".4f"),
+                                 ("draws in the true class", "true_class", ".4f")])
+    for r in noise_rows:
+        claims.append(claim("one IAE code decoded under different decoder noises keeps the garment class "
+                            "(Makhzani 2018; verdict: at least 0.9× the noise-free reconstruction's agreement)",
+                            r["agreement"] - 0.9 * r["reconstruction"],
+                            f"`{r['model']}`: {r['agreement']:.4f} vs {r['reconstruction']:.4f}"))
     if clu_rows:
-        print_table("Clustering (K = 10, test set)", clu_rows,
-                    [("model", "model", ""), ("accuracy", "accuracy", ".4f"), ("x k-means", "ratio", ".3f"),
-                     ("clusters used", "used", "d")])
-    base = clu_rows[0]["accuracy"] if clu_rows else None
-    for r in clu_rows[1:]:
-        if not r.get("missing"):
-            claims.append(claim(f"{r['model']} clusters better than k-means on pixels",
-                                r["accuracy"] - base, f"{r['accuracy']:.4f} vs {base:.4f}",
-                                noise=CLUSTERING_NOISE))
-    print(f"\nTotal {time.time() - start:.0f} s.")
+        lines += markdown_table("Clustering (K = 10, Hungarian matching)", clu_rows,
+                                [("preset", "model", ""), ("accuracy", "accuracy", ".4f"),
+                                 ("k-means min–max", "spread", ""), ("× k-means", "ratio", ".3f"),
+                                 ("clusters used", "used", "d")])
+    if clu_rows:
+        km = clu_rows[0]["kmeans"]
+        noise = max(km["max"] - km["mean"], km["mean"] - km["min"], CLUSTERING_NOISE)
+        for r in clu_rows[1:]:
+            if not r.get("missing"):
+                claims.append(claim(f"`{r['model']}` clusters better than k-means on pixels (Makhzani et al.)",
+                                    r["accuracy"] - km["mean"],
+                                    f"{r['accuracy']:.4f} vs k-means {km['mean']:.4f} "
+                                    f"({km['min']:.4f}–{km['max']:.4f} over {len(km['values'])} seeds)",
+                                    noise=noise))
+    training = training_table(load, [EVALUATOR] + [n for n in FASHION_MNIST if n != EVALUATOR])
+    if training:
+        lines += markdown_table("Training (from each preset's metadata)", training,
+                                [("preset", "model", ""), ("steps", "steps", "d"),
+                                 ("wall time (min)", "minutes", ".1f"), ("hardware", "hardware", ""),
+                                 ("validation curve converged", "converged", "")])
+    lines += claims_table(claims)
+    conditional = [{"model": n, "score": v} for n, v in data.get("conditional_scores", {}).items()]
+    lines += targets_table(Tables(generation=gen_rows, conditional=conditional, reconstruction=rec_rows,
+                                  clustering=clu_rows))
+    markdown = "\n".join(lines).rstrip() + "\n"
+    print("\n" + markdown)
+    print(f"Total {time.time() - start:.0f} s.")
 
     report = {"args": {k: v for k, v in vars(args).items()}, "generation": gen_rows, "reconstruction": rec_rows,
-              "clustering": clu_rows, "classifier_test_accuracy": real_score, "claims": claims, "cards": cards}
+              "noise": noise_rows, "clustering": clu_rows, "training": training,
+              "evaluator_accuracy": real_score, "evaluator_confident_fraction": real_confident, "split": args.split,
+              "claims": claims, "cards": cards, "markdown": markdown}
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=1, default=float))
@@ -329,7 +544,20 @@ def main(argv=None):
                 update_preset(Path(args.weights) / name, metrics=values, metrics_command=COMMAND)
         print(f"Updated the cards of {sorted(n for n in cards if load(n) is not None)}.")
         repin_bundled(args.weights)
+    if args.update_readme:
+        write_between_markers(Path(args.readme), markdown)
+        print(f"Wrote the report into {args.readme}.")
     return report
+
+
+def write_between_markers(path, markdown):
+    """Replaces what lies between the `BEGIN` and `END` lines of `path`."""
+    text = path.read_text(encoding="utf-8")
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
+        raise SystemExit(f"{path} must hold one {BEGIN} line followed by one {END} line: the report goes between.")
+    before, rest = text.split(BEGIN, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(f"{before}{BEGIN}\n{markdown}{END}{after}", encoding="utf-8")
 
 
 def check_cards(load, cards, tolerance):
@@ -338,7 +566,7 @@ def check_cards(load, cards, tolerance):
     for name, values in sorted(cards.items()):
         if load(name) is None:
             continue
-        on_card = json.loads((load.folder / name / "metadata.json").read_text()).get("metrics") or {}
+        on_card = load.metadata(name).get("metrics") or {}
         for key, value in sorted(values.items()):
             if key not in on_card:
                 continue

@@ -49,7 +49,9 @@ CLASSIFIER = "fashion_mnist_classifier"
 # read from the preset specs (keras_perceptual/models/*_presets.py).
 PLAN = {
     s.name: dict(recipe=s.recipe, options=dict(s.recipe_options), description=s.description, budget=s.budget,
-                 skip=list(s.skip_networks), comparator=s.needs_comparator)
+                 skip=list(s.skip_networks), comparator=s.needs_comparator, seed=s.seed,
+                 stop_when_converged=s.stop_when_converged, validate_every=s.validate_every,
+                 same_budget_as=s.same_budget_as)
     for s in kp_presets.all_specs() if s.dataset == "fashion_mnist"
 }
 
@@ -91,9 +93,18 @@ def train_one(name, args):
         if kp_presets.preset_folder(CLASSIFIER) is None:
             raise SystemExit(f"{name} needs the {CLASSIFIER} preset first (weights/{CLASSIFIER} is missing).")
         options["comparator_weights"] = CLASSIFIER
+    steps = None
+    if plan["same_budget_as"] and not args.smoke:
+        # A baseline trains for exactly the steps its comparison took.
+        other = Path(args.weights) / plan["same_budget_as"] / "metadata.json"
+        if not other.is_file():
+            raise SystemExit(f"{name} trains with the budget of {plan['same_budget_as']}: train that first "
+                             f"({other} is missing).")
+        steps, epochs = json.loads(other.read_text())["steps"], None
     if args.smoke:
         epochs = None
         options.pop("limit", None)
+    seed = plan["seed"] if args.seed is None else args.seed
     folder = Path(args.weights) / name
     command = "python benchmarks/train_presets.py --only " + name + (" --smoke" if args.smoke else "")
     metadata = {
@@ -112,9 +123,13 @@ def train_one(name, args):
         write_pictures(name, model, folder)
         steps, wall = record["steps"], record.get("wall_time_s")
     else:
-        record = train(get_recipe(plan["recipe"]), folder, epochs=epochs, smoke=args.smoke, seed=args.seed,
+        recipe = get_recipe(plan["recipe"])
+        record = train(recipe, folder, epochs=epochs, steps=steps, smoke=args.smoke, seed=seed,
                        options=options, verbose=2, command=command, metadata=metadata,
-                       skip_networks=skipped_networks(name), workdir=Path(args.runs) / name)
+                       skip_networks=skipped_networks(name), workdir=Path(args.runs) / name,
+                       validate=recipe.validation is not None,
+                       validate_every=None if args.smoke else plan["validate_every"],
+                       stop_when_converged=plan["stop_when_converged"] and not args.smoke)
         steps, wall = record.steps, record.wall_time_s
     print(f"[{name}] wrote {folder} ({sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6:.1f} MB), "
           f"{steps} steps in {wall} s", flush=True)
@@ -170,7 +185,7 @@ def parse_args(argv=None):
                    help="grids and the checkpoint a killed run resumes from")
     p.add_argument("--force", action="store_true", help="retrain presets whose folder exists")
     p.add_argument("--smoke", action="store_true", help="a few steps each (tests)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="override the specs' seeds")
     p.add_argument("--classifier-weights", default=None,
                    help="make the classifier preset from these recipe-trained weights instead of training")
     p.add_argument("--list", action="store_true", help="print the plan and exit")
@@ -189,7 +204,7 @@ def main(argv=None):
         raise SystemExit(f"Unknown preset(s) {unknown}. Known: {list(PLAN)}")
     if args.list:
         for n in names:
-            print(f"{n:36s} {PLAN[n]['recipe']:22s} {PLAN[n]['budget']}")
+            print(f"{n:36s} {PLAN[n]['recipe']:24s} {PLAN[n]['budget']}")
         return
     print("command:", " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv]), flush=True)
     for name in names:

@@ -171,3 +171,69 @@ def cluster_grid(images, clusters, path, per_row=10, labels=None, class_names=No
             name = class_names[int(name)]
         captions.append(f"cluster {c}" + ("" if name is None else f": {name}"))
     return save_image_grid(np.concatenate(rows), path, columns=per_row, scale=scale, row_labels=captions)
+
+
+def line_plot(points, path, x_label, y_label, title=None, caption=None, size=(480, 240)):
+    """A PNG line plot of `(x, y)` points with Pillow: axes with their labels
+    and min / middle / max ticks, a title above and a caption below (both
+    wrapped to the plot's width). Non-finite values are left out of the line
+    (and counted in the caption).
+
+    Args:
+        points: `(n, 2)` numbers, n >= 1, in x order.
+        path: the PNG to write.
+        x_label, y_label: the axis titles.
+        title: text above the plot.
+        caption: text below the plot.
+        size: `(width, height)` of the plot area in pixels.
+
+    Returns:
+        The path.
+    """
+    import textwrap
+
+    points = np.asarray(points, "float64")
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
+        raise ValueError(f"`points` must be (n, 2) with n >= 1. Received: shape={points.shape}")
+    finite = points[np.all(np.isfinite(points), axis=1)]
+    dropped = len(points) - len(finite)
+    font = _font()
+    width, height = size
+    left, right = 64, 16
+    wrap = max(20, (left + width + right) // 7)
+    title_lines = textwrap.wrap(title, wrap) if title else []
+    caption_lines = textwrap.wrap(caption, wrap) if caption else []
+    if dropped:
+        caption_lines.append(f"({dropped} non-finite value(s) not drawn)")
+    top = 24 + 16 * len(title_lines)  # the title, then a line for the y axis's title
+    bottom = 44 + 16 * len(caption_lines)
+    image = Image.new("RGB", (left + width + right, top + height + bottom), "white")
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(title_lines):
+        draw.text(((left + width + right) / 2, 4 + 16 * i), line, fill="black", font=font, anchor="mt")
+    x0, y0, x1, y1 = left, top, left + width, top + height
+    draw.rectangle((x0, y0, x1, y1), outline="black")
+    if len(finite):
+        lo, hi = finite.min(0), finite.max(0)
+        span = np.where(hi - lo > 0, hi - lo, 1.0)
+        xy = (finite - lo) / span
+        xs = x0 + 8 + xy[:, 0] * (width - 16)
+        ys = y1 - 8 - xy[:, 1] * (height - 16)  # up is up
+        if len(finite) > 1:
+            draw.line(list(zip(xs, ys)), fill=PALETTE[0], width=2)
+        for x, y in zip(xs, ys):
+            draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=PALETTE[0])
+        for t in (0.0, 0.5, 1.0):
+            x, y = x0 + 8 + t * (width - 16), y1 - 8 - t * (height - 16)
+            draw.line((x, y1, x, y1 + 4), fill="black")
+            draw.text((x, y1 + 6), f"{lo[0] + t * (hi[0] - lo[0]):.4g}", fill="black", font=font, anchor="mt")
+            draw.line((x0 - 4, y, x0, y), fill="black")
+            draw.text((x0 - 6, y), f"{lo[1] + t * (hi[1] - lo[1]):.3g}", fill="black", font=font, anchor="rm")
+    draw.text(((x0 + x1) / 2, y1 + 22), x_label, fill="black", font=font, anchor="mt")
+    draw.text((4, y0 - 16), y_label, fill="black", font=font, anchor="lt")
+    for i, line in enumerate(caption_lines):
+        draw.text(((x0 + x1) / 2, y1 + 40 + 16 * i), line, fill="black", font=font, anchor="mt")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path

@@ -3,9 +3,14 @@
 The YAML header is `huggingface_hub.ModelCardData`'s; the tags of a
 registered preset are its `PresetSpec.tags`."""
 
+import math
+
 from huggingface_hub import ModelCardData
 
 import keras_perceptual.presets as presets
+from keras_perceptual.images import line_plot
+from keras_perceptual.metrics.features import DEFAULT_PRESET as EVALUATOR
+from keras_perceptual.preset_format import LEARNING_CURVE
 
 BASE_TAGS = ["keras", "keras-perceptual"]
 
@@ -17,7 +22,8 @@ DEFAULT_LIMITATIONS = (
     "- Trained on one dataset at one resolution: inputs must follow the input contract "
     "above (size, channels, values in [-1, 1]); other images give meaningless codes.\n"
     "- Samples and reconstructions are judged by the metrics listed here only; a "
-    "feature-space FID measured with this library's own classifier is not comparable "
+    "feature-space FID measured with this library's own evaluator network "
+    "(`fashion_mnist_evaluator`, which no preset trains against) is not comparable "
     "with ImageNet-Inception FIDs.\n"
     "- GAN training is sensitive to seeds and hardware; retraining with the same recipe "
     "gives similar, not identical, weights."
@@ -30,6 +36,73 @@ def _value(v):
     return "—" if v is None else str(v)
 
 
+def validation_record(meta):
+    """`meta["training"]["validation"]` when it holds a curve of at least one
+    `[step, value]` point, else None. The training driver writes it as
+    `{"metric", "mode" ("min" | "max"), "every" (steps), "curve": [[step,
+    value], ...], "converged", "rule"}`."""
+    training = meta.get("training")
+    validation = training.get("validation") if isinstance(training, dict) else None
+    if not isinstance(validation, dict):
+        return None
+    curve = validation.get("curve")
+    if not isinstance(curve, (list, tuple)) or not curve:
+        return None
+    if any(not isinstance(p, (list, tuple)) or len(p) != 2 for p in curve):
+        raise ValueError(
+            "`metadata['training']['validation']['curve']` must be a list of [step, value] pairs. "
+            f"Received: {curve[:3]!r}..."
+        )
+    return validation
+
+
+def _better(validation):
+    return {"min": "lower is better", "max": "higher is better"}.get(validation.get("mode"), "")
+
+
+def _metric_name(validation):
+    """"validation FID" for metric "FID", "validation accuracy" for
+    "validation_accuracy"."""
+    metric = str(validation.get("metric") or "metric").replace("_", " ")
+    return metric if metric.lower().startswith("validation") else f"validation {metric}"
+
+
+def learning_curve_caption(validation):
+    """One line: the metric, how often it was measured, its best value, the
+    stopping rule and whether the run converged by it (a run trained for a
+    fixed budget, with no rule, says so)."""
+    every = validation.get("every")
+    cap = validation.get("cap_steps")
+    values = [v for _, v in validation["curve"] if isinstance(v, (int, float)) and math.isfinite(v)]
+    best = ""
+    if values and validation.get("mode") in ("min", "max"):
+        best = f"; best {(min if validation['mode'] == 'min' else max)(values):.4g}"
+    if validation.get("rule"):
+        verdict = "converged" if validation.get("converged") else \
+            "did not converge (stopped at the cap" + (f" of {cap} steps)" if cap else ")")
+        stopping = f"stopping rule: {validation['rule']}; {verdict}"
+    else:
+        stopping = "fixed budget" + (f" of {cap} steps" if cap else "") + ", no stopping rule: convergence not judged"
+    name = _metric_name(validation)
+    return f"{name[0].upper()}{name[1:]}" + (f" every {every} steps" if every else "") + best + f"; {stopping}."
+
+
+def draw_learning_curve(meta, path):
+    """Writes `learning_curve.png` (validation metric vs training step) from
+    `meta["training"]["validation"]`; returns the path, or None when the
+    metadata holds no curve."""
+    validation = validation_record(meta)
+    if validation is None:
+        return None
+    better = _better(validation)
+    return line_plot(
+        [[float(s), float(v) if v is not None else float("nan")] for s, v in validation["curve"]], path,
+        x_label="training step", y_label=_metric_name(validation) + (f" ({better})" if better else ""),
+        title=f"{meta.get('name') or 'model'}: learning curve",
+        caption=learning_curve_caption(validation),
+    )
+
+
 def _where(name):
     """How a user names this preset: its registered name, else its Hub repo."""
     return name if name in {s.name for s in presets.all_specs()} else f"hf://ORG/{name}"
@@ -38,8 +111,11 @@ def _where(name):
 def _usage(model, name):
     """The card's usage section: what this kind of model can do."""
     if model in CLASSIFIERS:
+        # The evaluator's feature layer is `features` (the FID space of the
+        # zoo); the classifier's (the DeePSiM comparator's) is `fc1_act`.
+        layer = "features" if name == EVALUATOR else "fc1_act"
         usage = ["logits = model.predict(x)           # x: float images in [-1, 1]",
-                 'features = model.features(x, layer="fc1_act")']
+                 f'features = model.features(x, layer="{layer}")']
         command = None
     elif model in WITHOUT_PRIOR:
         usage = ["recon = model.reconstruct(x)         # x: float images in [-1, 1]",
@@ -57,8 +133,9 @@ def _usage(model, name):
     return lines
 
 
-def render(meta, has_samples=True):
-    """The model card text for the metadata `meta` of `save_pretrained`."""
+def render(meta, has_samples=True, has_learning_curve=False):
+    """The model card text for the metadata `meta` of `save_pretrained`;
+    `has_learning_curve`: the folder holds `learning_curve.png`."""
     name = meta.get("name") or "model"
     model = meta.get("model") or "Model"
     dataset = meta.get("dataset")
@@ -103,6 +180,11 @@ def render(meta, has_samples=True):
         f"- wall time (s): {_value(meta.get('wall_time_s'))}",
         f"- parameters: {_value(meta.get('parameters'))}",
         "",
+    ]
+    validation = validation_record(meta)
+    if has_learning_curve and validation is not None:
+        lines += [f"![learning curve]({LEARNING_CURVE})", "", f"*{learning_curve_caption(validation)}*", ""]
+    lines += [
         "## Measured metrics",
         "",
     ]

@@ -10,7 +10,8 @@ line imports `PresetError` before any backend). A preset folder holds
 - `model.weights.h5`: the sub-networks' weights (no optimizer state);
 - `metadata.json`: `{"files": {name: sha256}, ...provenance}`; its own
   sha256 is what the registry pins, so it vouches for every other file;
-- `README.md` (a Hub model card) and `samples.png`.
+- `README.md` (a Hub model card), `samples.png` and, when the training
+  record holds a validation curve, `learning_curve.png`.
 """
 
 import hashlib
@@ -25,6 +26,7 @@ WEIGHTS = "model.weights.h5"
 METADATA = "metadata.json"
 CARD = "README.md"
 SAMPLES = "samples.png"
+LEARNING_CURVE = "learning_curve.png"
 PRESET_FILES = (CONFIG, WEIGHTS, METADATA, CARD, SAMPLES)
 # Files a person may edit before publishing: `push` re-hashes them.
 EDITABLE_FILES = (CARD, SAMPLES)

@@ -20,6 +20,7 @@ from keras_perceptual.preset_format import CARD
 from keras_perceptual.preset_format import CONFIG
 from keras_perceptual.preset_format import EDITABLE_FILES
 from keras_perceptual.preset_format import FORMAT_VERSION
+from keras_perceptual.preset_format import LEARNING_CURVE
 from keras_perceptual.preset_format import METADATA
 from keras_perceptual.preset_format import SAMPLES
 from keras_perceptual.preset_format import WEIGHTS
@@ -207,11 +208,17 @@ def _provenance(model, digest, folder):
 
 
 def _write_card_and_metadata(folder, meta):
-    """Renders the model card from `meta`, then writes `metadata.json` with
-    the sha256 of every other file of the folder."""
-    (folder / CARD).write_text(model_card.render(meta, (folder / SAMPLES).is_file()), encoding="utf-8")
+    """Draws `learning_curve.png` from the training record's validation
+    curve (removing a stale one when there is none), renders the model card
+    from `meta`, then writes `metadata.json` with the sha256 of every other
+    file of the folder."""
+    if model_card.draw_learning_curve(meta, folder / LEARNING_CURVE) is None and (folder / LEARNING_CURVE).is_file():
+        (folder / LEARNING_CURVE).unlink()  # a stale curve of another run
+    card = model_card.render(meta, (folder / SAMPLES).is_file(), (folder / LEARNING_CURVE).is_file())
+    (folder / CARD).write_text(card, encoding="utf-8")
     meta["files"] = {
-        name: sha256_file(folder / name) for name in (CONFIG, WEIGHTS, CARD, SAMPLES) if (folder / name).is_file()
+        name: sha256_file(folder / name) for name in (CONFIG, WEIGHTS, CARD, SAMPLES, LEARNING_CURVE)
+        if (folder / name).is_file()
     }
     (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return meta

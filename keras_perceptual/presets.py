@@ -98,6 +98,16 @@ class PresetSpec:
             `{"networks": <builder in keras_perceptual.networks>,
             "network_args": {...}, "options": {<constructor arguments>}}`.
         how_to_train: a command or instructions that produce the weights.
+        seed: the seed of its training run (initialisation, data order,
+            the model's random draws).
+        stop_when_converged: the budget (`recipe_options["epochs"]`) is a
+            cap: training stops once the recipe's validation curve has
+            converged (`keras_perceptual.training.has_converged`).
+        validate_every: steps between validation measurements (None: the
+            recipe's default).
+        same_budget_as: a baseline trained for exactly the steps the named
+            preset's recorded training took (the same budget as what it
+            is compared with), read from that preset's metadata.
     """
 
     name: str
@@ -120,6 +130,10 @@ class PresetSpec:
     parameters: Optional[int] = None
     architecture: Optional[Mapping] = None
     how_to_train: Optional[str] = None
+    seed: int = 0
+    stop_when_converged: bool = False
+    validate_every: Optional[int] = None
+    same_budget_as: Optional[str] = None
 
     def __post_init__(self):
         if not isinstance(self.input, InputContract):

@@ -112,6 +112,8 @@ def test_bad_input_exits_2_with_a_message(preset, capsys):
     assert code == 2 and "Unknown recipe" in err
     code, _, err = run(["train", "vaegan", "--option", "oops"], capsys)
     assert code == 2 and "KEY=VALUE" in err
+    code, _, err = run(["train", "vaegan", "--smoke", "--validate-every", 0], capsys)
+    assert code == 2 and "--validate-every must be a positive integer. Received: --validate-every 0" in err
     with pytest.raises(SystemExit):
         cli.main(["no_such_command"])
 
@@ -122,9 +124,13 @@ def test_train_smoke_writes_a_loadable_preset(tmp_path, capsys):
     # Eager JAX steps are several times slower than one compilation.
     jit = "true" if keras.backend.backend() == "jax" else "false"
     code, stdout, _ = run(["train", "vaegan", "--smoke", "--epochs", 1, "--batch-size", 8, "--output", out,
-                           "--verbose", 0, "--option", f"jit_compile={jit}"], capsys)
+                           "--verbose", 0, "--option", f"jit_compile={jit}", "--validate-every", 2], capsys)
     assert code == 0, stdout
     meta = json.loads((out / "metadata.json").read_text())
+    # The validation FID (evaluator features, validation split) after steps 2 and 4 of the 4-batch smoke run.
+    curve = meta["training"]["validation"]["curve"]
+    assert [step for step, _ in curve] == [2, 4] and all(np.isfinite(v) and v > 0 for _, v in curve)
+    assert meta["training"]["validation"]["metric"] == "validation_fid"
     assert meta["command"].startswith("keras-perceptual train vaegan --smoke")
     assert meta["dataset"] == "fashion_mnist" and meta["steps"] > 0
     model = kp.VAEGAN.from_pretrained(out)

@@ -34,7 +34,7 @@ def test_reads_idx_files_from_a_folder_and_env(fake_fashion, monkeypatch):
     assert images.shape == (8, 28, 28, 1) and images.dtype == np.float32
     assert images.min() >= -1 and images.max() <= 1
     assert np.asarray(labels).shape == (8, 10)
-    assert sum(1 for _ in ds) == 5  # 40 / 8, remainder dropped
+    assert sum(1 for _ in ds) == 4  # "train" is 40 - 40 // 12 = 37 images: 4 batches of 8, remainder dropped
     np.testing.assert_allclose(datasets.to_unit_range(np.array([0, 255], np.uint8)), [-1, 1])
 
 
@@ -52,7 +52,7 @@ def test_dataset_holds_the_arrays(fake_fashion):
 
 def test_bad_arguments(fake_fashion, tmp_path):
     with pytest.raises(ValueError, match="`split` must be one of"):
-        datasets.load_fashion_mnist("validation", path=fake_fashion)
+        datasets.load_fashion_mnist("valid", path=fake_fashion)
     with pytest.raises(ValueError, match="No Fashion-MNIST IDX files"):
         datasets.load_fashion_mnist("train", path=tmp_path / "nowhere")
     with pytest.raises(ValueError, match="`batch_size` must be a positive int"):
@@ -102,3 +102,23 @@ def test_image_folder(tmp_path):
     np.testing.assert_allclose(batches[0][0], -1.0, atol=1e-5)
     with pytest.raises(ValueError, match="No .png"):
         datasets.image_folder_dataset(tmp_path / "empty" if (tmp_path / "empty").mkdir() is None else None)
+
+
+def test_validation_split_is_the_end_of_the_training_file(fake_fashion):
+    """"train" and "validation" partition the official training file (the
+    last 1/12 held out: 5,000 of 60,000); "train+validation" is all of it."""
+    full_x, full_y = datasets.load_fashion_mnist("train+validation", path=fake_fashion)
+    train_x, train_y = datasets.load_fashion_mnist("train", path=fake_fashion)
+    val_x, val_y = datasets.load_fashion_mnist("validation", path=fake_fashion)
+    assert len(full_x) == 40 and len(train_x) == 37 and len(val_x) == 3
+    np.testing.assert_array_equal(np.concatenate([train_x, val_x]), full_x)
+    np.testing.assert_array_equal(np.concatenate([train_y, val_y]), full_y)
+    x = datasets.fashion_mnist_arrays("validation", path=fake_fashion)
+    np.testing.assert_array_equal(x, datasets.to_unit_range(val_x)[..., None])
+
+
+def test_official_split_sizes():
+    if datasets.find_fashion_mnist() is None:
+        pytest.skip("Fashion-MNIST is not installed")
+    sizes = {s: len(datasets.load_fashion_mnist(s)[0]) for s in datasets.FASHION_MNIST_SPLITS}
+    assert sizes == {"train": 55000, "validation": 5000, "test": 10000, "train+validation": 60000}

@@ -1,6 +1,6 @@
 """keras_perceptual.metrics: feature extraction, FID/KID, classifier score,
 reconstruction metrics, linear probe. Tiny hand-built models only; the real
-classifier preset is used by one test, skipped when its folder is absent."""
+evaluator preset is used by two tests, skipped when its folder is absent."""
 
 import re
 from pathlib import Path
@@ -144,22 +144,37 @@ def test_default_feature_model_names_the_missing_preset(monkeypatch):
 
     monkeypatch.setattr(features_module, "_DEFAULT_MODEL", None)
     monkeypatch.setattr(hub, "from_pretrained", missing)
-    with pytest.raises(hub.PresetError, match="fashion_mnist_classifier"):
+    with pytest.raises(hub.PresetError, match="fashion_mnist_evaluator"):
         metrics.default_feature_model()
 
 
-@pytest.mark.skipif(
-    not (ROOT / "weights" / "fashion_mnist_classifier" / "config.json").is_file(),
-    reason="the fashion_mnist_classifier preset is not in weights/",
-)
+def test_the_judge_is_never_a_network_a_preset_trains_against():
+    """The default feature space and judge is the evaluator, not the DeePSiM
+    comparator (a model graded by its own teacher looks better than it is)."""
+    from keras_perceptual import presets
+    from keras_perceptual.recipes.deepsim import CLASSIFIER_PRESET
+
+    assert features_module.DEFAULT_FEATURES == ("fashion_mnist_evaluator", "features")
+    assert features_module.DEFAULT_PRESET != CLASSIFIER_PRESET
+    for spec in presets.all_specs():
+        assert dict(spec.recipe_options).get("comparator_weights") in (None, CLASSIFIER_PRESET), spec.name
+        assert features_module.DEFAULT_PRESET not in str(dict(spec.recipe_options)), spec.name
+
+
+EVALUATOR = ROOT / "weights" / features_module.DEFAULT_PRESET / "config.json"
+
+
+@pytest.mark.skipif(not EVALUATOR.is_file(), reason="the evaluator preset is not in weights/")
 def test_default_preset(random_images):
     images = random_images(n=6, size=28)
     model = metrics.default_feature_model()
     assert metrics.default_feature_model() is model  # loaded once
     feats = metrics.extract_features(images)
-    assert feats.shape == (6, 256) and np.all(feats >= 0)  # fc1_act is a ReLU
-    score = metrics.classifier_score(images, np.arange(6) % 10)
-    assert 0.0 <= score <= 1.0
+    assert feats.ndim == 2 and len(feats) == 6
+    logits = metrics.extract_features(images, layer="logits")
+    predicted = logits.argmax(1)
+    assert metrics.classifier_score(images, predicted) == 1.0
+    assert metrics.classifier_score(images, (predicted + 1) % 10) == 0.0
 
 
 # -- Fréchet distance ----------------------------------------------------------
@@ -393,16 +408,12 @@ def test_fid_kid_metric_config_and_bad_input(tmp_path):
         metrics.FID(net, layer="act").update_state(real=real[0])
 
 
-@pytest.mark.skipif(
-    not (ROOT / "weights" / "fashion_mnist_classifier" / "config.json").is_file(),
-    reason="the fashion_mnist_classifier preset is not in weights/",
-)
+@pytest.mark.skipif(not EVALUATOR.is_file(), reason="the evaluator preset is not in weights/")
 def test_fid_metric_default_is_the_zoo_evaluator():
     from keras_perceptual import datasets
 
     if datasets.find_fashion_mnist() is None:
         pytest.skip("Fashion-MNIST IDX files are not installed")
-    assert features_module.DEFAULT_FEATURES == ("fashion_mnist_classifier", "fc1_act")
     # More images than the 256 features: well-conditioned covariances.
     images = datasets.fashion_mnist_arrays("test", 600)
     real, fake = images[:300], 0.8 * images[300:]
@@ -443,6 +454,70 @@ def test_classifier_score_bad_input():
     spatial = keras.Model(inputs, keras.layers.Conv2D(3, 1)(inputs))
     with pytest.raises(ValueError, match="one score per class"):
         metrics.classifier_score(images, [0, 1, 2], spatial)
+
+
+# The first three pixels of four 4x4 images: the pixel classifier's logits.
+CONFIDENCE_LOGITS = [[1, -1, -1],   # softmax max e^2 / (e^2 + 2) = 0.787
+                     [-1, 1, -1],   # 0.787
+                     [1, 1, -1],    # e / (2e + 1/e) = 0.468
+                     [0, 0, 0]]     # 1/3
+
+
+def images_with_logits(logits, size=4):
+    images = np.zeros((len(logits), size, size, 1), "float32")
+    for i, row in enumerate(logits):
+        images[i].reshape(-1)[: len(row)] = row
+    return images
+
+
+def test_confident_fraction_hand_computed():
+    model = pixel_classifier()
+    images = images_with_logits(CONFIDENCE_LOGITS)
+    assert metrics.confident_fraction(images, model, threshold=0.9) == 0.0
+    assert metrics.confident_fraction(images, model, threshold=0.78) == 0.5
+    assert metrics.confident_fraction(images, model, threshold=0.79) == 0.0
+    assert metrics.confident_fraction(images, model, threshold=0.4, batch_size=3) == 0.75
+    assert metrics.confident_fraction(images, model, threshold=1 / 3 - 1e-6) == 1.0
+    # Scores read as probabilities: the first three images reach 1.0.
+    assert metrics.confident_fraction(images, model, threshold=0.9, from_logits=False) == 0.75
+    for bad in (0, 1.5, True, "0.9"):
+        with pytest.raises(ValueError, match="threshold"):
+            metrics.confident_fraction(images, model, threshold=bad)
+
+
+def test_class_agreement_hand_computed():
+    model = pixel_classifier()
+    inputs = images_of_classes([0, 1])
+    variants = np.stack([images_of_classes([0, 0, 1]), images_of_classes([1, 2, 1])])  # (2, 3, 4, 4, 1)
+    # Against the classifier's class of each input (0 and 1): 2 + 2 of 6 pairs.
+    assert metrics.class_agreement(inputs, variants, classifier=model) == pytest.approx(4 / 6)
+    # Against given labels 0 and 2: 2 + 1 of 6; one-hot labels alike.
+    assert metrics.class_agreement(inputs, variants, [0, 2], model) == pytest.approx(3 / 6)
+    assert metrics.class_agreement(inputs, variants, np.eye(3)[[0, 2]], model, batch_size=4) == pytest.approx(3 / 6)
+    assert metrics.class_agreement(inputs, variants[:, :1], classifier=model) == 1.0
+    with pytest.raises(ValueError, match=r"\(n, k, h, w, c\)"):
+        metrics.class_agreement(inputs, variants[0], classifier=model)
+    with pytest.raises(ValueError, match=r"\(n, k, h, w, c\)"):
+        metrics.class_agreement(inputs[:1], variants, classifier=model)
+    with pytest.raises(ValueError, match="same length"):
+        metrics.class_agreement(inputs, variants, [0], model)
+
+
+def test_class_agreement_of_noise_draws_of_an_implicit_autoencoder():
+    """The IAE's decoder-noise draws (`vary_noise`) fed to `class_agreement`:
+    equal to the agreement counted by hand from the classifier's argmax."""
+    import keras_perceptual as kp
+
+    prior = kp.priors.GaussianPrior(2)
+    nets = kp.networks.iae_networks(prior, image_shape=(4, 4, 1), conv_filters=(4,), units=(8,),
+                                    discriminator_units=(8,), encoder_noise_dim=0, decoder_noise_dim=3)
+    model = kp.ImplicitAutoencoder(**nets, prior=prior, seed=0)
+    x = images_of_classes([0, 1, 2, 0, 1])
+    variants = np.asarray(model.vary_noise(x, num_samples=8, seed=0))
+    classifier = pixel_classifier()
+    argmax = lambda a: np.asarray(classifier.predict_on_batch(a)).argmax(1)  # noqa: E731
+    expected = np.mean(argmax(variants.reshape(-1, 4, 4, 1)).reshape(5, 8) == argmax(x)[:, None])
+    assert metrics.class_agreement(x, variants, classifier=classifier) == pytest.approx(expected)
 
 
 # -- reconstruction metrics ----------------------------------------------------

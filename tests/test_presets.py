@@ -116,9 +116,9 @@ def test_list_presets_and_model_presets():
     assert all(p["model"] == "VAEGAN" for p in kp.VAEGAN.presets.values())
     # No preset is a bare Keras model: every one is a zoo class.
     assert not {n for n, e in presets.PRESETS.items() if e.model in presets.KERAS_MODELS}
-    assert set(kp.Classifier.presets) == {"fashion_mnist_classifier"}
-    assert set(kp.ImageAutoencoder.presets) == set(kp.AdversarialModel.presets) == set(every) - {
-        "fashion_mnist_classifier"}
+    classifiers = {"fashion_mnist_classifier", "fashion_mnist_evaluator"}
+    assert set(kp.Classifier.presets) == classifiers
+    assert set(kp.ImageAutoencoder.presets) == set(kp.AdversarialModel.presets) == set(every) - classifiers
     with pytest.raises(ValueError, match="Received: model='NoSuchModel'"):
         kp.list_presets("NoSuchModel")
     with pytest.raises(ValueError, match="model"):

@@ -35,7 +35,7 @@ class Interrupt(keras.callbacks.Callback):
 def test_registry_holds_every_recipe_as_data():
     recipes = list_recipes()
     assert {"vaegan", "vae", "deepsim_autoencoder", "deepsim_vae", "deepsim_inverter", "pixel_autoencoder",
-            "fashion_mnist_classifier", "aae", "aae_clustering", "iae"} == set(recipes)
+            "fashion_mnist_classifier", "fashion_mnist_evaluator", "aae", "aae_clustering", "iae"} == set(recipes)
     assert all(isinstance(get_recipe(n), Recipe) and recipes[n] for n in recipes)
     with pytest.raises(ValueError, match="Unknown recipe"):
         get_recipe("nope")
@@ -109,3 +109,70 @@ def test_recipe_call_returns_the_training_record(tmp_path):
     assert 0.0 <= record.extra["test_accuracy"] <= 1.0 and record.steps == 4
     assert (tmp_path / "classifier.weights.h5").is_file() and (tmp_path / "classes.png").is_file()
     assert np.isfinite(record.final_losses["loss"])
+
+
+def test_has_converged_is_the_last_fifth_rule():
+    from keras_perceptual.training import has_converged
+
+    falling = [(s, 100.0 / s) for s in range(1, 11)]  # still improving 10%+ in the last fifth
+    assert not has_converged(falling)
+    flat = [(s, 10.0 - s) for s in range(1, 6)] + [(s, 5.0 - 0.01 * s) for s in range(6, 11)]
+    assert has_converged(flat)  # the last fifth (steps 9, 10) gains 0.4% on the best before
+    assert not has_converged(flat[:4])  # fewer than 5 measurements
+    rising = [(s, 0.5 + 0.1 * s) for s in range(1, 6)]
+    assert not has_converged(rising, mode="max") and has_converged(rising, mode="min")
+    with pytest.raises(ValueError, match="`mode` must be 'min' or 'max'"):
+        has_converged(flat, mode="best")
+
+
+def test_validation_curve_and_convergence_stop(tmp_path, monkeypatch):
+    """The curve is measured every `validate_every` steps into the record and
+    the metadata; `stop_when_converged` stops at the first converged point,
+    the budget being only a cap."""
+    import dataclasses
+
+    from keras_perceptual.training import Validation
+
+    values = iter([5.0, 4.0, 3.9, 3.89, 3.889, 3.8889, 3.88889, 3.888889])
+    seen = []
+
+    def measure(model, options):
+        seen.append(int(keras.ops.convert_to_numpy(model.optimizer.iterations)))
+        return next(values)
+
+    recipe = dataclasses.replace(get_recipe("aae"), validation=Validation("validation_fake", measure))
+    record = train(recipe, tmp_path / "p", epochs=4, batch_size=8, smoke=True, options=TINY, verbose=0,
+                   validate_every=2, stop_when_converged=True)
+    # 4 batches a run epoch; measured at steps 2, 4, ...; converged at the 5th point (step 10: 3.889 vs 3.89).
+    assert seen == [2, 4, 6, 8, 10] and record.steps == 10
+    v = record.validation
+    assert v["curve"] == [[2, 5.0], [4, 4.0], [6, 3.9], [8, 3.89], [10, 3.889]]
+    assert v["converged"] is True and v["cap_steps"] == 16 and v["every"] == 2 and "last fifth" in v["rule"]
+    meta = json.loads((tmp_path / "p" / "metadata.json").read_text())
+    assert meta["training"]["validation"]["curve"] == v["curve"] and meta["steps"] == 10
+    # Without the stop, the budget is spent and the curve ends at the last step.
+    values = iter([5.0, 4.0, 3.0, 2.0])
+    seen.clear()
+    record = train(recipe, None, epochs=2, batch_size=8, smoke=True, options=TINY, verbose=0, validate=True)
+    assert seen == [4, 8] and record.steps == 8 and record.validation["converged"] is False
+    # No validation unless asked for; a recipe without a measure refuses it.
+    assert train(recipe, None, steps=2, batch_size=8, smoke=True, options=TINY, verbose=0).validation is None
+    bare = dataclasses.replace(recipe, validation=None)
+    with pytest.raises(ValueError, match="has no validation measure"):
+        train(bare, None, steps=2, batch_size=8, smoke=True, options=TINY, verbose=0, stop_when_converged=True)
+
+
+def test_validation_curve_survives_a_resume(tmp_path):
+    import dataclasses
+
+    from keras_perceptual.training import Validation
+
+    recipe = dataclasses.replace(get_recipe("aae"), validation=Validation(
+        "validation_step", lambda model, options: float(keras.ops.convert_to_numpy(model.optimizer.iterations))))
+    out = tmp_path / "p"
+    with pytest.raises(KeyboardInterrupt):
+        train(recipe, out, epochs=2, batch_size=8, smoke=True, options=TINY, verbose=0, validate_every=2,
+              checkpoint_every=2, callbacks=[Interrupt(5)])
+    record = train(recipe, out, epochs=2, batch_size=8, smoke=True, options=TINY, verbose=0, validate_every=2,
+                   checkpoint_every=2)
+    assert record.validation["curve"] == [[2, 2.0], [4, 4.0], [6, 6.0], [8, 8.0]]

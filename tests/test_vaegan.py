@@ -173,3 +173,53 @@ def test_torch_compile():
     history = model.fit(images(), batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(history.history["encoder_loss"][0])
     assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 2
+
+
+def test_condition_encoder_feeds_the_class_to_the_encoder(tmp_path):
+    """`condition_encoder=True`: q(z|x, y); the model reads it from the
+    encoder's inputs, needs conditions to encode and saves it."""
+    nets = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4, condition_dim=10, condition_encoder=True)
+    assert [tuple(i.shape[1:]) for i in nets["encoder"].inputs] == [(28, 28, 1), (10,)]
+    model = kp.VAEGAN(**nets, gamma=1e-3, seed=1)
+    assert model.encoder_is_conditional and not tiny_vaegan(conditional=True).encoder_is_conditional
+    x = images(10)
+    # The class reaches the code: one image encoded under two classes differs.
+    z0 = model.encode(x, conditions=onehot(10))
+    z1 = model.encode(x, conditions=np.roll(onehot(10), 1, axis=0))
+    assert np.abs(z0 - z1).max() > 1e-4
+    with pytest.raises(ValueError, match="encoder reads the condition: pass `conditions`"):
+        model.encode(x)
+    assert model.reconstruct(x, conditions=onehot(10)).shape == x.shape
+    strip = model.interpolate(x[0], x[1], steps=3, conditions=onehot(1)[0])
+    assert_close(strip[0], model.reconstruct(x[:1], conditions=onehot(1))[0], atol=1e-5)
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-4), jit_compile=False)
+    history = model.fit(images(16), onehot(16), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["encoder_loss"][0])
+    loaded = run_model_saving_test(model, [x, onehot(10)], tmp_path)
+    assert loaded.encoder_is_conditional
+    np.testing.assert_allclose(loaded.encode(x, conditions=onehot(10)), model.encode(x, conditions=onehot(10)),
+                               atol=1e-5)
+
+
+def test_condition_encoder_is_refused_without_a_conditional_decoder():
+    with pytest.raises(ValueError, match="`condition_encoder=True` .* needs `condition_dim > 0`"):
+        kp.networks.vaegan_networks("small28", channels=1, condition_encoder=True)
+    conditional = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4, condition_dim=10,
+                                              condition_encoder=True)
+    plain = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4)
+    with pytest.raises(ValueError, match="encoder that reads the condition needs a decoder"):
+        kp.VAE(conditional["encoder"], plain["decoder"])
+
+
+def test_recipe_condition_encoder_option():
+    from keras_perceptual.recipes import get_recipe
+
+    recipe = get_recipe("vaegan")
+    assert recipe.resolve()["condition_encoder"] is False
+    model = recipe.build(recipe.resolve({"conditional": True, "condition_encoder": True}))
+    assert model.encoder_is_conditional and model.condition_dim == 10
+    assert not recipe.build(recipe.resolve({"conditional": True})).encoder_is_conditional
+    with pytest.raises(ValueError, match="`condition_encoder=True` .* needs `conditional=True`"):
+        recipe.build(recipe.resolve({"condition_encoder": True}))
+    record = recipe.train(smoke=True, verbose=0, conditional=True, condition_encoder=True, jit_compile=False)
+    assert record.steps == 4 and record.model.encoder_is_conditional

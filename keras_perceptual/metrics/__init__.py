@@ -2,14 +2,20 @@
 `(n, h, w, c)` in [-1, 1]).
 
 - feature space (default: the zoo's evaluator, `features.DEFAULT_FEATURES`:
-  today the "fashion_mnist_classifier" preset's `fc1_act` layer):
+  the "fashion_mnist_evaluator" preset's `features` layer, a network no
+  preset trains against; never the DeePSiM comparator
+  "fashion_mnist_classifier", so no model is graded by its own teacher):
   `extract_features`, `fid` / `frechet_distance`, `kid` / `kernel_distance`,
-  `classifier_score`, and the stateful `keras.metrics.Metric`s `FID` and `KID`
-  (batch by batch, usable in `compile(metrics=...)`, `evaluate()` and callbacks);
+  and the stateful `keras.metrics.Metric`s `FID` and `KID` (batch by batch,
+  usable in `compile(metrics=...)`, `evaluate()` and callbacks);
+- the evaluator's judgement (its `logits`): `classifier_score`,
+  `confident_fraction`, `class_agreement`;
 - pixels: `mse`, `psnr`, `ssim`, `sharpness`;
 - codes: `linear_probe_accuracy`, `clustering_accuracy`.
 """
+from keras_perceptual.metrics.classifier_score import class_agreement
 from keras_perceptual.metrics.classifier_score import classifier_score
+from keras_perceptual.metrics.classifier_score import confident_fraction
 from keras_perceptual.metrics.clustering import cluster_to_class
 from keras_perceptual.metrics.clustering import clustering_accuracy
 from keras_perceptual.metrics.distribution import fid
@@ -29,9 +35,11 @@ from keras_perceptual.metrics.stateful import KID
 __all__ = [
     "FID",
     "KID",
+    "class_agreement",
     "classifier_score",
     "cluster_to_class",
     "clustering_accuracy",
+    "confident_fraction",
     "default_feature_model",
     "extract_features",
     "fid",

@@ -1,6 +1,7 @@
 """Distances between the feature distributions of two image sets: Fréchet
 distance (FID) and kernel distance (KID), in the feature space of a Keras
-model (by default the zoo's Fashion-MNIST classifier, `fc1_act` layer).
+model (by default the zoo's Fashion-MNIST evaluator, `features` layer: a
+network no preset trains against).
 
 Scores computed with the default feature model are comparable with each
 other only, never with Inception-based FID/KID of the literature.
@@ -179,9 +180,9 @@ def fid(real_images, fake_images, feature_model=None, layer=DEFAULT_LAYER, batch
     Args:
         real_images, fake_images: float32 arrays `(n, h, w, c)` in [-1, 1],
             at least 2 images each (a stable estimate needs many more than
-            the feature dimension: thousands for the default 256 features).
+            the feature dimension: thousands for a few hundred features).
         feature_model: a `keras.Model`; None: the zoo's Fashion-MNIST
-            classifier (preset "fashion_mnist_classifier").
+            evaluator (preset "fashion_mnist_evaluator").
         layer: the feature layer (None: the model's output).
         batch_size: images per forward pass.
         verbose: progress bars over the batches.
@@ -205,7 +206,7 @@ def kid(real_images, fake_images, feature_model=None, layer=DEFAULT_LAYER, batch
     Args:
         real_images, fake_images: float32 arrays `(n, h, w, c)` in [-1, 1].
         feature_model: a `keras.Model`; None: the zoo's Fashion-MNIST
-            classifier (preset "fashion_mnist_classifier").
+            evaluator (preset "fashion_mnist_evaluator").
         layer: the feature layer (None: the model's output).
         batch_size: images per forward pass.
         num_subsets, subset_size, seed: see `kernel_distance`.

@@ -1,9 +1,18 @@
 """Features of images from a layer of a Keras model (feature-space FID/KID).
 
-The default feature model is the zoo's Fashion-MNIST classifier, the preset
-`"fashion_mnist_classifier"` (`keras_perceptual.networks.fashion_mnist_classifier`
-trained by `keras_perceptual.recipes.fashion_mnist_classifier`): its 256-unit
-`fc1_act` layer plays the part of Inception's pool3 layer in FID.
+The default feature model is the zoo's Fashion-MNIST *evaluator*, the preset
+`"fashion_mnist_evaluator"`: a `kp.Classifier` with its own architecture and
+seed, trained on the training split only, whose `features` layer plays the
+part of Inception's pool3 layer in FID and whose `logits` layer judges
+class-conditional samples (`classifier_score`, `confident_fraction`,
+`class_agreement`).
+
+It is deliberately *not* the `"fashion_mnist_classifier"` preset: that
+network is the DeePSiM comparator, the teacher whose features the DeePSiM
+presets were trained to match. A model is never graded in the feature space
+of a network it was trained against (graded by its own teacher, DeePSiM's
+recon-FID looked 0.78x the L2 autoencoder's; in another network's features
+it is several times worse). No preset's loss ever sees the evaluator.
 """
 
 import weakref
@@ -11,25 +20,29 @@ import weakref
 import keras
 import numpy as np
 
-# The feature space of every FID/KID of the zoo: (preset, layer). The one
-# place to change when a dedicated evaluator preset replaces the classifier.
-DEFAULT_FEATURES = ("fashion_mnist_classifier", "fc1_act")
+# The feature space of every FID/KID and the judge of every classifier-based
+# score of the zoo: (preset, feature layer). Never a network any preset
+# trains against (the DeePSiM comparator is "fashion_mnist_classifier").
+DEFAULT_FEATURES = ("fashion_mnist_evaluator", "features")
 DEFAULT_PRESET, DEFAULT_LAYER = DEFAULT_FEATURES
+# The evaluator's class-score layer (logits), read by the classifier scores.
+DEFAULT_LOGITS = "logits"
 
 _DEFAULT_MODEL = None
 _SUB_MODELS = {}  # (id(model), layer) -> (weakref to model, sub-model)
 
 
 def default_feature_model():
-    """The zoo's Fashion-MNIST classifier, loaded once and cached.
+    """The zoo's Fashion-MNIST evaluator, loaded once and cached.
 
-    Loaded with `keras_perceptual.from_pretrained("fashion_mnist_classifier")`
-    (from `weights/fashion_mnist_classifier/` in a source checkout, else the
-    Hub).
+    Loaded with `keras_perceptual.from_pretrained("fashion_mnist_evaluator")`
+    (from `weights/fashion_mnist_evaluator/` in a source checkout, else the
+    Hub). It is the judge, never the DeePSiM comparator (the
+    "fashion_mnist_classifier" preset): see the module docstring.
 
     Returns:
-        The classifier, a `keras.Model` reading 28x28x1 images in [-1, 1];
-        its layers include `fc1_act` (features) and `logits`.
+        The evaluator, a `keras.Model` reading 28x28x1 images in [-1, 1];
+        its layers include `features` and `logits`.
 
     Raises:
         keras_perceptual.hub.PresetError (a `ValueError`) naming the preset
@@ -37,8 +50,7 @@ def default_feature_model():
 
     Example:
     >>> net = default_feature_model()
-    >>> net.get_layer("fc1_act").output.shape
-    (None, 256)
+    >>> features = extract_features(images, net, "features")
     """
     global _DEFAULT_MODEL
     if _DEFAULT_MODEL is None:
@@ -197,10 +209,10 @@ def extract_features(images, feature_model=None, layer=DEFAULT_LAYER, batch_size
         images: float32 array `(n, height, width, channels)` in [-1, 1] (the
             input range of the zoo's models).
         feature_model: a `keras.Model`; None loads the zoo's Fashion-MNIST
-            classifier (`default_feature_model()`, preset
-            "fashion_mnist_classifier", 28x28x1 inputs).
+            evaluator (`default_feature_model()`, preset
+            "fashion_mnist_evaluator", 28x28x1 inputs).
         layer: name of the layer whose output is the feature (default
-            "fc1_act", the classifier's 256-unit ReLU layer); None reads the
+            "features", the evaluator's feature layer); None reads the
             model's output.
         batch_size: images per forward pass.
         verbose: show a `tqdm` progress bar over the batches.
@@ -210,7 +222,7 @@ def extract_features(images, feature_model=None, layer=DEFAULT_LAYER, batch_size
         are flattened.
 
     Example:
-    >>> feats = extract_features(images)            # (n, 256)
+    >>> feats = extract_features(images)            # the evaluator's features
     >>> logits = extract_features(images, layer="logits")
     """
     if feature_model is None:

@@ -119,8 +119,8 @@ class FID(_FeatureMetric):
 
     Args:
         feature_model: a `keras.Model`; None: the zoo's evaluator
-            (`metrics.features.DEFAULT_FEATURES`: today the
-            "fashion_mnist_classifier" preset, 28x28x1 images in [-1, 1]).
+            (`metrics.features.DEFAULT_FEATURES`: the
+            "fashion_mnist_evaluator" preset, 28x28x1 images in [-1, 1]).
         layer: the feature layer's name (None: the model's output).
         name: the metric's name.
         dtype: the result's dtype.

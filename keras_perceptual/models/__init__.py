@@ -19,12 +19,14 @@ __all__ = [
 
 # Each family registers its presets (as keras-hub does in a family's __init__).
 from keras_perceptual.models import adversarial_autoencoder_presets  # noqa: E402
+from keras_perceptual.models import classifier_presets  # noqa: E402
 from keras_perceptual.models import deepsim_presets  # noqa: E402
 from keras_perceptual.models import implicit_autoencoder_presets  # noqa: E402
 from keras_perceptual.models import vaegan_presets  # noqa: E402
 from keras_perceptual.presets import register_presets  # noqa: E402
 
 register_presets(vaegan_presets)
+register_presets(classifier_presets)
 register_presets(deepsim_presets)
 register_presets(adversarial_autoencoder_presets)
 register_presets(implicit_autoencoder_presets)

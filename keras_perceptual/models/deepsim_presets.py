@@ -1,6 +1,6 @@
-"""Presets of the DeePSiM family: the DeePSiM models, their L2 baseline and
-the Fashion-MNIST classifier that is their comparator (AlexNet's role in the
-paper) and the feature network of `keras_perceptual.metrics`."""
+"""Presets of the DeePSiM family: the DeePSiM models and their L2 baseline.
+Their comparator (AlexNet's role in the paper) is the
+`fashion_mnist_classifier` preset (`classifier_presets.py`)."""
 
 from keras_perceptual.presets import fashion_mnist_spec
 
@@ -18,14 +18,6 @@ L2 = "pixel_autoencoder_fashion_mnist"
 
 
 PRESETS = [
-    fashion_mnist_spec(
-        "fashion_mnist_classifier", model="Classifier",
-        description="The zoo's Fashion-MNIST CNN classifier: DeePSiM comparator, feature network of "
-        "the feature-space FID/KID, judge of class-conditional samples.",
-        paper=DOSOVITSKIY_2016 + " (the comparator's role)",
-        recipe="fashion_mnist_classifier", recipe_options={"epochs": 5}, budget="5 epochs, batch 128",
-        tags=("image-classification", "fashion-mnist"),
-    ),
     fashion_mnist_spec(
         L2, model="PixelAutoencoder",
         description="The DeePSiM autoencoder's networks trained with the pixel MSE alone: DeePSiM's "
@@ -58,7 +50,6 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "fashion_mnist_classifier": "bba76c6570f128c699d67b6259cd0ed1dd1b36af61dee5fff651932750998312",
     "pixel_autoencoder_fashion_mnist": "92705b77ff594d6addb2f9eacb33c8c8ac56995c14004ebbd79512f93ff88596",
     "deepsim_autoencoder_fashion_mnist": "e420d1f79774f58d9ace7505ef9a59e39c7cf923a1987aad0fe2a26897d1bcd2",
     "deepsim_vae_fashion_mnist": "aa2280807cfc7ea2c5e8a72caec976a99b50fa530de0fac320ddcb3ca8e4522f",

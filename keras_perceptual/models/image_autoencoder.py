@@ -124,7 +124,8 @@ class ImageAutoencoder(AdversarialModel):
         """Codes of `images` (floats in [-1, 1]): the deterministic code (a
         posterior mean, zero encoder noise), or a posterior sample when
         `sample=True` (drawn with `seed`). NumPy `(n,) + code_shape`.
-        `conditions` are optional here: the zoo's encoders read images only."""
+        `conditions` are optional here unless the encoder reads the condition
+        (a VAE/GAN built with `condition_encoder=True`)."""
         images = check_images(images, self.image_shape, "images")
         conditions = None if conditions is None else self.check_conditions(conditions, len(images))
         rng = np.random.default_rng(seed) if sample else None
@@ -166,11 +167,11 @@ class ImageAutoencoder(AdversarialModel):
         `end` are images `(h, w, c)` (encoded deterministically) or codes.
         Returns `(steps, h, w, c)`."""
         steps = _check_count("steps", steps, 2)
-        a, b = self._as_code(start, "start"), self._as_code(end, "end")
-        t = np.linspace(0.0, 1.0, steps, dtype="float32").reshape((steps,) + (1,) * a.ndim)
-        codes = (1.0 - t) * a[None] + t * b[None]
         if conditions is not None:
             conditions = np.asarray(conditions, "float32").reshape(1, -1)
+        a, b = self._as_code(start, "start", conditions), self._as_code(end, "end", conditions)
+        t = np.linspace(0.0, 1.0, steps, dtype="float32").reshape((steps,) + (1,) * a.ndim)
+        codes = (1.0 - t) * a[None] + t * b[None]
         return self.decode(codes, conditions=conditions, seed=seed, batch_size=batch_size)
 
     def training_code(self, outputs):
@@ -213,13 +214,13 @@ class ImageAutoencoder(AdversarialModel):
         noise = None if shape is None else ops.convert_to_tensor(rng.standard_normal(shape).astype("float32"))
         return self.code_space.code(outputs, noise)
 
-    def _as_code(self, value, name):
+    def _as_code(self, value, name, conditions=None):
         arr = np.asarray(value, dtype="float32")
         if arr.shape in (self.code_shape, (self.latent_dim,)):
             return self.code_space.check(arr[None], name)[0]
         if arr.shape == tuple(self.image_shape):
             arr = arr[None]
-        return self.encode(check_images(arr, self.image_shape, name))[0]
+        return self.encode(check_images(arr, self.image_shape, name), conditions=conditions)[0]
 
     def _draw_noise(self, rng, n, dim, stddev=1.0):
         """Inference noise `(n, dim)`: drawn with `rng`, zeros when None."""

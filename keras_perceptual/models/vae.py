@@ -25,7 +25,8 @@ class VAE(GaussianAutoencoder):
     `keras_perceptual.networks.vaegan_networks` and drop `discriminator`.
 
     Args:
-        encoder: `keras.Model`, `x -> [mean, log_var]`.
+        encoder: `keras.Model`, `x -> [mean, log_var]` (or `[x, y] -> ...`,
+            a conditional VAE's q(z|x, y)).
         decoder: `keras.Model`, `z -> x` (or `[z, y] -> x`, conditional),
             output in [-1, 1].
         pixel_sigma: standard deviation > 0 of the Gaussian likelihood, in
@@ -68,7 +69,7 @@ class VAE(GaussianAutoencoder):
 
     def compute_losses(self, data, training=True):
         x, y = split_conditional_data(data, self.is_conditional, self.image_shape, "VAE")
-        mean, log_var = self.encoder(x, training=training)
+        mean, log_var = self._encode(x, y, training=training)
         z = self.training_code([mean, log_var])
         x_tilde = ops.cast(self._decode(z, y, training=training), x.dtype)
         squared = ops.sum(ops.reshape(ops.square(ops.subtract(x, x_tilde)), (ops.shape(x)[0], -1)), axis=-1)

@@ -27,7 +27,9 @@ class VAEGAN(GaussianAutoencoder):
     with respect to its own variables only.
 
     Args:
-        encoder: `keras.Model`, `x -> [mean, log_var]`.
+        encoder: `keras.Model`, `x -> [mean, log_var]` (or `[x, y] -> ...`,
+            a conditional encoder q(z|x, y); the paper's sees `x` only, see
+            `vaegan_networks(condition_encoder=True)`).
         decoder: `keras.Model`, `z -> x` (or `[z, y] -> x` when conditional),
             output in [-1, 1].
         discriminator: `keras.Model`, `x -> [logits, dis_l]` (or
@@ -158,7 +160,7 @@ class VAEGAN(GaussianAutoencoder):
         x, y = split_conditional_data(data, self.is_conditional, self.image_shape, "VAEGAN")
         batch = ops.shape(x)[0]
         # z ~ q(z|x) and z_p ~ p(z): two draws of the model's one random stream.
-        mean, log_var = self.encoder(x, training=training)
+        mean, log_var = self._encode(x, y, training=training)
         z = self.training_code([mean, log_var])
         x_tilde = self._decode(z, y, training=training)
         z_p = self.code_space.sample_tensor(batch, self.seed_generator)

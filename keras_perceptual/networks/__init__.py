@@ -5,6 +5,7 @@ from keras_perceptual.networks.autoencoder import iae_networks
 from keras_perceptual.networks.autoencoder import joint_discriminator
 from keras_perceptual.networks.autoencoder import latent_discriminator
 from keras_perceptual.networks.classifier import fashion_mnist_classifier
+from keras_perceptual.networks.classifier import fashion_mnist_evaluator
 from keras_perceptual.networks.deepsim import deepsim_discriminator
 from keras_perceptual.networks.deepsim import deepsim_encoder
 from keras_perceptual.networks.deepsim import deepsim_generator
@@ -22,6 +23,7 @@ __all__ = [
     "joint_discriminator",
     "latent_discriminator",
     "fashion_mnist_classifier",
+    "fashion_mnist_evaluator",
     "deepsim_discriminator",
     "deepsim_encoder",
     "deepsim_generator",

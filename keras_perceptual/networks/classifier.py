@@ -89,3 +89,67 @@ def fashion_mnist_classifier(
     logits = layers.Dense(num_classes, dtype="float32", name="logits")(x)
     model = keras.Model(inputs, logits, name=name)
     return model
+
+
+EVALUATOR_LAYERS = ("stage1_act2", "stage2_act2", "stage3_act2", "pool", "features", "logits")
+
+
+def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(16, 32, 64), units=128,
+                            dropout=0.3, name="fashion_mnist_evaluator"):
+    """Builds the zoo's evaluation network `images in [-1, 1] -> logits`:
+    the feature space of every FID/KID, reconstruction FID and classifier
+    score the zoo reports. No preset trains against it (the DeePSiM
+    comparator is `fashion_mnist_classifier`), so no model is graded by its
+    own teacher.
+
+    Its architecture differs from the classifier's on purpose: three stages
+    of two (conv 3x3 + BN + ReLU), the first conv of stages 2 and 3 strided
+    (no max-pooling), global average pooling, a `units`-wide feature layer
+    `features` (BN + ReLU) and the logits. Layer names: `EVALUATOR_LAYERS`.
+
+    Args:
+        image_shape: `(height, width, channels)`; height and width divisible by 4.
+        num_classes: int > 1.
+        filters: three positive ints, the channels of the three stages.
+        units: int > 0, the width of `features`.
+        dropout: rate in [0, 1) before the logits.
+        name: the model's name.
+
+    Returns:
+        A functional `keras.Model`.
+
+    Example:
+    >>> net = fashion_mnist_evaluator()
+    >>> net.get_layer("features").output.shape
+    (None, 128)
+    """
+    image_shape = tuple(image_shape)
+    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
+        raise ValueError(
+            "`image_shape` must be (height, width, channels) with height and width "
+            f"divisible by 4. Received: image_shape={image_shape}"
+        )
+    if len(filters) != 3 or min(filters) <= 0:
+        raise ValueError(f"`filters` must be three positive ints. Received: filters={filters}")
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"`num_classes` must be an int >= 2. Received: num_classes={num_classes}")
+    if not isinstance(units, int) or units <= 0:
+        raise ValueError(f"`units` must be a positive int. Received: units={units}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+    inputs = keras.Input(image_shape, name="image")
+    x = inputs
+    for stage, f in enumerate(filters, start=1):
+        for index in (1, 2):
+            strides = 2 if stage > 1 and index == 1 else 1
+            x = layers.Conv2D(f, 3, strides=strides, padding="same", use_bias=False,
+                              name=f"stage{stage}_conv{index}")(x)
+            x = layers.BatchNormalization(name=f"stage{stage}_bn{index}")(x)
+            x = layers.ReLU(name=f"stage{stage}_act{index}")(x)
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = layers.Dense(units, use_bias=False, name="features_dense")(x)
+    x = layers.BatchNormalization(name="features_bn")(x)
+    x = layers.ReLU(name="features")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    logits = layers.Dense(num_classes, dtype="float32", name="logits")(x)
+    return keras.Model(inputs, logits, name=name)

@@ -76,25 +76,33 @@ def _bn_relu(x, name):
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
-def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, weight_decay=1e-5, name="encoder"):
+def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,
+                   name="encoder"):
     """Encoder `x -> [mean, log_var]`: strided 5x5 convolutions with BN and
-    ReLU, a dense layer, and two dense heads."""
+    ReLU, a dense layer, and two dense heads. With `condition_dim > 0` it
+    takes `[x, y]` (a CVAE's q(z|x, y)) and `y` joins after the
+    convolutions, as in the discriminator."""
     f = get_family(family)
     latent_dim = latent_dim or f["latent_dim"]
     reg = _regularizer(weight_decay)
     size = f["image_size"]
     x_in = keras.Input((size, size, channels), name="image")
+    inputs = x_in
     x = x_in
     for i, filters in enumerate(f["encoder_filters"]):
         x = layers.Conv2D(filters, f["kernel_size"], strides=2, padding="same", use_bias=False,
                           kernel_regularizer=reg, name=f"conv{i + 1}")(x)
         x = _bn_relu(x, f"conv{i + 1}")
     x = layers.Flatten(name="flatten")(x)
+    if condition_dim:
+        y_in = keras.Input((condition_dim,), name="condition")
+        inputs = [x_in, y_in]
+        x = layers.Concatenate(name="features_condition")([x, y_in])
     x = layers.Dense(f["encoder_units"], use_bias=False, kernel_regularizer=reg, name="dense")(x)
     x = _bn_relu(x, "dense")
     mean = layers.Dense(latent_dim, kernel_regularizer=reg, dtype="float32", name="mean")(x)
     log_var = layers.Dense(latent_dim, kernel_regularizer=reg, dtype="float32", name="log_var")(x)
-    return keras.Model(x_in, [mean, log_var], name=name)
+    return keras.Model(inputs, [mean, log_var], name=name)
 
 
 def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5, name="decoder"):
@@ -157,7 +165,8 @@ def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_
     return keras.Model(inputs, [logits, dis_l], name=name)
 
 
-def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5):
+def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,
+                    condition_encoder=False):
     """The three networks of one family, as a dict with keys `encoder`,
     `decoder`, `discriminator`.
 
@@ -168,11 +177,22 @@ def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_di
         condition_dim: size of the label/attribute vector fed to the decoder
             and the discriminator (0: unconditional).
         weight_decay: L2 weight decay of every kernel (authors: 1e-5).
+        condition_encoder: also feed the condition to the encoder, which
+            then models q(z | x, y) as a conditional VAE's (a departure from
+            the paper, whose encoder sees x only). The KL term then pushes
+            what y already says out of z, so the decoder has to read y.
+            Needs `condition_dim > 0`.
     """
     if condition_dim < 0:
         raise ValueError(f"`condition_dim` must be >= 0. Received: condition_dim={condition_dim}")
+    if condition_encoder and not condition_dim:
+        raise ValueError(
+            "`condition_encoder=True` feeds the condition to the encoder and needs `condition_dim > 0`. "
+            f"Received: condition_dim={condition_dim}"
+        )
     return {
-        "encoder": vaegan_encoder(family, channels, latent_dim, weight_decay),
+        "encoder": vaegan_encoder(family, channels, latent_dim, condition_dim if condition_encoder else 0,
+                                  weight_decay),
         "decoder": vaegan_decoder(family, channels, latent_dim, condition_dim, weight_decay),
         "discriminator": vaegan_discriminator(family, channels, condition_dim, weight_decay),
     }

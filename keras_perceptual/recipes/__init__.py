@@ -31,6 +31,8 @@ RECIPES = {
                                                "DeePSiM's baseline"),
     "fashion_mnist_classifier": ("fashion_mnist_classifier", "Fashion-MNIST CNN classifier (>= 92% test accuracy "
                                                              "in a few CPU epochs), the zoo's comparator"),
+    "fashion_mnist_evaluator": ("fashion_mnist_classifier", "Fashion-MNIST evaluation network: the feature "
+                                "space of every FID/KID and classifier score; no preset trains against it"),
     "aae": ("aae", "Adversarial autoencoder (GAN or MMD regulariser; Gaussian, mixture, swiss-roll or categorical "
                    "prior) on Fashion-MNIST"),
     "aae_clustering": ("aae_clustering", "AAE clustering on Fashion-MNIST: categorical code (K clusters) + style, "

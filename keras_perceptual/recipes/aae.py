@@ -22,6 +22,8 @@ from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import ArrayData
 from keras_perceptual.training.recipe import Recipe
+from keras_perceptual.training.recipe import Validation
+from keras_perceptual.training.validation import sample_fid
 
 PRIORS = ("gaussian", "mixture", "swiss_roll", "categorical")
 SMOKE = dict(limit=256, conv_filters=(8,), units=(32,), discriminator_units=(32,))
@@ -97,10 +99,11 @@ def load_data(o, batch_size):
     return ArrayData(x, targets, batch_size=batch_size)
 
 
-def aae_recipe(name, defaults, finalize=None):
+def aae_recipe(name, defaults, finalize=None,
+               validation=Validation("validation_fid", sample_fid, mode="min")):
     return Recipe(name=name, description=list_recipes()[name], build=build, compile=compile_players, data=load_data,
                   defaults=defaults, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize,
-                  pictures=("samples", "reconstructions"), picture_data=fashion_pictures)
+                  pictures=("samples", "reconstructions"), picture_data=fashion_pictures, validation=validation)
 
 
 RECIPE = aae_recipe("aae", OPTIONS)

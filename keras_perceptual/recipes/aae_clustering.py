@@ -7,6 +7,8 @@ categorical code of K clusters (`num_clusters`) plus a Gaussian style
 the others are the `aae` recipe's."""
 
 from keras_perceptual.recipes import aae
+from keras_perceptual.training.recipe import Validation
+from keras_perceptual.training.validation import clustering_accuracy
 
 # Fully connected networks (as in the AAE paper's MNIST models): on a CPU
 # they train an epoch of Fashion-MNIST in seconds.
@@ -44,6 +46,7 @@ def finalize(o):
     return o
 
 
-RECIPE = aae.aae_recipe("aae_clustering", OPTIONS, finalize=finalize)
+RECIPE = aae.aae_recipe("aae_clustering", OPTIONS, finalize=finalize,
+                        validation=Validation("validation_clustering_accuracy", clustering_accuracy, mode="max"))
 RECIPES = (RECIPE,)
 train = RECIPE.train

@@ -25,6 +25,8 @@ from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
+from keras_perceptual.training.recipe import Validation
+from keras_perceptual.training.validation import reconstruction_fid
 
 SETUPS = {"autoencoder": DeePSiMAutoencoder, "vae": DeePSiMVAE, "inverter": DeePSiMInverter}
 COMPARATOR_LAYERS = ("block1_act2", "block2_act2")
@@ -63,6 +65,7 @@ def deepsim_recipe(mode):
         batch_size=64, smoke=dict(jit_compile=False), smoke_batches=4, model_class=(model_class, DeePSiM),
         pictures=("reconstructions", "samples") if mode == "vae" else ("reconstructions",),
         picture_data=fashion_pictures,
+        validation=Validation("validation_reconstruction_fid", reconstruction_fid, mode="min"),
     )
     return recipe
 

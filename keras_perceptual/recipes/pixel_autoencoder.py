@@ -12,6 +12,8 @@ from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
+from keras_perceptual.training.recipe import Validation
+from keras_perceptual.training.validation import reconstruction_mse
 
 
 def build(options):
@@ -33,6 +35,7 @@ RECIPE = Recipe(
     data=lambda options, batch_size: fashion_data(options, batch_size),
     defaults=dict(learning_rate=2e-4, limit=None, jit_compile="auto"), epochs=10, batch_size=64, smoke_batches=4,
     pictures=("reconstructions",), picture_data=fashion_pictures,
+    validation=Validation("validation_reconstruction_mse", reconstruction_mse, mode="min"),
 )
 RECIPES = (RECIPE,)
 train = RECIPE.train

@@ -17,6 +17,8 @@ from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import DatasetData
 from keras_perceptual.training.recipe import Recipe
+from keras_perceptual.training.recipe import Validation
+from keras_perceptual.training.validation import sample_fid
 
 DATASETS = {
     # family, channels, number of condition values
@@ -38,7 +40,10 @@ DEFAULTS = {
     "celeba": dict(gamma=1e-6, learning_rate=3.9e-4, lr_decay_steps=250),
 }
 EPOCHS = {"fashion_mnist": 10, "celeba": 250}
-OPTIONS = dict(conditional=False, latent_dim=None, learning_rate=None, lr_decay_steps=None, data_dir=None,
+# `condition_encoder` (conditional only): the encoder reads the condition
+# too, q(z|x, y) as in a conditional VAE; a departure from the paper, whose
+# encoder sees x only (decoder and discriminator see y in both).
+OPTIONS = dict(conditional=False, condition_encoder=False, latent_dim=None, learning_rate=None, lr_decay_steps=None, data_dir=None,
                limit=None, jit_compile="auto")
 
 
@@ -50,8 +55,14 @@ def build_with(model_class):
 
     def build(options):
         family, channels, n_cond = DATASETS[options["dataset"]]
+        if options["condition_encoder"] and not options["conditional"]:
+            raise ValueError(
+                "`condition_encoder=True` feeds the class to the encoder of a conditional model: it needs "
+                f"`conditional=True`. Received: conditional={options['conditional']!r}"
+            )
         nets = vaegan_networks(family, channels=channels, latent_dim=options["latent_dim"],
-                               condition_dim=n_cond if options["conditional"] else 0)
+                               condition_dim=n_cond if options["conditional"] else 0,
+                               condition_encoder=options["condition_encoder"])
         return model_class(**{k: v for k, v in nets.items() if k in params},
                            **{k: v for k, v in options.items() if k in params})
     return build
@@ -96,6 +107,7 @@ def family_recipe(name, model_class, dataset_defaults, skip_networks=()):
         defaults=OPTIONS, epochs=EPOCHS, batch_size=64, smoke_batches=4,
         datasets=tuple(DATASETS), dataset_defaults=dataset_defaults, model_class=model_class,
         pictures=("samples", "reconstructions"), picture_data=pictures, skip_networks=skip_networks,
+        validation=Validation("validation_fid", sample_fid, mode="min"),
     )
 
 

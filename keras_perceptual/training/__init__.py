@@ -18,6 +18,8 @@ _LAZY = {
     "Recipe": "keras_perceptual.training.recipe",
     "ArrayData": "keras_perceptual.training.recipe",
     "DatasetData": "keras_perceptual.training.recipe",
+    "Validation": "keras_perceptual.training.recipe",
+    "has_converged": "keras_perceptual.training.validation",
     "TrainingRecord": "keras_perceptual.training.record",
     "Checkpoint": "keras_perceptual.training.checkpoint",
 }

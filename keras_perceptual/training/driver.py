@@ -24,6 +24,9 @@ from keras_perceptual.training.pictures import picture
 from keras_perceptual.training.pictures import write_pictures
 from keras_perceptual.training.record import TrainingRecord
 from keras_perceptual.training.record import describe_optimizer
+from keras_perceptual.training.validation import CONVERGENCE_TOLERANCE
+from keras_perceptual.training.validation import RULE
+from keras_perceptual.training.validation import has_converged
 
 
 def _check_positive(**values):
@@ -62,7 +65,8 @@ def _diagnose(data, seed, steps_per_epoch):
 
 def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed=0, smoke=False, dataset=None,
           options=None, checkpoint_every=None, checkpoint_seconds=180.0, restart=False, verbose=1, command=None,
-          save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None):
+          save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None, validate=False,
+          validate_every=None, stop_when_converged=False):
     """Trains `recipe` and (with `output` and `save`) writes a preset.
 
     A run with `output` keeps its grids and a checkpoint in `workdir`
@@ -73,6 +77,15 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     checkpoint of a run with other options is refused, naming them, unless
     `restart=True`. The checkpoint is removed once the run has finished
     (and its preset is written).
+
+    With `validate` (implied by `validate_every` and `stop_when_converged`)
+    the recipe's `Validation` is measured on the validation split every
+    `validate_every` steps (default: the recipe's, else once per epoch) and
+    at the end: the learning curve goes into the record (and the preset's
+    card). With `stop_when_converged`, the budget (`epochs` / `steps`) is a
+    cap and the run stops at the first measurement where the curve has
+    converged (`keras_perceptual.training.has_converged`: less than 2 %
+    improvement over the last fifth of the run).
 
     Training stops with `NonFiniteError` at the first non-finite loss or
     bad batch (NaN/Inf, or values outside [-1, 1]), naming the step and the
@@ -104,6 +117,11 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
             recipe's), or `model -> list`.
         callbacks: extra Keras callbacks.
         workdir: folder of the grids and the checkpoint.
+        validate: measure the recipe's validation curve (needs a recipe
+            with a `validation`).
+        validate_every: steps between validation measurements.
+        stop_when_converged: stop when the validation curve has converged
+            (the budget is then a cap).
 
     Returns:
         A `TrainingRecord` (the model in `record.model`).
@@ -112,7 +130,15 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         from keras_perceptual.recipes import get_recipe
 
         recipe = get_recipe(recipe)
-    _check_positive(epochs=epochs, steps=steps, batch_size=batch_size, checkpoint_every=checkpoint_every)
+    _check_positive(epochs=epochs, steps=steps, batch_size=batch_size, checkpoint_every=checkpoint_every,
+                    validate_every=validate_every)
+    validate = bool(validate or validate_every or stop_when_converged)
+    validation = recipe.validation if validate else None
+    if validate and validation is None:
+        raise ValueError(
+            f"The {recipe.name!r} recipe has no validation measure, so it cannot be validated or stopped when it "
+            f"converges. Received: validate_every={validate_every}, stop_when_converged={stop_when_converged}"
+        )
     if epochs is not None and steps is not None:
         raise ValueError(f"Pass `epochs` or `steps`, not both. Received: epochs={epochs}, steps={steps}")
     batch_size = batch_size or recipe.batch_size
@@ -131,14 +157,18 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
 
+    every = None
+    if validation is not None:
+        every = validate_every or validation.every or per_epoch
     fingerprint = {**_jsonable(opts), "recipe": recipe.name, "batch_size": batch_size, "steps": total,
-                   "smoke": bool(smoke), "backend": keras.backend.backend()}
+                   "smoke": bool(smoke), "backend": keras.backend.backend(), "validate_every": every,
+                   "stop_when_converged": bool(stop_when_converged)}
     if workdir is not None:
         work = Path(workdir)
     else:
         work = None if output is None else (Path(output) / "training" if save else Path(output))
     checkpoint = Checkpoint(work) if work is not None else None
-    state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}}
+    state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}, "curve": [], "converged": False}
     if checkpoint is not None and checkpoint.exists():
         if restart:
             checkpoint.remove()
@@ -146,6 +176,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
             checkpoint.check(fingerprint)
             state = checkpoint.restore(model)
             state["fingerprint"] = fingerprint
+            state.setdefault("curve", [])
+            state.setdefault("converged", False)
             print(f"resuming from step {state['step']} of {total} ({checkpoint.path})", flush=True)
     run = {"command": command, "from_step": state["step"], "to_step": state["step"], "wall_time_s": 0.0}
     state["runs"].append(run)
@@ -168,12 +200,36 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
                                            _first(conditions, 16), seed=seed))
     fit_callbacks += list(callbacks) + [_EndEpoch()]
 
-    while state["step"] < total:
+    def validate():
+        value = validation.measure(model, opts)
+        if value is None:
+            return
+        state["curve"].append([state["step"], float(value)])
+        if verbose:
+            print(f"step {state['step']}: {validation.metric} {value:.5g}", flush=True)
+        if stop_when_converged and has_converged(state["curve"], validation.mode):
+            state["converged"] = True
+            if verbose:
+                print(f"converged at step {state['step']} of {total} ({RULE.format(tolerance=CONVERGENCE_TOLERANCE)})",
+                      flush=True)
+
+    def due():
+        step = state["step"]
+        measured = state["curve"] and state["curve"][-1][0] == step
+        return bool(every) and step > 0 and (step % every == 0 or step == total) and not measured
+
+    if due():  # a checkpoint written mid-fit at a validation step, before its measurement
+        validate()
+    while state["step"] < total and not state["converged"]:
         epoch, first = divmod(state["step"], per_epoch)
         last = min(per_epoch, total - epoch * per_epoch)
+        if every:  # stop the chunk at the next validation step
+            last = min(last, first + every - state["step"] % every)
         history = model.fit(**data.epoch(seed, epoch, first, last), epochs=epochs, initial_epoch=epoch,
                             verbose=verbose, callbacks=fit_callbacks)
         state["last_logs"] = {k: float(v[-1]) for k, v in history.history.items() if v}
+        if due():
+            validate()
         save_checkpoint()
     run["to_step"] = state["step"]
     run["wall_time_s"] = round(time.monotonic() - start, 1)
@@ -183,6 +239,11 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         batch_size=batch_size, seed=seed, optimizer=describe_optimizer(model), backend=keras.backend.backend(),
         wall_time_s=round(sum(r["wall_time_s"] for r in state["runs"]), 1), final_losses=state["last_logs"],
         runs=state["runs"], checkpoints={k: v for k, v in stats.items() if k != "saved_step"},
+        validation=None if validation is None else {
+            "metric": validation.metric, "mode": validation.mode, "every": every, "curve": state["curve"],
+            "converged": state["converged"], "stop_when_converged": bool(stop_when_converged), "cap_steps": total,
+            "rule": RULE.format(tolerance=CONVERGENCE_TOLERANCE) if stop_when_converged else None,
+            "split": "validation"},
         extra=recipe.evaluate(model, opts) if recipe.evaluate else {}, model=model,
     )
     if work is not None and recipe.save is not None:

@@ -83,6 +83,31 @@ class DatasetData:
 
 
 @dataclasses.dataclass(frozen=True)
+class Validation:
+    """How a recipe's run is judged on the validation split while it trains
+    (the learning curve, and the stopping point of a run that stops when it
+    has converged; see `keras_perceptual.training.has_converged`).
+
+    Args:
+        metric: the curve's name, e.g. "validation_fid".
+        measure: `(model, options) -> float`, measured on the validation
+            split (never the test split); it must not draw from the model's
+            training random stream.
+        mode: "min" (lower is better, e.g. FID) or "max" (e.g. accuracy).
+        every: steps between two measurements; None: once per epoch.
+    """
+
+    metric: str
+    measure: Callable
+    mode: str = "min"
+    every: int = None
+
+    def __post_init__(self):
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"`mode` must be 'min' or 'max'. Received: mode={self.mode!r}")
+
+
+@dataclasses.dataclass(frozen=True)
 class Recipe:
     """How one model of the zoo is trained, as data; `keras_perceptual.training.train`
     runs it.
@@ -120,6 +145,7 @@ class Recipe:
         save: optional `(model, folder, options, record) -> None` writing
             recipe-specific files into the run folder.
         skip_networks: sub-networks left out of the preset by default.
+        validation: optional `Validation`: the validation curve of a run.
     """
 
     name: str
@@ -141,6 +167,7 @@ class Recipe:
     evaluate: Callable = None
     save: Callable = None
     skip_networks: tuple = ()
+    validation: Validation = None
 
     def __post_init__(self):
         bad = [p for p in self.pictures if p not in PICTURES]

@@ -46,6 +46,10 @@ class TrainingRecord:
             `from_step`, `to_step`, `wall_time_s` (several after a resume).
         checkpoints: `{"written", "bytes", "every"}` of this process.
         extra: recipe-specific results (e.g. `test_accuracy`).
+        validation: the validation curve, or None (no `Validation` in the
+            recipe): `{"metric", "mode", "every", "curve": [[step, value],
+            ...], "converged", "stop_when_converged", "cap_steps", "rule",
+            "split"}`.
         model: the trained model (not part of `to_dict()`).
     """
 
@@ -63,6 +67,7 @@ class TrainingRecord:
     runs: list
     checkpoints: dict = dataclasses.field(default_factory=dict)
     extra: dict = dataclasses.field(default_factory=dict)
+    validation: dict = None
     model: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     @property

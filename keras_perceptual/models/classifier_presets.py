@@ -1,0 +1,43 @@
+"""Presets of the zoo's two Fashion-MNIST classifiers (`Classifier`):
+
+- `fashion_mnist_classifier`, the DeePSiM comparator: the DeePSiM presets
+  are trained against its features;
+- `fashion_mnist_evaluator`, the judge: every FID/KID, reconstruction FID
+  and classifier score of the README and the cards is measured in its
+  features. Its own architecture and seed; no preset's loss ever sees it,
+  so no model is graded in the feature space of a network it was trained
+  against.
+"""
+
+from keras_perceptual.models.deepsim_presets import DOSOVITSKIY_2016
+from keras_perceptual.presets import fashion_mnist_spec
+
+PRESETS = [
+    fashion_mnist_spec(
+        "fashion_mnist_classifier", model="Classifier",
+        description="The zoo's Fashion-MNIST CNN classifier: the DeePSiM comparator (the network the DeePSiM "
+        "presets are trained against). The zoo's metrics use fashion_mnist_evaluator instead.",
+        paper=DOSOVITSKIY_2016 + " (the comparator's role)",
+        recipe="fashion_mnist_classifier", recipe_options={"epochs": 5}, budget="5 epochs, batch 128",
+        tags=("image-classification", "fashion-mnist"),
+    ),
+    fashion_mnist_spec(
+        "fashion_mnist_evaluator", model="Classifier",
+        description="The zoo's Fashion-MNIST evaluation network: the feature space of every FID/KID, "
+        "reconstruction FID and classifier score the zoo reports. No preset trains against it.",
+        paper="Heusel et al., \"GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash "
+        "Equilibrium\", NIPS 2017, arXiv:1706.08500 (FID; this network plays Inception's part)",
+        recipe="fashion_mnist_evaluator", recipe_options={"epochs": 8},
+        budget="8 epochs of the 55k training images, batch 128, Adam 1e-3 divided by 10 for the last epoch; "
+        "validation accuracy measured every epoch (a convergence stop fired at epoch 5 on a BatchNorm-noisy "
+        "curve, 0.892, before the learning-rate drop, so the evaluator trains the whole schedule)",
+        seed=1, tags=("image-classification", "fashion-mnist", "evaluation"),
+    ),
+]
+
+# sha256 of each bundled preset's metadata.json (which pins its other files):
+# written by `python -m keras_perceptual.pin_presets`, never by hand.
+PINS = {
+    "fashion_mnist_classifier": "bba76c6570f128c699d67b6259cd0ed1dd1b36af61dee5fff651932750998312",
+    "fashion_mnist_evaluator": "e2afd39a25a6ed88a1c0d27de173321d5c2f9f7d295d3174b9c76569164d32e5",
+}

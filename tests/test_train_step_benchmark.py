@@ -52,3 +52,13 @@ def test_summarise_takes_medians_of_the_rounds():
     assert best == {"library": 80.0, "hand-written": 80.0}
     assert ratio == pytest.approx(0.75)
     assert flops_per_s["library"] == pytest.approx(5e9)  # 1 GFLOP x 5 steps/s
+
+
+@pytest.mark.slow
+def test_matrix_runs_each_configuration_in_its_own_process(capsys):
+    bench = _benchmark()
+    bench.MATRIX = [("small28", 8, False), ("small28", 8, True)]  # the GPU table's plumbing, CPU-sized
+    rows = bench.main(["--matrix", "--steps", "1", "--warmup", "1", "--repeats", "1", "--flops", "none"])
+    assert [r["policy"] for r in rows] == ["float32", "mixed_bfloat16"]
+    table = capsys.readouterr().out
+    assert "| small28 | 8 | mixed_bfloat16 |" in table and "| small28 | 8 | float32 |" in table

@@ -16,7 +16,8 @@ over `--repeats` rounds and the ratio is library / loop of those medians.
 FLOPs: one training step is counted once, by XLA
 (`jax.jit(step).lower(...).compile().cost_analysis()["flops"]`) on the
 hand-written JAX step over the same networks and batch (the work both loops
-must do; the library's own step counts within 0.1 % of it, see `--json`).
+must do; the library's own step, also counted, adds its in-step checks: +0.06 % for small28
+at batch 64).
 Under TensorFlow or PyTorch the count comes from a JAX subprocess
 (`--flops none` skips it). Achieved FLOP/s = that count x steps/s.
 

@@ -1,21 +1,19 @@
 """`benchmarks/conditional_vaegan.py`: its class-effect measure, and a smoke
 run that writes the comparison table."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.helpers import load_script
+
 PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "conditional_vaegan.py"
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("conditional_vaegan_benchmark", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(PATH, "conditional_vaegan_benchmark")
 
 
 def test_pair_difference_separates_classes_from_codes():

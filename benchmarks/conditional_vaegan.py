@@ -46,6 +46,14 @@ VARIANTS = {
     "paper": {},
     "condition_encoder": {"condition_encoder": True},
     "condition_encoder+kl10": {"condition_encoder": True, "kl_weight": 10.0},
+    "condition_encoder+kl30": {"condition_encoder": True, "kl_weight": 30.0},
+    "condition_encoder+kl100": {"condition_encoder": True, "kl_weight": 100.0},
+    "kl10": {"kl_weight": 10.0},
+    "kl30": {"kl_weight": 30.0},
+    "kl100": {"kl_weight": 100.0},
+    "mismatch": {"mismatched_conditions_as_fakes": True},
+    "condition_encoder+kl10+mismatch": {"condition_encoder": True, "kl_weight": 10.0,
+                                        "mismatched_conditions_as_fakes": True},
     "condition_encoder+no_equilibrium": {"condition_encoder": True, "equilibrium": False},
     "no_equilibrium": {"equilibrium": False},
 }
@@ -75,11 +83,11 @@ def class_effect(model, num_codes, seed):
     return mean_pair_difference(images, 1), mean_pair_difference(images, 0), images
 
 
-def judge():
-    for name in JUDGES:
-        if name in {s.name for s in kp_presets.all_specs()} and kp_presets.preset_folder(name) is not None:
-            return name, from_pretrained(name)
-    raise SystemExit(f"No judge: none of {JUDGES} is bundled in {kp_presets.WEIGHTS_DIR}.")
+def judge(name=None):
+    for candidate in [name] if name else JUDGES:
+        if candidate in {s.name for s in kp_presets.all_specs()} and kp_presets.preset_folder(candidate) is not None:
+            return candidate, from_pretrained(candidate)
+    raise SystemExit(f"No judge: none of {[name] if name else JUDGES} is bundled in {kp_presets.WEIGHTS_DIR}.")
 
 
 def measure(model, classifier, num_samples, num_codes, seed):
@@ -103,10 +111,11 @@ def main(argv=None):
     p.add_argument("--num-samples", type=int, default=1000)
     p.add_argument("--codes", type=int, default=20, help="codes decoded under every class")
     p.add_argument("--output", default=None, help="folder for results.json and one grid per variant")
+    p.add_argument("--judge", default=None, choices=JUDGES, help="classifier preset (default: the first bundled)")
     p.add_argument("--smoke", action="store_true", help="a few batches of the recipe's smoke run (untrained)")
     args = p.parse_args(argv)
 
-    judge_name, classifier = judge()
+    judge_name, classifier = judge(args.judge)
     test_x, test_y = datasets.fashion_mnist_arrays("test", 2000, labels=True)
     ceiling = classifier_score(test_x, test_y, classifier=classifier)
     print(f"judge {judge_name}: real test images classified correctly {ceiling:.3f}", flush=True)

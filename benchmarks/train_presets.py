@@ -137,15 +137,17 @@ def train_one(name, args):
 
 
 def write_pictures(name, model, folder):
-    """Gives a preset that `save_pretrained` could not sample from (no
-    prior) its `samples.png`: the recipe's first other picture (the
-    classifier's test images by predicted class, test images above their
-    reconstructions or inversions)."""
+    """Gives a preset whose `samples.png` is not prior samples (no prior,
+    or its recipe options name another picture) that picture
+    (`Recipe.preset_picture`: the classifier's test images by predicted
+    class, test images above their reconstructions or inversions, one code
+    under several decoder noises)."""
     recipe = get_recipe(PLAN[name]["recipe"])
-    if "samples" in recipe.pictures:
+    options = recipe.resolve({k: v for k, v in PLAN[name]["options"].items() if k != "epochs"})
+    kind = recipe.preset_picture(options)
+    if kind in (None, "samples"):
         return
-    images, conditions = recipe.picture_data(recipe.resolve())
-    kind = recipe.pictures[0]
+    images, conditions = recipe.picture_data(options)
     grid, columns = picture(model, kind, images, conditions)
     update_preset(folder, pictures=grid, columns=columns, samples_description=DESCRIPTIONS[kind])
 

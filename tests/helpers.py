@@ -73,3 +73,16 @@ def optimizer_state(model, player):
 
 def player_weights(model, player):
     return [keras.ops.convert_to_numpy(v).copy() for v in model._player_variables[player]]
+
+
+def load_script(path, name=None):
+    """Imports a script of the repo that is not a package module (a
+    benchmark, an example) by its path."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(path)
+    spec = importlib.util.spec_from_file_location(name or path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -132,3 +132,61 @@ def test_code_options_round_trip(tmp_path, random_images):
     assert loaded.straight_through and loaded.marginal_entropy_weight == 0.5 and loaded.gumbel_temperature == 1.0
     with pytest.raises(ValueError, match="categorical code"):
         make(priors.GaussianPrior(2), marginal_entropy_weight=1.0)
+
+
+def test_recipe_expresses_the_paper_and_the_clustering_variant():
+    """One recipe, two set-ups told apart by options only: the paper's IAE
+    (stochastic encoder, decoder noise, no pixel loss) and the clustering
+    variant; the presets name them."""
+    from keras_perceptual import presets
+    from keras_perceptual.recipes import get_recipe
+
+    recipe = get_recipe("iae")
+    options = presets.get_spec("iae_fashion_mnist").recipe_options
+    paper = recipe.resolve({k: v for k, v in options.items() if k != "epochs"})
+    assert paper["code"] == "continuous" and paper["encoder_noise_dim"] > 0 and paper["decoder_noise_dim"] > 0
+    assert paper["pixel_weight"] == 0.0 and paper["marginal_entropy_weight"] == 0.0
+    assert paper["straight_through"] is False and recipe.preset_picture(paper) == "noise"
+    model = recipe.build(dict(paper, conv_filters=(), units=(16,), discriminator_units=(16,)))
+    assert isinstance(model.prior, priors.GaussianPrior) and model.encoder_noise_dim == 16
+    assert model.pixel_weight == 0.0
+    clustering = recipe.resolve({"code": "categorical"})
+    assert clustering["pixel_weight"] > 0 and clustering["encoder_noise_dim"] == 0
+    assert recipe.preset_picture(clustering) == "samples"
+    # Each departure is an option of its own, for either code.
+    mixed = recipe.resolve({"code": "continuous", "pixel_weight": 0.5, "samples_picture": "samples"})
+    assert mixed["pixel_weight"] == 0.5 and mixed["encoder_noise_dim"] == 16 and recipe.preset_picture(mixed) == "samples"
+    with pytest.raises(ValueError, match="`samples_picture` must be one of the 'iae' recipe's pictures"):
+        recipe.preset_picture(recipe.resolve({"samples_picture": "classes"}))
+
+
+def test_presets_faithful_and_clustering():
+    from keras_perceptual import presets
+
+    faithful, clustering = presets.get_spec("iae_fashion_mnist"), presets.get_spec("iae_clustering_fashion_mnist")
+    assert faithful.recipe_options["code"] == "continuous" and clustering.recipe_options["code"] == "categorical"
+    assert presets.preset_folder("iae_clustering_fashion_mnist") is not None
+    assert clustering.metadata_sha256 is not None and "clustering" in clustering.baselines
+    # No weights yet: not bundled, not on the Hub, refused in one line with the command that trains it.
+    if presets.preset_folder("iae_fashion_mnist") is None:
+        assert presets.weights_status("iae_fashion_mnist") == "none" and faithful.metadata_sha256 is None
+        with pytest.raises(ValueError, match="No weights are published for preset 'iae_fashion_mnist'.*"
+                                             "train_presets.py --only iae_fashion_mnist"):
+            kp.ImplicitAutoencoder.from_pretrained("iae_fashion_mnist")
+    model = kp.ImplicitAutoencoder.from_pretrained("iae_clustering_fashion_mnist")
+    assert isinstance(model.prior, priors.CategoricalPrior)
+
+
+def test_faithful_preset_picture_is_one_code_under_several_noises(tmp_path):
+    """A preset written by the driver from the paper's set-up shows the
+    noise picture as its samples.png."""
+    from keras_perceptual.training import train
+    from keras_perceptual.training.pictures import DESCRIPTIONS
+
+    folder = tmp_path / "iae"
+    train("iae", folder, smoke=True, verbose=0, options={"code": "continuous", "jit_compile": False})
+    meta = kp.hub.verify_folder(folder)
+    assert meta["samples_description"] == DESCRIPTIONS["noise"] and "samples.png" in meta["files"]
+    assert meta["recipe_options"]["samples_picture"] == "noise"
+    train("iae", tmp_path / "clustering", smoke=True, verbose=0, options={"jit_compile": False})
+    assert "samples_description" not in kp.hub.verify_folder(tmp_path / "clustering")  # prior samples

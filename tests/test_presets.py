@@ -87,7 +87,7 @@ def test_quality_tables_read_the_baselines():
     assert reconstruction["deepsim_autoencoder_fashion_mnist"] == "pixel_autoencoder_fashion_mnist"
     assert presets.quality_rows("reconstruction")[0] == ("pixel_autoencoder_fashion_mnist", None)
     assert {n for n, _ in presets.quality_rows("clustering")} == {
-        "aae_clustering_gan_fashion_mnist", "aae_clustering_mmd_fashion_mnist", "iae_fashion_mnist"}
+        "aae_clustering_gan_fashion_mnist", "aae_clustering_mmd_fashion_mnist", "iae_clustering_fashion_mnist"}
     with pytest.raises(ValueError, match="table"):
         presets.quality_rows("speed")
 

@@ -223,3 +223,22 @@ def test_recipe_condition_encoder_option():
         recipe.build(recipe.resolve({"condition_encoder": True}))
     record = recipe.train(smoke=True, verbose=0, conditional=True, condition_encoder=True, jit_compile=False)
     assert record.steps == 4 and record.model.encoder_is_conditional
+
+
+def test_mismatched_conditions_as_fakes():
+    """The matching-aware discriminator: real images with a wrong (rolled)
+    condition are one more fake term of the discriminator's loss only."""
+    model = tiny_vaegan(conditional=True, mismatched_conditions_as_fakes=True, reconstructions_as_fakes=False)
+    x, y = images(8), onehot(8)
+    losses, logs = model.compute_losses((x, y), training=False)
+    logits, _ = model.discriminator([x, np.roll(y, 1, axis=0)], training=False)
+    expected = np.mean(np.logaddexp(0.0, keras.ops.convert_to_numpy(logits)))  # BCE against 0
+    np.testing.assert_allclose(float(logs["mismatch_bce"]), expected, rtol=1e-4)
+    np.testing.assert_allclose(float(losses["discriminator"]),
+                               float(logs["real_bce"]) + float(logs["fake_bce"]) + expected, rtol=1e-4)
+    plain = tiny_vaegan(conditional=True, reconstructions_as_fakes=False)
+    assert "mismatch_bce" not in plain.compute_losses((x, y), training=False)[1]
+    assert "mismatch_bce" in model.log_names
+    assert model.get_config()["mismatched_conditions_as_fakes"] is True
+    with pytest.raises(ValueError, match="`mismatched_conditions_as_fakes=True` .* needs a conditional model"):
+        tiny_vaegan(mismatched_conditions_as_fakes=True)

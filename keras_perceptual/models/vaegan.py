@@ -52,6 +52,12 @@ class VAEGAN(GaussianAutoencoder):
         equilibrium_margin: 0.35 in the authors' code.
         feature_layer: None (Dis_l is the discriminator's second output) or
             the name of a discriminator layer whose output is Dis_l.
+        mismatched_conditions_as_fakes: conditional only: the discriminator
+            also sees real images paired with another image's condition (the
+            batch rolled by one) as fakes, a matching-aware discriminator
+            (Reed et al. 2016, "Generative adversarial text to image
+            synthesis"), so that it has to check the image against its
+            condition. A departure from the paper (False).
         seed: seed of the model's random draws.
 
     Example:
@@ -69,7 +75,7 @@ class VAEGAN(GaussianAutoencoder):
     config_objects = ("encoder", "decoder", "discriminator")
     config_values = (
         "gamma", "kl_weight", "reconstructions_as_fakes", "decoder_gan_loss", "equilibrium",
-        "equilibrium_center", "equilibrium_margin", "feature_layer", "seed",
+        "equilibrium_center", "equilibrium_margin", "feature_layer", "mismatched_conditions_as_fakes", "seed",
     )
 
     def __init__(
@@ -85,6 +91,7 @@ class VAEGAN(GaussianAutoencoder):
         equilibrium_center=0.68,
         equilibrium_margin=0.35,
         feature_layer=None,
+        mismatched_conditions_as_fakes=False,
         seed=None,
         **kwargs,
     ):
@@ -102,8 +109,14 @@ class VAEGAN(GaussianAutoencoder):
         self.equilibrium_center = equilibrium_center
         self.equilibrium_margin = equilibrium_margin
         self.feature_layer = feature_layer
+        self.mismatched_conditions_as_fakes = bool(mismatched_conditions_as_fakes)
         self._critic = self._feature_tap(discriminator, feature_layer)
         self._check_networks()
+        if self.mismatched_conditions_as_fakes and not self.is_conditional:
+            raise ValueError(
+                "`mismatched_conditions_as_fakes=True` pairs real images with wrong conditions: it needs a "
+                "conditional model (decoder and discriminator fed the condition). Received an unconditional one."
+            )
         self.built = True
 
     # -- structure ---------------------------------------------------------
@@ -150,7 +163,8 @@ class VAEGAN(GaussianAutoencoder):
 
     @property
     def log_names(self):
-        return ("kl", "feature_loss", "real_bce", "fake_bce")
+        return ("kl", "feature_loss", "real_bce", "fake_bce") + (
+            ("mismatch_bce",) if self.mismatched_conditions_as_fakes else ())
 
     # -- the game ----------------------------------------------------------
     def _discriminate(self, x, y, training=False):
@@ -166,13 +180,20 @@ class VAEGAN(GaussianAutoencoder):
         z_p = self.code_space.sample_tensor(batch, self.seed_generator)
         x_p = self._decode(z_p, y, training=training)
 
-        # One discriminator call on [real, reconstruction, prior sample]:
-        # BatchNorm then never sees a batch that is all real or all fake.
-        images = ops.concatenate([x, ops.cast(x_tilde, x.dtype), ops.cast(x_p, x.dtype)], axis=0)
-        conds = ops.concatenate([y, y, y], axis=0) if self.is_conditional else None
+        # One discriminator call on [real, reconstruction, prior sample (,
+        # real with a wrong condition)]: BatchNorm then never sees a batch
+        # that is all real or all fake.
+        parts = [x, ops.cast(x_tilde, x.dtype), ops.cast(x_p, x.dtype)]
+        conds = [y, y, y] if self.is_conditional else None
+        if self.mismatched_conditions_as_fakes:
+            # Real images with another image's condition: fakes.
+            parts.append(x)
+            conds.append(ops.roll(y, 1, axis=0))
+        images = ops.concatenate(parts, axis=0)
+        conds = ops.concatenate(conds, axis=0) if conds else None
         logits, features = self._discriminate(images, conds, training=training)
-        l_real, l_tilde, l_p = ops.split(logits, 3, axis=0)
-        f_real, f_tilde, _ = ops.split(features, 3, axis=0)
+        l_real, l_tilde, l_p, *l_wrong = ops.split(logits, len(parts), axis=0)
+        f_real, f_tilde = ops.split(features, len(parts), axis=0)[:2]
 
         kl = ops.mean(kp_losses.gaussian_kl(mean, log_var))
         feature = ops.mean(kp_losses.learned_similarity_loss(f_real, f_tilde))
@@ -183,12 +204,15 @@ class VAEGAN(GaussianAutoencoder):
         if self.reconstructions_as_fakes:
             disc = disc + ops.mean(kp_losses.bce_from_logits(l_tilde, 0.0))
             gen = gen + ops.mean(kp_losses.gan_generator_loss(l_tilde, self.decoder_gan_loss))
+        logs = {"kl": kl, "feature_loss": feature, "real_bce": real_bce, "fake_bce": fake_bce}
+        if self.mismatched_conditions_as_fakes:
+            logs["mismatch_bce"] = ops.mean(kp_losses.bce_from_logits(l_wrong[0], 0.0))
+            disc = disc + logs["mismatch_bce"]
         losses = {
             "encoder": self.kl_weight * kl + feature,
             "decoder": self.gamma * feature + gen,
             "discriminator": disc,
         }
-        logs = {"kl": kl, "feature_loss": feature, "real_bce": real_bce, "fake_bce": fake_bce}
         return losses, logs
 
     def gates(self, losses, logs):

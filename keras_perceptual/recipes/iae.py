@@ -1,14 +1,24 @@
-"""Recipe: an implicit autoencoder on Fashion-MNIST, with a continuous or a
-categorical (clustering) code.
+"""Recipe: an implicit autoencoder on Fashion-MNIST, in two set-ups that
+differ only in options (the model has no mode switch):
 
-Options: `code` ("categorical": `CategoricalPrior(num_clusters)`, i.e.
-clustering; or "continuous": `GaussianPrior(latent_dim)`), the noise sizes
-`encoder_noise_dim` and `decoder_noise_dim`, the `ImplicitAutoencoder`
-weights, the networks' sizes, `learning_rate`, `discriminator_learning_rate`
-and `limit`. `encoder_noise_dim`, `pixel_weight`, `reconstruction_weight`,
-`regularization_weight`, `straight_through`, `marginal_entropy_weight` and
-`learning_rate` left at None take `CLUSTERING[name]` for a categorical code
-and `PAPER[name]` for a continuous one."""
+- the paper's IAE (`code="continuous"`, presets `iae_fashion_mnist`): a
+  Gaussian code `GaussianPrior(latent_dim)`, a stochastic encoder (noise
+  input, `encoder_noise_dim=16`), decoder noise, and no pixel loss: the
+  reconstruction is learned only through the (x, z) reconstruction GAN;
+- the clustering variant (`code="categorical"`, preset
+  `iae_clustering_fashion_mnist`): `CategoricalPrior(num_clusters)` with the
+  departures tuned on Fashion-MNIST listed at `CLUSTERING` below.
+
+Options: `code`, the noise sizes `encoder_noise_dim` and
+`decoder_noise_dim`, the `ImplicitAutoencoder` weights, the networks'
+sizes, `learning_rate`, `discriminator_learning_rate`, `limit` and
+`samples_picture` (what a preset's `samples.png` shows: "samples", prior
+draws, or "noise", one code under several decoder noises, the paper's
+picture). `encoder_noise_dim`, `pixel_weight`, `reconstruction_weight`,
+`regularization_weight`, `straight_through`, `marginal_entropy_weight`,
+`learning_rate` and `samples_picture` left at None take `CLUSTERING[name]`
+for a categorical code and `PAPER[name]` for a continuous one; every one
+of them can be set explicitly for either code."""
 
 from keras_perceptual import networks
 from keras_perceptual import priors as kp_priors
@@ -36,16 +46,17 @@ SMOKE = dict(limit=256, conv_filters=(), units=(32,), discriminator_units=(32,))
 # AAE recipe (2e-4 stayed below k-means in 8 epochs). Without them the categorical IAE collapses
 # to one cluster.
 PAPER = dict(encoder_noise_dim=16, pixel_weight=0.0, reconstruction_weight=1.0, regularization_weight=1.0,
-             straight_through=False, marginal_entropy_weight=0.0, learning_rate=2e-4)
+             straight_through=False, marginal_entropy_weight=0.0, learning_rate=2e-4, samples_picture="noise")
 CLUSTERING = dict(encoder_noise_dim=0, pixel_weight=1.0, reconstruction_weight=0.05, regularization_weight=0.1,
-                  straight_through="decoder", marginal_entropy_weight=1.0, learning_rate=1e-3)
+                  straight_through="decoder", marginal_entropy_weight=1.0, learning_rate=1e-3,
+                  samples_picture="samples")
 
 
 OPTIONS = dict(code="categorical", num_clusters=10, latent_dim=8, encoder_noise_dim=None, decoder_noise_dim=16,
                pixel_weight=None, regularization_weight=None, learning_rate=None, discriminator_learning_rate=2e-4,
                conv_filters=(), units=(512, 512), discriminator_units=(512, 512), reconstruction_weight=None,
                gumbel_temperature=None, straight_through=None, discriminator_noise=0.0, marginal_entropy_weight=None,
-               limit=None, jit_compile="auto")
+               samples_picture=None, limit=None, jit_compile="auto")
 
 
 def finalize(o):

@@ -295,7 +295,8 @@ def _first(conditions, n):
 def write_preset(recipe, model, folder, record, images=None, conditions=None, metadata=None, skip_networks=None):
     """The preset folder of a finished run: config, weights, card,
     `metadata.json` (with the commands that produced the weights) and
-    `samples.png` (prior samples, else the recipe's first picture)."""
+    `samples.png` (`recipe.preset_picture`: prior samples, or the picture
+    the options name, else the recipe's first picture)."""
     from keras_perceptual.preset_writer import save_preset
     from keras_perceptual.preset_writer import update_preset
 
@@ -312,9 +313,9 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
     if callable(skip_networks):
         skip_networks = skip_networks(model)
     skip = list(recipe.skip_networks if skip_networks is None else skip_networks)
-    save_preset(model, folder, meta, samples=64 if "samples" in recipe.pictures else 0, skip_networks=skip)
-    kinds = [k for k in recipe.pictures if k != "samples"]
-    if "samples" not in recipe.pictures and kinds and images is not None:
-        grid, columns = picture(model, kinds[0], images, conditions)
-        update_preset(folder, pictures=grid, columns=columns, samples_description=DESCRIPTIONS[kinds[0]])
+    kind = recipe.preset_picture(record.options)
+    save_preset(model, folder, meta, samples=64 if kind == "samples" else 0, skip_networks=skip)
+    if kind not in (None, "samples") and images is not None:
+        grid, columns = picture(model, kind, images, conditions)
+        update_preset(folder, pictures=grid, columns=columns, samples_description=DESCRIPTIONS[kind])
     return folder

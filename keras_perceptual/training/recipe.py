@@ -177,6 +177,23 @@ class Recipe:
         if bad:
             raise ValueError(f"`pictures` must be among {PICTURES}. Received: pictures={self.pictures}")
 
+    def preset_picture(self, options):
+        """The kind of picture a preset's `samples.png` shows: the option
+        `samples_picture` where the recipe has one and it is set, else prior
+        samples when the recipe draws them, else its first picture (None:
+        no pictures)."""
+        kind = options.get("samples_picture")
+        if kind is not None:
+            if kind not in self.pictures:
+                raise ValueError(
+                    f"`samples_picture` must be one of the {self.name!r} recipe's pictures {self.pictures}. "
+                    f"Received: samples_picture={kind!r}"
+                )
+            return kind
+        if "samples" in self.pictures:
+            return "samples"
+        return self.pictures[0] if self.pictures else None
+
     def accepted_options(self):
         names = set(self.defaults)
         for d in self.dataset_defaults.values():

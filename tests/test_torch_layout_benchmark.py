@@ -1,0 +1,60 @@
+"""`benchmarks/torch_layout.py`: its plain PyTorch VAE/GAN has the library
+networks' architecture, and the benchmark runs in smoke mode."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import keras_perceptual as kp
+
+pytestmark = pytest.mark.skipif(keras.backend.backend() != "torch", reason="a PyTorch benchmark")
+
+
+def _benchmark():
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "torch_layout.py"
+    spec = importlib.util.spec_from_file_location("torch_layout_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("family", ["small28", "larsen64"])
+def test_plain_networks_have_the_library_architecture(family):
+    channels = 1 if family == "small28" else 3
+    plain, _ = _benchmark().plain_vaegan(family, channels)
+    library = kp.networks.vaegan_networks(family, channels=channels)
+    for player, net in library.items():
+        keras_shapes = sorted(tuple(v.shape) for v in net.trainable_variables)
+        # PyTorch orders kernel axes differently: compare sizes, and the count
+        torch_sizes = sorted(int(np.prod(p.shape)) for p in plain[player].parameters())
+        assert len(torch_sizes) == len(keras_shapes), player
+        assert torch_sizes == sorted(int(np.prod(s)) for s in keras_shapes), player
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_plain_step_trains_every_player(channels_last):
+    import torch
+
+    nets, step = _benchmark().plain_vaegan("small28", 1, channels_last)
+    before = {p: [w.detach().clone() for w in m.parameters()] for p, m in nets.items()}
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    loss = step(x)
+    assert torch.isfinite(loss)
+    for player, module in nets.items():
+        moved = [not torch.equal(a, b) for a, b in zip(before[player], module.parameters())]
+        assert sum(moved) > len(moved) // 2, player
+
+
+@pytest.mark.slow
+def test_torch_layout_benchmark_smoke(tmp_path):
+    out = tmp_path / "result.json"
+    _benchmark().main(["--smoke", "--flops", "none", "--json", str(out)])
+    result = json.loads(out.read_text())
+    assert set(result["images_per_s"]) == {"library", "plain NCHW", "plain NHWC"}
+    assert len(set(result["images_per_s"].values())) == 3

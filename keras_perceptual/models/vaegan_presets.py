@@ -91,5 +91,5 @@ PRESETS = [
 PINS = {
     "vae_fashion_mnist": "44887f742c35e3ad0d599bf817efb91529313da816d968c1ec8ccbae3b6f7ca9",
     "vaegan_fashion_mnist": "3f457721c4d2d1d5072fc24e45a5d5d219b8e8dc2d345d8ddd5369d4f0a3e960",
-    "vaegan_conditional_fashion_mnist": "33da7468ccf00959e41f5d09705a24f9c49e31ff8915664f196e0d1f58896bca",
+    "vaegan_conditional_fashion_mnist": "fb9fd5cfab8a644de4354ab3f27ec04374897cbb3dbe7dc50d2afb9bea33b435",
 }

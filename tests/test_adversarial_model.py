@@ -123,6 +123,11 @@ def test_compile_errors():
     shared = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="its own optimizer instance"):
         model.compile(optimizers={"a": shared, "b": shared})
+    # Several steps per execution would let the steps after a bad one update
+    # (TF named "step 5" of 17 and trained on past it); refused on every backend.
+    with pytest.raises(ValueError, match=r"needs `steps_per_execution=1`.*Received: steps_per_execution=4"):
+        model.compile(optimizer="adam", steps_per_execution=4)
+    model.compile(optimizer="adam", steps_per_execution=1)
 
 
 def test_player_without_variables_is_an_error():

@@ -17,12 +17,6 @@ class AdversarialTrainer:
     def make_train_function(self, force=False):
         if self.train_function is not None and not force:
             return self.train_function
-        if self.steps_per_execution > 1:
-            raise ValueError(
-                "`steps_per_execution` must be 1 with the PyTorch backend. "
-                f"Received: steps_per_execution={self.steps_per_execution}"
-            )
-
         def one_step_on_data(data):
             return self.train_step(data[0])
 

@@ -143,9 +143,19 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
                 cloned for every player not named in `optimizers`.
             optimizers: dict `{player_name: optimizer}`.
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
-                `run_eagerly`, `steps_per_execution`, ...). `loss` and
-                `metrics` are not accepted: each model defines its losses.
+                `run_eagerly`, ...). `loss` and `metrics` are not accepted:
+                each model defines its losses. `steps_per_execution` must be
+                1: training stops at the first step with a bad batch or a
+                non-finite loss, and with several steps per execution the
+                later steps of that execution would still update.
         """
+        steps = kwargs.get("steps_per_execution", 1)
+        if steps not in (1, None):
+            raise ValueError(
+                f"{type(self).__name__}.compile() needs `steps_per_execution=1`: the in-step guard stops "
+                "training at the first bad batch or non-finite loss, and with several steps per execution the "
+                f"later steps of that execution would still update. Received: steps_per_execution={steps!r}"
+            )
         for bad in ("loss", "metrics", "loss_weights"):
             if kwargs.get(bad) is not None:
                 raise ValueError(

@@ -38,7 +38,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "aae_fashion_mnist": "38a6e7328250601af067d02bd84b2036316d8ec1bf9a1915df529b0e47f1f48a",
-    "aae_clustering_gan_fashion_mnist": "6756e26a4c4eac021498aa70d67f5345e1f273e9f5ee639a65edae33514c32bd",
-    "aae_clustering_mmd_fashion_mnist": "9bb13f1f7e14090452985a8c338c16ecc89293d6380d559fc6194c579f91be3a",
+    "aae_fashion_mnist": "341c0ffce13f546d3355803d154b7d0124b77e4fa759554dec825b2c7165e12c",
+    "aae_clustering_gan_fashion_mnist": "35a42cfd0d4af5244f922873840f4b00986c0a00a32cc86854e6565c344c97e4",
+    "aae_clustering_mmd_fashion_mnist": "ff9c55166972588c08eeae5a5d3948dff8858e8b2600bacdab120fbddf1140e3",
 }

@@ -50,8 +50,8 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "pixel_autoencoder_fashion_mnist": "92705b77ff594d6addb2f9eacb33c8c8ac56995c14004ebbd79512f93ff88596",
-    "deepsim_autoencoder_fashion_mnist": "e420d1f79774f58d9ace7505ef9a59e39c7cf923a1987aad0fe2a26897d1bcd2",
-    "deepsim_vae_fashion_mnist": "aa2280807cfc7ea2c5e8a72caec976a99b50fa530de0fac320ddcb3ca8e4522f",
-    "deepsim_inverter_fashion_mnist": "c24366350ddacf32eda77b6f40fe50e0440196a39664c7981c9734878e430d4e",
+    "pixel_autoencoder_fashion_mnist": "ad15fc03c015a827969ff32271214b485bf4f5726525031ad7faf17dcef2ee42",
+    "deepsim_autoencoder_fashion_mnist": "d1cc5b3c25043abf2d3de1187370847c26f7103bd943312ebae466ae7d0f3dba",
+    "deepsim_vae_fashion_mnist": "17eedab3d2ea8055494d3b627b1ff972c7a906d9af34d707dd715a33fbb2e8ce",
+    "deepsim_inverter_fashion_mnist": "959eba2a45738eb892b68e62d8f54d6bf4a477d717c1d563554adb9230d509b8",
 }

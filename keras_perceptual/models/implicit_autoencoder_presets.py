@@ -46,5 +46,5 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "iae_clustering_fashion_mnist": "9b5d940eabf8127380ea8288c8f2aea47c7015d58aef0cae4950b4d89e3ac339",
+    "iae_clustering_fashion_mnist": "790027dfefba9dbdbb5758e50f62c73c8970523bddfe7b90f4480912d4cb6e94",
 }

@@ -89,7 +89,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "vae_fashion_mnist": "44887f742c35e3ad0d599bf817efb91529313da816d968c1ec8ccbae3b6f7ca9",
-    "vaegan_fashion_mnist": "3f457721c4d2d1d5072fc24e45a5d5d219b8e8dc2d345d8ddd5369d4f0a3e960",
-    "vaegan_conditional_fashion_mnist": "fb9fd5cfab8a644de4354ab3f27ec04374897cbb3dbe7dc50d2afb9bea33b435",
+    "vae_fashion_mnist": "729ba6af195412daddaaa8966559c41d3dbcf4557a76d7b94f6a2c3b4ca8db19",
+    "vaegan_fashion_mnist": "5cfb7799ccab5c997f38e6e26e52d8ee216ce7596b4f2923beefacb1a01632d7",
+    "vaegan_conditional_fashion_mnist": "3573c098e6242bd79080354d0e4725054efcc67c3052e1c68d02db3803bcd798",
 }

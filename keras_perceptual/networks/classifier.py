@@ -28,6 +28,25 @@ CLASSIFIER_LAYERS = (
 )
 
 
+def _check_arguments(image_shape, filters, stages, num_classes, units, dropout):
+    """The classifiers' argument checks; returns `image_shape` as a tuple."""
+    image_shape = tuple(image_shape)
+    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
+        raise ValueError(
+            "`image_shape` must be (height, width, channels) with height and width "
+            f"divisible by 4. Received: image_shape={image_shape}"
+        )
+    if len(filters) != stages or min(filters) <= 0:
+        raise ValueError(f"`filters` must be {stages} positive ints. Received: filters={filters}")
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"`num_classes` must be an int >= 2. Received: num_classes={num_classes}")
+    if not isinstance(units, int) or units <= 0:
+        raise ValueError(f"`units` must be a positive int. Received: units={units}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+    return image_shape
+
+
 def _conv_bn_relu(x, filters, block, index):
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"block{block}_conv{index}")(x)
     x = layers.BatchNormalization(name=f"block{block}_bn{index}")(x)
@@ -62,18 +81,7 @@ def fashion_mnist_classifier(
     >>> net = fashion_mnist_classifier()
     >>> net.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     """
-    image_shape = tuple(image_shape)
-    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
-        raise ValueError(
-            "`image_shape` must be (height, width, channels) with height and width "
-            f"divisible by 4. Received: image_shape={image_shape}"
-        )
-    if len(filters) != 2 or min(filters) <= 0:
-        raise ValueError(f"`filters` must be two positive ints. Received: filters={filters}")
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"`num_classes` must be an int >= 2. Received: num_classes={num_classes}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+    image_shape = _check_arguments(image_shape, filters, 2, num_classes, units, dropout)
     inputs = keras.Input(image_shape, name="image")
     x = inputs
     for b, f in enumerate(filters, start=1):
@@ -123,20 +131,7 @@ def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(16
     >>> net.get_layer("features").output.shape
     (None, 128)
     """
-    image_shape = tuple(image_shape)
-    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
-        raise ValueError(
-            "`image_shape` must be (height, width, channels) with height and width "
-            f"divisible by 4. Received: image_shape={image_shape}"
-        )
-    if len(filters) != 3 or min(filters) <= 0:
-        raise ValueError(f"`filters` must be three positive ints. Received: filters={filters}")
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"`num_classes` must be an int >= 2. Received: num_classes={num_classes}")
-    if not isinstance(units, int) or units <= 0:
-        raise ValueError(f"`units` must be a positive int. Received: units={units}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+    image_shape = _check_arguments(image_shape, filters, 3, num_classes, units, dropout)
     inputs = keras.Input(image_shape, name="image")
     x = inputs
     for stage, f in enumerate(filters, start=1):

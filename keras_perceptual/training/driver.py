@@ -7,6 +7,7 @@ writer; returns a `TrainingRecord`.
 
 import json
 import math
+import os
 import shlex
 import sys
 import time
@@ -80,7 +81,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     `restart=True`. The checkpoint is removed once the run has finished
     (and its preset is written).
 
-    With `validate` (implied by `validate_every` and `stop_when_converged`)
+    With `validate` (implied by `validate_every`, `stop_when_converged` and
+    `restore_best`)
     the recipe's `Validation` is measured on the validation split every
     `validate_every` steps (default: the recipe's, else once per epoch) and
     at the end: the learning curve goes into the record (and the preset's
@@ -223,9 +225,12 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         if restore_best and (previous is None or (value < previous if validation.mode == "min" else value > previous)):
             state["best_step"], state["best_value"] = state["step"], float(value)
             best["weights"] = [np.array(keras.ops.convert_to_numpy(v)) for v in model.weights]
-            if checkpoint is not None:
+            if checkpoint is not None:  # written like the checkpoint: a kill mid-write leaves the old file
                 checkpoint.folder.mkdir(parents=True, exist_ok=True)
-                np.savez(checkpoint.folder / BEST, **{f"{i:05d}": w for i, w in enumerate(best["weights"])})
+                tmp = checkpoint.folder / f".{BEST}.{os.getpid()}.tmp"
+                with open(tmp, "wb") as f:
+                    np.savez(f, **{f"{i:05d}": w for i, w in enumerate(best["weights"])})
+                os.replace(tmp, checkpoint.folder / BEST)
         if stop_when_converged and has_converged(state["curve"], validation.mode, min_points=validation.min_points):
             state["converged"] = True
             if verbose:

@@ -10,8 +10,10 @@ DOSOVITSKIY_2016 = (
 )
 # The loss comparator of a DeePSiM preset is the classifier preset itself:
 # left out with the discriminator (3.5 MB each), both only needed to train.
-DEEPSIM = dict(paper=DOSOVITSKIY_2016, recipe_options={"epochs": 1, "limit": 32000},
-               budget="500 steps of batch 64 (one pass over the first 32k training images)",
+DEEPSIM = dict(paper=DOSOVITSKIY_2016, recipe_options={"epochs": 10},
+               budget="until the validation reconstruction FID (every 430 steps) improves by less than 2% over the "
+                      "last fifth of the run, best point restored; cap 10 epochs of the 55k training images, batch 64",
+               stop_when_converged=True, validate_every=430,
                needs_comparator=True, skip_networks=("comparator", "discriminator"),
                tags=("autoencoder", "deepsim", "perceptual-loss", "gan"))
 L2 = "pixel_autoencoder_fashion_mnist"
@@ -23,7 +25,8 @@ PRESETS = [
         description="The DeePSiM autoencoder's networks trained with the pixel MSE alone: DeePSiM's "
         "baseline, same data, optimizer and steps.",
         paper=DOSOVITSKIY_2016 + " (its L2 baseline)",
-        recipe="pixel_autoencoder", recipe_options=DEEPSIM["recipe_options"], budget=DEEPSIM["budget"],
+        recipe="pixel_autoencoder", recipe_options={}, same_budget_as="deepsim_autoencoder_fashion_mnist",
+        validate_every=430, budget="exactly the steps of deepsim_autoencoder_fashion_mnist (same budget), batch 64",
         tags=("autoencoder", "l2-baseline"), baselines={"reconstruction": None},
     ),
     fashion_mnist_spec(

@@ -165,6 +165,8 @@ def test_presets_faithful_and_clustering():
 
     faithful, clustering = presets.get_spec("iae_fashion_mnist"), presets.get_spec("iae_clustering_fashion_mnist")
     assert faithful.recipe_options["code"] == "continuous" and clustering.recipe_options["code"] == "categorical"
+    # Each is judged on validation by what it is for: sample FID, clustering accuracy.
+    assert (faithful.recipe, clustering.recipe) == ("iae", "iae_clustering") and clustering.stop_when_converged
     assert presets.preset_folder("iae_clustering_fashion_mnist") is not None
     assert clustering.metadata_sha256 is not None and "clustering" in clustering.baselines
     # No weights yet: not bundled, not on the Hub, refused in one line with the command that trains it.

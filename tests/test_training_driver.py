@@ -35,7 +35,8 @@ class Interrupt(keras.callbacks.Callback):
 def test_registry_holds_every_recipe_as_data():
     recipes = list_recipes()
     assert {"vaegan", "vae", "deepsim_autoencoder", "deepsim_vae", "deepsim_inverter", "pixel_autoencoder",
-            "fashion_mnist_classifier", "fashion_mnist_evaluator", "aae", "aae_clustering", "iae"} == set(recipes)
+            "fashion_mnist_classifier", "fashion_mnist_evaluator", "aae", "aae_clustering", "iae",
+            "iae_clustering"} == set(recipes)
     assert all(isinstance(get_recipe(n), Recipe) and recipes[n] for n in recipes)
     with pytest.raises(ValueError, match="Unknown recipe"):
         get_recipe("nope")
@@ -47,6 +48,11 @@ def test_registry_holds_every_recipe_as_data():
     mmd = get_recipe("aae_clustering").resolve({"regularizer": "mmd"})
     assert mmd["straight_through"] is True and mmd["marginal_entropy_weight"] == 0.0 and mmd["num_classes"] == 10
     assert get_recipe("iae").resolve({"code": "continuous"})["encoder_noise_dim"] == 16
+    # The clustering IAE is the same recipe with a categorical code, judged by clustering accuracy.
+    clustering = get_recipe("iae_clustering")
+    assert clustering.resolve({})["code"] == "categorical" and clustering.resolve({})["encoder_noise_dim"] == 0
+    assert (clustering.validation.metric, clustering.validation.mode) == ("validation_clustering_accuracy", "max")
+    assert (get_recipe("iae").validation.metric, get_recipe("iae").validation.mode) == ("validation_fid", "min")
 
 
 @pytest.mark.parametrize("bad", [dict(epochs=0), dict(steps=-1), dict(batch_size=0), dict(epochs=1.5)])

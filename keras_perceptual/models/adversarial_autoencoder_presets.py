@@ -7,14 +7,17 @@ MAKHZANI_2016 = "Makhzani, Shlens, Jaitly, Goodfellow, Frey, \"Adversarial autoe
 AAE = dict(model="AdversarialAutoencoder", paper=MAKHZANI_2016)
 TAGS = ("autoencoder", "image-generation", "adversarial-autoencoder")
 CLUSTERING_BUDGET = ("until the validation clustering accuracy (every epoch, 550 steps) improves by less than 2% over "
-                     "the last fifth of the run; cap {} epochs of the 55k training images, batch 100")
+                     "the last fifth of the run, best point restored; cap {} epochs of the 55k training images, "
+                     "batch 100")
 
 PRESETS = [
     fashion_mnist_spec(
         "aae_fashion_mnist", **AAE,
         description="Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
-        recipe="aae", recipe_options={"epochs": 2, "prior": "gaussian", "latent_dim": 8},
-        budget="2 epochs, batch 100", skip_networks=("discriminator",), tags=TAGS,
+        recipe="aae", recipe_options={"epochs": 30, "prior": "gaussian", "latent_dim": 8},
+        budget=("until the validation sample FID (every epoch, 550 steps) improves by less than 2% over the last "
+                "fifth of the run, best point restored; cap 30 epochs of the 55k training images, batch 100"),
+        stop_when_converged=True, skip_networks=("discriminator",), tags=TAGS,
         baselines={"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
     ),
     fashion_mnist_spec(

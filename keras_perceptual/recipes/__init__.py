@@ -39,6 +39,8 @@ RECIPES = {
                                          "GAN or MMD regulariser"),
     "iae": ("iae", "Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, "
                    "code GAN"),
+    "iae_clustering": ("iae", "Implicit autoencoder clustering on Fashion-MNIST: categorical code (K clusters), "
+                              "judged by validation clustering accuracy"),
 }
 
 

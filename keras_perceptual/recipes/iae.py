@@ -20,6 +20,8 @@ picture). `encoder_noise_dim`, `pixel_weight`, `reconstruction_weight`,
 for a categorical code and `PAPER[name]` for a continuous one; every one
 of them can be set explicitly for either code."""
 
+import dataclasses
+
 from keras_perceptual import networks
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.models.checks import check_choice
@@ -29,6 +31,9 @@ from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import Recipe
+from keras_perceptual.training.recipe import Validation
+from keras_perceptual.training.validation import clustering_accuracy
+from keras_perceptual.training.validation import sample_fid
 
 DESCRIPTION = "Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, code GAN"
 
@@ -83,7 +88,15 @@ RECIPE = Recipe(
     description=list_recipes()["iae"],
     build=build, compile=aae.compile_players, data=lambda o, batch_size: fashion_data(o, batch_size),
     defaults=OPTIONS, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize, pictures=("samples", "noise"),
-    picture_data=fashion_pictures,
+    picture_data=fashion_pictures, validation=Validation("validation_fid", sample_fid, mode="min"),
 )
-RECIPES = (RECIPE,)
+# The same recipe judged as a clustering model: the categorical code, and
+# the validation clustering accuracy as its learning curve (noisy: the
+# convergence rule waits for 10 measurements, as for the AAE's clustering).
+CLUSTERING_RECIPE = dataclasses.replace(
+    RECIPE, name="iae_clustering", description=list_recipes()["iae_clustering"],
+    defaults=dict(OPTIONS, code="categorical"),
+    validation=Validation("validation_clustering_accuracy", clustering_accuracy, mode="max", min_points=10),
+)
+RECIPES = (RECIPE, CLUSTERING_RECIPE)
 train = RECIPE.train

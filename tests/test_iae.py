@@ -192,3 +192,26 @@ def test_faithful_preset_picture_is_one_code_under_several_noises(tmp_path):
     assert meta["recipe_options"]["samples_picture"] == "noise"
     train("iae", tmp_path / "clustering", smoke=True, verbose=0, options={"jit_compile": False})
     assert "samples_description" not in kp.hub.verify_folder(tmp_path / "clustering")  # prior samples
+
+
+def test_noise_class_agreement_measure_tells_a_kept_class_from_an_ignored_code():
+    """The faithful IAE's learning curve: 1.0 when every noise draw keeps the
+    input's class, near chance when the decoder draws the same images
+    whatever the code (the collapse restore_best guards against)."""
+    from keras_perceptual.training.validation import _validation_set
+    from keras_perceptual.training.validation import noise_class_agreement
+
+    options = {"dataset": "fashion_mnist", "smoke": True}
+    others = _validation_set(256, None)[0][-8:]
+
+    class KeepsTheInput:
+        def vary_noise(self, x, num_samples, seed):
+            return np.repeat(np.asarray(x)[:, None], num_samples, axis=1)
+
+    class IgnoresTheCode:
+        def vary_noise(self, x, num_samples, seed):
+            return np.repeat(others[None, :num_samples], len(x), axis=0)
+
+    assert noise_class_agreement(KeepsTheInput(), options) == 1.0
+    assert noise_class_agreement(IgnoresTheCode(), options) < 0.35
+    assert noise_class_agreement(KeepsTheInput(), {"dataset": "celeba"}) is None

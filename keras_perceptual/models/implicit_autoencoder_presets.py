@@ -28,7 +28,9 @@ PRESETS = [
         # the decoder noise.
         recipe="iae", recipe_options={"code": "continuous", "conv_filters": (32, 64), "units": (256,),
                                       "epochs": 10},
-        budget="10 epochs, batch 100",
+        budget=("until the validation noise class agreement (every 275 steps) improves by less than 2% over the "
+                "last fifth of the run, best point restored; cap 10 epochs of the 55k training images, batch 100"),
+        stop_when_converged=True, validate_every=275,
         skip_networks=SKIP, tags=IAE_TAGS,
         baselines={"generation": "vae_fashion_mnist"},
     ), hub_repo=None),

@@ -21,6 +21,7 @@ MIN_POINTS = 5
 RULE = ("stop when the validation metric improves by less than {tolerance:.0%} over the last fifth of the run "
         "(best of the last fifth vs best before it, at least {min_points} measurements), or at the cap")
 SAMPLES = 2000  # images per validation FID (smoke: 64)
+NOISE_INPUTS, NOISE_DRAWS = 500, 8  # inputs and decoder-noise draws of the class agreement (smoke: 64 inputs)
 
 
 def has_converged(curve, mode="min", tolerance=CONVERGENCE_TOLERANCE, min_points=MIN_POINTS):
@@ -122,3 +123,16 @@ def clustering_accuracy(model, limit, data_dir, n):
 
     x, y = _validation_set(limit, data_dir)
     return accuracy(y, model.predict_clusters(x))
+
+
+@_fashion_only
+def noise_class_agreement(model, limit, data_dir, n):
+    """Class agreement (evaluator) between the first `NOISE_INPUTS` validation
+    images and their reconstructions under `NOISE_DRAWS` decoder-noise draws
+    (an implicit autoencoder's `vary_noise`, fixed noises): the IAE paper's
+    claim that the code keeps the class while the noise changes details. A
+    decoder that ignores its code scores about 1 / num_classes."""
+    from keras_perceptual.metrics import class_agreement
+
+    x = _validation_set(limit, data_dir)[0][:min(n, NOISE_INPUTS)]
+    return class_agreement(x, model.vary_noise(x, num_samples=NOISE_DRAWS, seed=0))

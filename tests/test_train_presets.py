@@ -186,3 +186,18 @@ def test_claim_verdicts_separate_noise_from_a_result():
     table = quality.claims_table([quality.claim("c", 0.003, "0.83 vs 0.82", noise=0.005)])
     assert table[2:] == ["| claim | evidence | verdict |", "|---|---|---|", "| c | 0.83 vs 0.82 | **within noise** |",
                          ""]
+
+
+def test_probe_claim_is_decided_by_the_seeds_file_when_there_is_one(tmp_path):
+    seeds = tmp_path / "seeds.json"
+    seeds.write_text(json.dumps({"probe_claim": {"verdict": "does not hold", "holds": False, "seeds": [0, 1, 2],
+                                                 "evidence": "probe accuracy difference -0.0100 ± 0.0010"}}))
+    seeded = quality.probe_claim(str(seeds), 0.02, "0.85 vs 0.83")
+    assert seeded["verdict"] == "does not hold" and "--seeds 3" in seeded["evidence"]
+    assert seeded["evidence"].endswith("the presets, one seed: 0.85 vs 0.83")
+    # Without it, the presets' single seed: a gap below PROBE_NOISE is within noise.
+    assert quality.probe_claim("", quality.PROBE_NOISE / 2, "x")["verdict"] == "within noise"
+    assert quality.probe_claim(str(tmp_path / "missing.json"), 0.02, "x")["verdict"] == "holds"
+    # The bundled file is the 3-seed run the README's verdict comes from.
+    bundled = json.loads(quality.PROBE_SEEDS.read_text())["probe_claim"]
+    assert len(bundled["seeds"]) == 3 and bundled["verdict"] in quality.VERDICTS

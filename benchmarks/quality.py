@@ -438,7 +438,8 @@ def parse_args(argv=None):
 
 
 def machine():
-    hardware = os.environ.get("KP_ACCELERATOR") or f"{os.cpu_count()}-core {platform.machine()} CPU"
+    accelerator = os.environ.get("KP_ACCELERATOR", "none")  # what the training metadata records; "none": CPU
+    hardware = accelerator if accelerator != "none" else f"{os.cpu_count()}-core {platform.machine()} CPU"
     return f"{keras.backend.backend()}, {hardware}"
 
 

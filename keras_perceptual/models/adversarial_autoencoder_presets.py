@@ -41,7 +41,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "aae_fashion_mnist": "341c0ffce13f546d3355803d154b7d0124b77e4fa759554dec825b2c7165e12c",
+    "aae_fashion_mnist": "a77aa074b01791163e37dc074c0dda63c0163a093ff1639e5bbec9f51cd4929d",
     "aae_clustering_gan_fashion_mnist": "35a42cfd0d4af5244f922873840f4b00986c0a00a32cc86854e6565c344c97e4",
     "aae_clustering_mmd_fashion_mnist": "ff9c55166972588c08eeae5a5d3948dff8858e8b2600bacdab120fbddf1140e3",
 }

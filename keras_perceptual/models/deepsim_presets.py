@@ -53,8 +53,8 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "pixel_autoencoder_fashion_mnist": "ad15fc03c015a827969ff32271214b485bf4f5726525031ad7faf17dcef2ee42",
-    "deepsim_autoencoder_fashion_mnist": "d1cc5b3c25043abf2d3de1187370847c26f7103bd943312ebae466ae7d0f3dba",
-    "deepsim_vae_fashion_mnist": "17eedab3d2ea8055494d3b627b1ff972c7a906d9af34d707dd715a33fbb2e8ce",
-    "deepsim_inverter_fashion_mnist": "959eba2a45738eb892b68e62d8f54d6bf4a477d717c1d563554adb9230d509b8",
+    "pixel_autoencoder_fashion_mnist": "30bc5128fe0a484dfdb4e208d0b6522189fe9c97e2bcc3968fa6351060adbd2e",
+    "deepsim_autoencoder_fashion_mnist": "6b91ff313c74bc7598fa23af207778517e7ee5e1029a05f037fb50601b89ac50",
+    "deepsim_vae_fashion_mnist": "262e3d17203fc3f4f716cab5017a7e4e4482a7bb52a284cab45698f3de0aa451",
+    "deepsim_inverter_fashion_mnist": "450859cc6c036dec789007cffb64e30766bf5a831fe9418483149c0e108ab62d",
 }

@@ -51,5 +51,5 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "iae_clustering_fashion_mnist": "790027dfefba9dbdbb5758e50f62c73c8970523bddfe7b90f4480912d4cb6e94",
+    "iae_clustering_fashion_mnist": "34d38c33d6a68b6fa9d546f77ba8c1e7a323ca241cbd9c1c9e7fed5a3a71835a",
 }

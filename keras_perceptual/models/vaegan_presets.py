@@ -97,7 +97,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "vae_fashion_mnist": "729ba6af195412daddaaa8966559c41d3dbcf4557a76d7b94f6a2c3b4ca8db19",
-    "vaegan_fashion_mnist": "5cfb7799ccab5c997f38e6e26e52d8ee216ce7596b4f2923beefacb1a01632d7",
+    "vae_fashion_mnist": "82de895fd4da133e7baf7cea704198cedc6dbd52179882ce3831cb504afd7bef",
+    "vaegan_fashion_mnist": "99e5e8b4b374975cf3dea49ba0502ed7b375123c215eb78c79c045898bad70a2",
     "vaegan_conditional_fashion_mnist": "3573c098e6242bd79080354d0e4725054efcc67c3052e1c68d02db3803bcd798",
 }

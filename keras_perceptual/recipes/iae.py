@@ -1,13 +1,16 @@
 """Recipe: an implicit autoencoder on Fashion-MNIST, in two set-ups that
 differ only in options (the model has no mode switch):
 
-- the paper's IAE (`code="continuous"`, presets `iae_fashion_mnist`): a
+- the paper's IAE (`code="continuous"`, preset `iae_fashion_mnist`): a
   Gaussian code `GaussianPrior(latent_dim)`, a stochastic encoder (noise
   input, `encoder_noise_dim=16`), decoder noise, and no pixel loss: the
   reconstruction is learned only through the (x, z) reconstruction GAN;
+  judged on validation by `noise_class_agreement`;
 - the clustering variant (`code="categorical"`, preset
   `iae_clustering_fashion_mnist`): `CategoricalPrior(num_clusters)` with the
-  departures tuned on Fashion-MNIST listed at `CLUSTERING` below.
+  departures tuned on Fashion-MNIST listed at `CLUSTERING` below. The
+  `iae_clustering` recipe is this recipe with a categorical code by default,
+  judged on validation by clustering accuracy.
 
 Options: `code`, the noise sizes `encoder_noise_dim` and
 `decoder_noise_dim`, the `ImplicitAutoencoder` weights, the networks'

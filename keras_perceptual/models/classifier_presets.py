@@ -38,6 +38,6 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "fashion_mnist_classifier": "bba76c6570f128c699d67b6259cd0ed1dd1b36af61dee5fff651932750998312",
+    "fashion_mnist_classifier": "e7bfc854ccd2e60d695252356905f37932fc3823b4e87eaff3fe4a0ee0c6f720",
     "fashion_mnist_evaluator": "9c3a10072d13fe95ecb0d2f35dea4efb31e5cdb143cfbaf97bf2d06c83724f10",
 }

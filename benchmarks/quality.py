@@ -50,8 +50,6 @@ the numbers already there (both on the test split only).
 import argparse
 import json
 import math
-import platform
-import os
 import sys
 import time
 from pathlib import Path
@@ -70,6 +68,7 @@ from keras_perceptual.preset_writer import update_preset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clustering import kmeans_spread  # noqa: E402
+from train_presets import hardware  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "python benchmarks/quality.py"
@@ -438,9 +437,9 @@ def parse_args(argv=None):
 
 
 def machine():
-    accelerator = os.environ.get("KP_ACCELERATOR", "none")  # what the training metadata records; "none": CPU
-    hardware = accelerator if accelerator != "none" else f"{os.cpu_count()}-core {platform.machine()} CPU"
-    return f"{keras.backend.backend()}, {hardware}"
+    """The hardware of this run, as the training metadata records it (`train_presets.hardware`)."""
+    hw = hardware()
+    return f"{hw['backend']}, {hw['cpu'] + ' CPU' if hw['accelerator'] == 'none' else hw['accelerator']}"
 
 
 def main(argv=None):

@@ -175,6 +175,14 @@ def fashion_mnist_spec(name, **fields):
     return PresetSpec(name=name, **fields)
 
 
+def converged_budget(metric, every, cap_epochs, batch_size):
+    """The `budget` text of a Fashion-MNIST preset trained with
+    `stop_when_converged` (the best point restored), e.g.
+    `converged_budget("sample FID", "every epoch, 550 steps", 30, 100)`."""
+    return (f"until the validation {metric} ({every}) improves by less than 2% over the last fifth of the run, "
+            f"best point restored; cap {cap_epochs} epochs of the 55k training images, batch {batch_size}")
+
+
 # name -> PresetSpec, in registration order.
 PRESETS = {}
 

@@ -1,22 +1,20 @@
 """Presets of the adversarial autoencoder family (`AdversarialAutoencoder`,
 GAN and MMD regularisers)."""
 
+from keras_perceptual.presets import converged_budget
 from keras_perceptual.presets import fashion_mnist_spec
 
 MAKHZANI_2016 = "Makhzani, Shlens, Jaitly, Goodfellow, Frey, \"Adversarial autoencoders\", arXiv:1511.05644"
 AAE = dict(model="AdversarialAutoencoder", paper=MAKHZANI_2016)
 TAGS = ("autoencoder", "image-generation", "adversarial-autoencoder")
-CLUSTERING_BUDGET = ("until the validation clustering accuracy (every epoch, 550 steps) improves by less than 2% over "
-                     "the last fifth of the run, best point restored; cap {} epochs of the 55k training images, "
-                     "batch 100")
+EVERY_EPOCH = "every epoch, 550 steps"
 
 PRESETS = [
     fashion_mnist_spec(
         "aae_fashion_mnist", **AAE,
         description="Adversarial autoencoder (Makhzani et al. 2016), 8-D Gaussian prior, GAN regulariser.",
         recipe="aae", recipe_options={"epochs": 30, "prior": "gaussian", "latent_dim": 8},
-        budget=("until the validation sample FID (every epoch, 550 steps) improves by less than 2% over the last "
-                "fifth of the run, best point restored; cap 30 epochs of the 55k training images, batch 100"),
+        budget=converged_budget("sample FID", EVERY_EPOCH, 30, 100),
         stop_when_converged=True, skip_networks=("discriminator",), tags=TAGS,
         baselines={"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
     ),
@@ -25,7 +23,8 @@ PRESETS = [
         description="AAE unsupervised clustering (Makhzani et al. 2016 §6): categorical code of 10 "
         "clusters, GAN regulariser.",
         recipe="aae_clustering", recipe_options={"regularizer": "gan", "epochs": 30},
-        budget=CLUSTERING_BUDGET.format(30), stop_when_converged=True, skip_networks=("discriminator",),
+        budget=converged_budget("clustering accuracy", EVERY_EPOCH, 30, 100), stop_when_converged=True,
+        skip_networks=("discriminator",),
         tags=TAGS + ("clustering",), baselines={"clustering": None},
     ),
     fashion_mnist_spec(
@@ -33,7 +32,8 @@ PRESETS = [
         description="AAE clustering with the MMD regulariser in place of the latent discriminator "
         "(WAE-MMD style): categorical code of 10 clusters.",
         recipe="aae_clustering", recipe_options={"regularizer": "mmd", "epochs": 40},
-        budget=CLUSTERING_BUDGET.format(40), stop_when_converged=True, tags=TAGS + ("clustering", "wae-mmd"),
+        budget=converged_budget("clustering accuracy", EVERY_EPOCH, 40, 100), stop_when_converged=True,
+        tags=TAGS + ("clustering", "wae-mmd"),
         baselines={"clustering": None},
     ),
 ]

@@ -2,6 +2,7 @@
 Their comparator (AlexNet's role in the paper) is the
 `fashion_mnist_classifier` preset (`classifier_presets.py`)."""
 
+from keras_perceptual.presets import converged_budget
 from keras_perceptual.presets import fashion_mnist_spec
 
 DOSOVITSKIY_2016 = (
@@ -11,8 +12,7 @@ DOSOVITSKIY_2016 = (
 # The loss comparator of a DeePSiM preset is the classifier preset itself:
 # left out with the discriminator (3.5 MB each), both only needed to train.
 DEEPSIM = dict(paper=DOSOVITSKIY_2016, recipe_options={"epochs": 10},
-               budget="until the validation reconstruction FID (every 430 steps) improves by less than 2% over the "
-                      "last fifth of the run, best point restored; cap 10 epochs of the 55k training images, batch 64",
+               budget=converged_budget("reconstruction FID", "every 430 steps", 10, 64),
                stop_when_converged=True, validate_every=430,
                needs_comparator=True, skip_networks=("comparator", "discriminator"),
                tags=("autoencoder", "deepsim", "perceptual-loss", "gan"))

@@ -6,6 +6,7 @@ clustering accuracy."""
 
 import dataclasses
 
+from keras_perceptual.presets import converged_budget
 from keras_perceptual.presets import fashion_mnist_spec
 
 MAKHZANI_2018 = "Makhzani, \"Implicit autoencoders\", arXiv:1805.09804"
@@ -28,8 +29,7 @@ PRESETS = [
         # the decoder noise.
         recipe="iae", recipe_options={"code": "continuous", "conv_filters": (32, 64), "units": (256,),
                                       "epochs": 10},
-        budget=("until the validation noise class agreement (every 275 steps) improves by less than 2% over the "
-                "last fifth of the run, best point restored; cap 10 epochs of the 55k training images, batch 100"),
+        budget=converged_budget("noise class agreement", "every 275 steps", 10, 100),
         stop_when_converged=True, validate_every=275,
         skip_networks=SKIP, tags=IAE_TAGS,
         baselines={"generation": "vae_fashion_mnist"},
@@ -40,8 +40,7 @@ PRESETS = [
         "clusters plus decoder noise, deterministic encoder and a pixel MSE term (departures tuned on "
         "Fashion-MNIST, see keras_perceptual/recipes/iae.py).",
         recipe="iae_clustering", recipe_options={"code": "categorical", "epochs": 30},
-        budget=("until the validation clustering accuracy (every epoch, 550 steps) improves by less than 2% over "
-                "the last fifth of the run, best point restored; cap 30 epochs of the 55k training images, batch 100"),
+        budget=converged_budget("clustering accuracy", "every epoch, 550 steps", 30, 100),
         stop_when_converged=True,
         skip_networks=SKIP, tags=IAE_TAGS + ("clustering",),
         baselines={"clustering": None},

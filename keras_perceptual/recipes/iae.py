@@ -38,8 +38,6 @@ from keras_perceptual.training.recipe import Validation
 from keras_perceptual.training.validation import clustering_accuracy
 from keras_perceptual.training.validation import noise_class_agreement
 
-DESCRIPTION = "Implicit autoencoder on Fashion-MNIST: noisy encoder and decoder, (x, z) reconstruction GAN, code GAN"
-
 SMOKE = dict(limit=256, conv_filters=(), units=(32,), discriminator_units=(32,))
 
 # Options left at None take these: the paper's IAE for a continuous code;

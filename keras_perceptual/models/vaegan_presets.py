@@ -32,11 +32,11 @@ PRESETS = [
         "vaegan_fashion_mnist", model="VAEGAN", paper=LARSEN_2016,
         description="VAE/GAN with the learned similarity metric (Larsen et al. 2016), small28 networks, the KL "
         "weighted 30.",
-        # kl_weight 30 (paper: 1) chosen on the validation FID of 1290-step
-        # runs, seed 0, by benchmarks/vaegan_kl_weight.py: kl_weight 1 17.76
-        # (this preset's previous curve), 30 12.65, 100 14.53. The summed
-        # feature loss (~450 for 7x7x128 features) dwarfs a KL of weight 1,
-        # the aggregate posterior drifts from the prior, prior samples suffer.
+        # kl_weight 30 (paper: 1), chosen by benchmarks/vaegan_kl_weight.py
+        # (seed 0; the weight-1 number is this preset's previous curve): the
+        # summed feature loss (~450 for 7x7x128 features) dwarfs a KL of
+        # weight 1, the aggregate posterior drifts from the prior, and prior
+        # samples suffer.
         recipe="vaegan", recipe_options={"epochs": VAEGAN_CAP_EPOCHS, "kl_weight": 30.0},
         budget=VAEGAN_BUDGET + "; kl_weight 30 chosen on the validation FID at 1290 steps (1: 17.76, 30: 12.65, "
         "100: 14.53)",

@@ -10,7 +10,8 @@ data, steps and seed for each, and reports for each:
 
 - classifier score: the fraction of `--num-samples` samples, drawn for
   classes 0..9 in turn, that the judge classifies as their class (real
-  test images: the judge's accuracy, printed as the ceiling);
+  validation images: the judge's accuracy, printed as the ceiling; the
+  test set is left for the final table);
 - pixel change across classes: one prior code decoded under all ten
   classes, the mean absolute pixel difference between two classes' images
   of the same code (images in [-1, 1]), averaged over `--codes` codes;
@@ -116,9 +117,9 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     judge_name, classifier = judge(args.judge)
-    test_x, test_y = datasets.fashion_mnist_arrays("test", 2000, labels=True)
-    ceiling = classifier_score(test_x, test_y, classifier=classifier)
-    print(f"judge {judge_name}: real test images classified correctly {ceiling:.3f}", flush=True)
+    real_x, real_y = datasets.fashion_mnist_arrays("validation", 2000, labels=True)
+    ceiling = classifier_score(real_x, real_y, classifier=classifier)
+    print(f"judge {judge_name}: real validation images classified correctly {ceiling:.3f}", flush=True)
     out = Path(args.output) if args.output else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +146,7 @@ def main(argv=None):
     for r in rows:
         print(f"{r['variant']:34s} {r['steps']:6d} {r['train_s']:8.0f} {r['classifier_score']:12.3f} "
               f"{r['change_across_classes']:15.3f} {r['change_across_codes']:13.3f} {r['class_to_code_ratio']:6.2f}")
-    print(f"(judge {judge_name}; real test images: {ceiling:.3f})")
+    print(f"(judge {judge_name}; real validation images: {ceiling:.3f})")
     if out:
         (out / "results.json").write_text(json.dumps({"judge": judge_name, "real_images_score": ceiling,
                                                       "args": vars(args), "rows": rows}, indent=1))

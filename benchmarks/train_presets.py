@@ -137,19 +137,21 @@ def train_one(name, args):
 
 
 def write_pictures(name, model, folder):
-    """Gives a preset whose `samples.png` is not prior samples (no prior,
-    or its recipe options name another picture) that picture
-    (`Recipe.preset_picture`: the classifier's test images by predicted
-    class, test images above their reconstructions or inversions, one code
-    under several decoder noises)."""
+    """Gives a preset whose `samples.png` is not unconditional prior samples
+    (no prior, a conditional model, or recipe options that name another
+    picture) that picture, captioned (`Recipe.preset_picture`: the
+    classifier's test images by predicted class, test images above their
+    reconstructions or inversions, one code under several decoder noises,
+    a conditional model's samples in one named column per class)."""
     recipe = get_recipe(PLAN[name]["recipe"])
     options = recipe.resolve({k: v for k, v in PLAN[name]["options"].items() if k != "epochs"})
     kind = recipe.preset_picture(options)
-    if kind in (None, "samples"):
-        return
+    if kind is None or (kind == "samples" and not getattr(model, "is_conditional", False)):
+        return  # save_preset drew the prior samples
     images, conditions = recipe.picture_data(options)
-    grid, columns = picture(model, kind, images, conditions)
-    update_preset(folder, pictures=grid, columns=columns, samples_description=DESCRIPTIONS[kind])
+    shown = picture(model, kind, images, conditions)
+    described = {"samples_description": DESCRIPTIONS[kind]} if kind in DESCRIPTIONS else {}
+    update_preset(folder, pictures=shown.images, **described, **shown.captions())
 
 
 def reuse_classifier(weights, smoke):
@@ -195,7 +197,8 @@ def parse_args(argv=None):
     p.add_argument("--resave", action="store_true",
                    help="only re-save existing presets with the plan's skipped networks (no training)")
     p.add_argument("--pictures", action="store_true",
-                   help="only rewrite samples.png of existing presets without a prior (no training)")
+                   help="only rewrite samples.png of existing presets that show something other than "
+                   "unconditional prior samples, with its captions (no training)")
     return p.parse_args(argv)
 
 

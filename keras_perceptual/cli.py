@@ -191,17 +191,11 @@ def cmd_sample(args):
     captions = {}
     if conditions is not None and args.label is None and args.columns is None:
         # One column per class, titled with its name.
-        captions = {"columns": model.condition_dim, "column_labels": _class_names(model.condition_dim)}
+        from keras_perceptual.datasets import class_names
+
+        captions = {"columns": model.condition_dim, "column_labels": class_names(model.condition_dim)}
     _save_grid(images, args.output, **({"columns": args.columns} | captions))
     return 0
-
-
-def _class_names(n):
-    """Fashion-MNIST's names for a 10-class conditional model (every one in
-    the zoo), else the class numbers."""
-    from keras_perceptual.datasets import FASHION_MNIST_CLASSES
-
-    return list(FASHION_MNIST_CLASSES) if n == len(FASHION_MNIST_CLASSES) else [str(i) for i in range(n)]
 
 
 def cmd_reconstruct(args):

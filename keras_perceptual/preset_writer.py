@@ -176,8 +176,14 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
     images = _sample_images(model, samples)
     if images is not None:
         scale = max(1, 128 // images.shape[1])
-        conditional = model.is_conditional and model.condition_dim <= 16
-        save_image_grid(images, folder / SAMPLES, columns=model.condition_dim if conditional else None, scale=scale)
+        captions = {}
+        if model.is_conditional and model.condition_dim <= 16:
+            # One column per class, titled with its name.
+            from keras_perceptual.datasets import class_names
+
+            captions = dict(columns=model.condition_dim,
+                            column_labels=class_names(model.condition_dim, meta.get("dataset")))
+        save_image_grid(images, folder / SAMPLES, scale=scale, **captions)
     elif (folder / SAMPLES).is_file():
         (folder / SAMPLES).unlink()  # a stale grid of another model
     _write_card_and_metadata(folder, meta)
@@ -224,7 +230,8 @@ def _write_card_and_metadata(folder, meta):
     return meta
 
 
-def update_preset(folder, metrics=None, pictures=None, columns=None, **updates):
+def update_preset(folder, metrics=None, pictures=None, columns=None, row_labels=None, column_labels=None,
+                  **updates):
     """Rewrites the metadata, model card and `samples.png` of the verified
     preset folder `folder` (config and weights untouched) and refreshes the
     sha256 table.
@@ -234,6 +241,8 @@ def update_preset(folder, metrics=None, pictures=None, columns=None, **updates):
         pictures: images in [-1, 1] `(n, h, w, c)` for `samples.png` (e.g.
             originals above reconstructions for a model without a prior).
         columns: grid columns of `pictures`.
+        row_labels, column_labels: captions of the grid's rows and
+            columns (`images.save_image_grid`).
         **updates: other metadata fields to set (JSON data).
 
     Returns the new metadata.
@@ -248,7 +257,8 @@ def update_preset(folder, metrics=None, pictures=None, columns=None, **updates):
         meta["metrics"] = dict(meta.get("metrics") or {}, **_plain_json(metrics, "metrics"))
     if pictures is not None:
         pictures = np.asarray(pictures)
-        save_image_grid(pictures, folder / SAMPLES, columns=columns, scale=max(1, 128 // pictures.shape[1]))
+        save_image_grid(pictures, folder / SAMPLES, columns=columns, scale=max(1, 128 // pictures.shape[1]),
+                        row_labels=row_labels, column_labels=column_labels)
     return _write_card_and_metadata(folder, meta)
 
 

@@ -39,3 +39,43 @@ def test_sample_grid_writes_captioned_pngs_and_tensorboard_images(tmp_path):
     assert samples.width > 10 * 30 * 2  # ten class columns, and a label margin on top
     events = list((tmp_path / "logs" / "images").glob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 1000  # two PNG-encoded image summaries
+
+
+class _FakeNoiseModel:
+    """Stands in for an IAE: `vary_noise` returns each image `num_samples` times."""
+
+    def vary_noise(self, x, num_samples, seed=0):
+        return np.repeat(np.asarray(x)[:, None], num_samples, axis=1)
+
+
+class _FakeClassifier:
+    """Predicts class i % 10 for image i (logits)."""
+
+    def predict(self, x, verbose=0):
+        return np.eye(10, dtype="float32")[np.arange(len(x)) % 10]
+
+
+def test_training_pictures_are_captioned(tmp_path):
+    """The driver's pictures (the presets' samples.png) name what they show:
+    a conditional model's class columns, input/reconstruction rows, the
+    noise columns of one code, the predicted-class rows."""
+    from keras_perceptual.training.pictures import picture
+    from keras_perceptual.training.pictures import write_pictures
+
+    model = tiny_vaegan(conditional=True)
+    x, c = images(20), onehot(20)
+    samples = picture(model, "samples", x, (c, c), num_samples=64)
+    assert samples.columns == 10 and samples.column_labels == list(FASHION_MNIST_CLASSES)
+    assert len(samples.images) == 60  # six whole rows, one column per class
+    assert picture(model, "samples", x, (c, c), dataset="celeba").column_labels == [str(i) for i in range(10)]
+    unconditional = picture(tiny_vaegan(), "samples", x, num_samples=16)
+    assert len(unconditional.images) == 16 and unconditional.column_labels is None
+    recon = picture(model, "reconstructions", x, (c, c))
+    assert recon.row_labels == ["input", "reconstruction"] and len(recon.images) == 40
+    noise = picture(_FakeNoiseModel(), "noise", x)
+    assert noise.columns == 10 and noise.column_labels[:2] == ["input", "noise 1"] and len(noise.images) == 100
+    classes = picture(_FakeClassifier(), "classes", images(80))
+    assert classes.row_labels == list(FASHION_MNIST_CLASSES) and len(classes.images) == 80
+    assert picture(_FakeClassifier(), "classes", images(40)).row_labels is None  # rows of 4: unnamed
+    plain, = write_pictures(_FakeNoiseModel(), ["noise"], tmp_path / "plain", x)
+    assert Image.open(plain).height > 10 * 30 * 2  # the column titles' margin on top of 10 rows

@@ -211,7 +211,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     images, conditions = recipe.picture_data(opts) if recipe.picture_data else (None, None)
     if work is not None and recipe.pictures and images is not None:
         fit_callbacks.append(EpochPictures(work / "grids", recipe.pictures, images[:16],
-                                           _first(conditions, 16), seed=seed))
+                                           _first(conditions, 16), seed=seed, dataset=opts["dataset"]))
     fit_callbacks += list(callbacks) + [_EndEpoch()]
 
     def validate():
@@ -282,7 +282,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     if output is not None and save:
         write_preset(recipe, model, Path(output), record, images, conditions, metadata, skip_networks)
     elif work is not None and recipe.pictures and images is not None:
-        write_pictures(model, recipe.pictures, work, images, conditions, seed=seed)
+        write_pictures(model, recipe.pictures, work, images, conditions, seed=seed, dataset=opts["dataset"])
     if checkpoint is not None:
         checkpoint.remove()
         if (checkpoint.folder / BEST).is_file():
@@ -321,6 +321,6 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
     kind = recipe.preset_picture(record.options)
     save_preset(model, folder, meta, samples=64 if kind == "samples" else 0, skip_networks=skip)
     if kind not in (None, "samples") and images is not None:
-        grid, columns = picture(model, kind, images, conditions)
-        update_preset(folder, pictures=grid, columns=columns, samples_description=DESCRIPTIONS[kind])
+        shown = picture(model, kind, images, conditions, dataset=record.dataset)
+        update_preset(folder, pictures=shown.images, samples_description=DESCRIPTIONS[kind], **shown.captions())
     return folder

@@ -39,7 +39,6 @@ from keras_perceptual.preset_writer import save_preset
 from keras_perceptual.preset_writer import update_preset
 from keras_perceptual.recipes import get_recipe
 from keras_perceptual.training import train
-from keras_perceptual.training.pictures import DESCRIPTIONS
 from keras_perceptual.training.pictures import picture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,8 +149,7 @@ def write_pictures(name, model, folder):
         return  # save_preset drew the prior samples
     images, conditions = recipe.picture_data(options)
     shown = picture(model, kind, images, conditions)
-    described = {"samples_description": DESCRIPTIONS[kind]} if kind in DESCRIPTIONS else {}
-    update_preset(folder, pictures=shown.images, **described, **shown.captions())
+    update_preset(folder, pictures=shown.images, samples_description=shown.description, **shown.captions())
 
 
 def reuse_classifier(weights, smoke):

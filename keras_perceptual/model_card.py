@@ -162,7 +162,10 @@ def render(meta, has_samples=True, has_learning_curve=False):
     if meta.get("paper"):
         lines += [f"Paper: {meta['paper']}", ""]
     if has_samples:
-        lines += ["![samples](samples.png)", ""]
+        # What the picture shows: the driver's description of it, else
+        # save_pretrained's prior samples.
+        shown = meta.get("samples_description") or "prior samples (seed 0)"
+        lines += ["![samples](samples.png)", "", f"*samples.png: {shown}.*", ""]
     lines += _usage(model, name)
     lines += [
         "## Input contract",

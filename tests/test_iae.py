@@ -190,8 +190,10 @@ def test_faithful_preset_picture_is_one_code_under_several_noises(tmp_path):
     meta = kp.hub.verify_folder(folder)
     assert meta["samples_description"] == DESCRIPTIONS["noise"] and "samples.png" in meta["files"]
     assert meta["recipe_options"]["samples_picture"] == "noise"
+    assert f"*samples.png: {DESCRIPTIONS['noise']}.*" in (folder / "README.md").read_text()  # the card's caption
     train("iae", tmp_path / "clustering", smoke=True, verbose=0, options={"jit_compile": False})
     assert "samples_description" not in kp.hub.verify_folder(tmp_path / "clustering")  # prior samples
+    assert "*samples.png: prior samples (seed 0).*" in (tmp_path / "clustering" / "README.md").read_text()
 
 
 def test_noise_class_agreement_measure_tells_a_kept_class_from_an_ignored_code():

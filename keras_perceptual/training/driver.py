@@ -19,7 +19,6 @@ import numpy as np
 from keras_perceptual.training.checkpoint import Checkpoint
 from keras_perceptual.training.checkpoint import StepCheckpoint
 from keras_perceptual.training.guards import StopOnNonFinite
-from keras_perceptual.training.pictures import DESCRIPTIONS
 from keras_perceptual.training.pictures import EpochPictures
 from keras_perceptual.training.pictures import picture
 from keras_perceptual.training.pictures import write_pictures
@@ -322,5 +321,5 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
     save_preset(model, folder, meta, samples=64 if kind == "samples" else 0, skip_networks=skip)
     if kind not in (None, "samples") and images is not None:
         shown = picture(model, kind, images, conditions, dataset=record.dataset)
-        update_preset(folder, pictures=shown.images, samples_description=DESCRIPTIONS[kind], **shown.captions())
+        update_preset(folder, pictures=shown.images, samples_description=shown.description, **shown.captions())
     return folder

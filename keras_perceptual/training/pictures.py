@@ -20,17 +20,21 @@ DESCRIPTIONS = {"reconstructions": "test images (rows labelled input) above thei
                                    "labelled reconstruction)",
                 "noise": "one test image per row (column input), then its code decoded with 9 decoder noises "
                          "(columns noise 1 to noise 9)",
-                "classes": "test images in rows by predicted class, each row labelled with its class"}
+                "classes": "test images in rows by predicted class, each row labelled with its class",
+                "samples": "prior samples (seed 0)",
+                "class_samples": "prior samples (seed 0), one column per class, titled with its name"}
 
 
 class Picture(NamedTuple):
     """A grid of images in [-1, 1] with its layout and captions (see
-    `images.save_image_grid`)."""
+    `images.save_image_grid`), and a sentence saying what it shows (a model
+    card's caption)."""
 
     images: np.ndarray
     columns: Optional[int] = None
     row_labels: Optional[list] = None
     column_labels: Optional[list] = None
+    description: str = ""
 
     def captions(self):
         """The keyword arguments of `save_image_grid` / `update_preset`."""
@@ -60,13 +64,14 @@ def picture(model, kind, images, conditions=None, num_samples=64, seed=0, datase
         one_hot = sample_c is not None and np.all(np.sum(sample_c, axis=-1) == 1) and np.all(sample_c >= 0)
         if not one_hot or sample_c.shape[-1] > 16:
             # Unconditional, or attributes (CelebA's): the conditions as given.
-            return Picture(np.asarray(model.generate(num_samples, conditions=sample_c, seed=seed)))
+            return Picture(np.asarray(model.generate(num_samples, conditions=sample_c, seed=seed)),
+                           description=DESCRIPTIONS["samples"])
         # Whole rows of one sample per class, a column per class.
         n = sample_c.shape[-1]
         rows = max(1, num_samples // n)
         sample_c = np.eye(n, dtype="float32")[np.arange(rows * n) % n]
         return Picture(np.asarray(model.generate(rows * n, conditions=sample_c, seed=seed)), n,
-                       column_labels=class_names(n, dataset))
+                       column_labels=class_names(n, dataset), description=DESCRIPTIONS["class_samples"])
     if kind == "classes":
         logits = np.asarray(model.predict(images, verbose=0))
         predicted, num_classes = np.argmax(logits, axis=-1), logits.shape[-1]
@@ -74,19 +79,21 @@ def picture(model, kind, images, conditions=None, num_samples=64, seed=0, datase
         # Rows stay one class each only when every class fills its row.
         full = all(len(p) == 8 for p in picks)
         return Picture(images[np.concatenate(picks)], 8,
-                       row_labels=class_names(num_classes, dataset) if full else None)
+                       row_labels=class_names(num_classes, dataset) if full else None,
+                       description=DESCRIPTIONS["classes"])
     images = images[:32]
     if image_c is not None:
         image_c = image_c[:32]
     if kind == "reconstructions":
         recon = model.reconstruct(images, conditions=image_c)
         return Picture(interleave_rows(images, recon), min(len(images), 16),
-                       row_labels=["input", "reconstruction"])
+                       row_labels=["input", "reconstruction"], description=DESCRIPTIONS["reconstructions"])
     if kind == "noise":
         x = images[:10]
         grid = np.asarray(model.vary_noise(x, num_samples=9, seed=seed))
         return Picture(np.concatenate([x[:, None], grid], axis=1).reshape((-1,) + tuple(x.shape[1:])), 10,
-                       column_labels=["input"] + [f"noise {i}" for i in range(1, 10)])
+                       column_labels=["input"] + [f"noise {i}" for i in range(1, 10)],
+                       description=DESCRIPTIONS["noise"])
     raise ValueError(f"`kind` must be one of {tuple(FINAL_NAMES)}. Received: kind={kind!r}")
 
 

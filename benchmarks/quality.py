@@ -65,6 +65,7 @@ from keras_perceptual.metrics.features import DEFAULT_PRESET as EVALUATOR
 from keras_perceptual.model_card import validation_record
 from keras_perceptual.pin_presets import repin_bundled
 from keras_perceptual.preset_writer import update_preset
+from keras_perceptual.recipes.deepsim import CLASSIFIER_PRESET as COMPARATOR
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clustering import kmeans_spread  # noqa: E402
@@ -479,6 +480,11 @@ def main(argv=None):
         for name, values in extra.items():
             cards.setdefault(name, {}).update(values)
     cards[EVALUATOR] = {f"{args.split}_accuracy": real_score, f"{args.split}_confident_fraction": real_confident}
+    comparator = load(COMPARATOR)
+    if comparator is not None:
+        # The DeePSiM comparator is not a judge here; its card reports its own accuracy.
+        cards[COMPARATOR] = {f"{args.split}_accuracy": M.classifier_score(data["test_x"], data["test_y"],
+                                                                          classifier=comparator)}
 
     lines = [f"Measured by `{COMMAND}{'' if args.split == 'test' else ' --split validation'}` "
              f"({machine()}; Fashion-MNIST {split}, {args.num_samples} images or samples per statistic). "

@@ -39,7 +39,7 @@ from keras_perceptual.preset_writer import save_preset
 from keras_perceptual.preset_writer import update_preset
 from keras_perceptual.recipes import get_recipe
 from keras_perceptual.training import train
-from keras_perceptual.training.pictures import picture
+from keras_perceptual.training.pictures import preset_samples_picture
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSIFIER = "fashion_mnist_classifier"
@@ -144,12 +144,10 @@ def write_pictures(name, model, folder):
     a conditional model's samples in one named column per class)."""
     recipe = get_recipe(PLAN[name]["recipe"])
     options = recipe.resolve({k: v for k, v in PLAN[name]["options"].items() if k != "epochs"})
-    kind = recipe.preset_picture(options)
-    if kind is None or (kind == "samples" and not getattr(model, "is_conditional", False)):
-        return  # save_preset drew the prior samples
-    images, conditions = recipe.picture_data(options)
-    shown = picture(model, kind, images, conditions)
-    update_preset(folder, pictures=shown.images, samples_description=shown.description, **shown.captions())
+    images, conditions = recipe.picture_data(options) if recipe.picture_data else (None, None)
+    shown = preset_samples_picture(model, recipe.preset_picture(options), images, conditions)
+    if shown is not None:
+        update_preset(folder, pictures=shown.images, samples_description=shown.description, **shown.captions())
 
 
 def reuse_classifier(weights, smoke):

@@ -116,6 +116,14 @@ def test_smoke_run_writes_verified_presets(tmp_path, splits):
     assert meta["metrics"]["sample_fid"] == pytest.approx(vae["fid"])
     assert meta["metrics_command"] == "python benchmarks/quality.py"
     assert "sample_fid" in (tmp_path / "w" / "vae_fashion_mnist" / "README.md").read_text()
+    # The DeePSiM comparator's card reports its own test accuracy.
+    comparator = kp.from_pretrained(tmp_path / "w" / quality.COMPARATOR)
+    assert kp.hub.verify_folder(tmp_path / "w" / quality.COMPARATOR)["metrics"]["test_accuracy"] == pytest.approx(
+        kp.metrics.classifier_score(x, y, comparator))
+    # A conditional preset's samples.png: one titled column per class.
+    card = (tmp_path / "w" / "vaegan_conditional_fashion_mnist" / "README.md").read_text()
+    assert "*samples.png: prior samples (seed 0), one column per class, titled with its name.*" in card
+    assert "*samples.png: prior samples (seed 0).*" in (tmp_path / "w" / "vae_fashion_mnist" / "README.md").read_text()
     # The README holds the printed report between its markers, nothing else changed.
     text = readme.read_text()
     assert text == f"# intro\n\n{quality.BEGIN}\n{report['markdown']}{quality.END}\n\n## after\n"

@@ -20,7 +20,7 @@ from keras_perceptual.training.checkpoint import Checkpoint
 from keras_perceptual.training.checkpoint import StepCheckpoint
 from keras_perceptual.training.guards import StopOnNonFinite
 from keras_perceptual.training.pictures import EpochPictures
-from keras_perceptual.training.pictures import picture
+from keras_perceptual.training.pictures import preset_samples_picture
 from keras_perceptual.training.pictures import write_pictures
 from keras_perceptual.training.record import TrainingRecord
 from keras_perceptual.training.record import describe_optimizer
@@ -319,7 +319,7 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
     skip = list(recipe.skip_networks if skip_networks is None else skip_networks)
     kind = recipe.preset_picture(record.options)
     save_preset(model, folder, meta, samples=64 if kind == "samples" else 0, skip_networks=skip)
-    if kind not in (None, "samples") and images is not None:
-        shown = picture(model, kind, images, conditions, dataset=record.dataset)
+    shown = preset_samples_picture(model, kind, images, conditions, dataset=record.dataset)
+    if shown is not None:
         update_preset(folder, pictures=shown.images, samples_description=shown.description, **shown.captions())
     return folder

@@ -97,6 +97,16 @@ def picture(model, kind, images, conditions=None, num_samples=64, seed=0, datase
     raise ValueError(f"`kind` must be one of {tuple(FINAL_NAMES)}. Received: kind={kind!r}")
 
 
+def preset_samples_picture(model, kind, images, conditions=None, dataset="fashion_mnist"):
+    """The `Picture` a preset's `samples.png` shows in place of the plain
+    prior samples `save_pretrained` draws, or None when those are it: the
+    recipe's `kind` of picture, or a conditional model's samples in one
+    titled column per class."""
+    if kind is None or images is None or (kind == "samples" and not getattr(model, "is_conditional", False)):
+        return None
+    return picture(model, kind, images, conditions, dataset=dataset)
+
+
 def write_pictures(model, kinds, directory, images, conditions=None, suffix="", seed=0, dataset="fashion_mnist"):
     """Writes each kind of picture as `directory/<kind><suffix>.png` (the
     final names of `FINAL_NAMES` when `suffix` is empty); returns the paths."""

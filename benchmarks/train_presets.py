@@ -211,19 +211,21 @@ def main(argv=None):
     print("command:", " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv]), flush=True)
     for name in names:
         folder = Path(args.weights) / name
-        if args.resave:
-            if (folder / "config.json").is_file():
+        exists = (folder / "config.json").is_file()
+        if args.resave or args.pictures:
+            if exists and args.resave:
                 resave(name, folder)
-            continue
-        if args.pictures:
-            if (folder / "config.json").is_file():
+            elif exists:
                 write_pictures(name, kp_hub.from_pretrained(folder), folder)
-            continue
-        if (folder / "config.json").is_file() and not args.force:
+        elif exists and not args.force:
             print(f"[{name}] exists, skipped (--force retrains it)", flush=True)
             continue
-        train_one(name, args)
-    repin_bundled(args.weights)  # the registry pins what was written into the bundled weights/
+        else:
+            train_one(name, args)
+        # The registry pins what was written into the bundled weights/ at
+        # once: a later preset may load this one (the DeePSiM presets load
+        # the classifier by name, through its pin).
+        repin_bundled(args.weights)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "aae_fashion_mnist": "a77aa074b01791163e37dc074c0dda63c0163a093ff1639e5bbec9f51cd4929d",
-    "aae_clustering_gan_fashion_mnist": "35a42cfd0d4af5244f922873840f4b00986c0a00a32cc86854e6565c344c97e4",
-    "aae_clustering_mmd_fashion_mnist": "ff9c55166972588c08eeae5a5d3948dff8858e8b2600bacdab120fbddf1140e3",
+    "aae_fashion_mnist": "0ce1c24357591f7d5f605d9df5a3a725553eaadf93cb86b231204594d6e1a917",
+    "aae_clustering_gan_fashion_mnist": "d766c887ab7a5d910975161df2f84c861099f618b357948a867f4d9dde489164",
+    "aae_clustering_mmd_fashion_mnist": "c5fc05a239b759b68086a485f02dd3174559dc4ac97fa9ae9763b0ea4fb41c1a",
 }

@@ -38,6 +38,6 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "fashion_mnist_classifier": "e7bfc854ccd2e60d695252356905f37932fc3823b4e87eaff3fe4a0ee0c6f720",
-    "fashion_mnist_evaluator": "9c3a10072d13fe95ecb0d2f35dea4efb31e5cdb143cfbaf97bf2d06c83724f10",
+    "fashion_mnist_classifier": "532d0e93c51d2dbbc4c0af23e922ec5dbc4509f78c69a312e941e4f85cee44c3",
+    "fashion_mnist_evaluator": "19a943bbca385b2eb2d9e57c5974310dce62e6f95fd19b9c2ec02b1899573a0b",
 }

@@ -53,8 +53,8 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "pixel_autoencoder_fashion_mnist": "30bc5128fe0a484dfdb4e208d0b6522189fe9c97e2bcc3968fa6351060adbd2e",
-    "deepsim_autoencoder_fashion_mnist": "6b91ff313c74bc7598fa23af207778517e7ee5e1029a05f037fb50601b89ac50",
-    "deepsim_vae_fashion_mnist": "262e3d17203fc3f4f716cab5017a7e4e4482a7bb52a284cab45698f3de0aa451",
-    "deepsim_inverter_fashion_mnist": "450859cc6c036dec789007cffb64e30766bf5a831fe9418483149c0e108ab62d",
+    "pixel_autoencoder_fashion_mnist": "a921328328f5f256fb6ea035314d06c47e591139cc22ac4018ce8d954a3d1a6e",
+    "deepsim_autoencoder_fashion_mnist": "2f993b04f7ef64caacb8a82389dc828236d290a7fc71bad908e3c3f14ba179b1",
+    "deepsim_vae_fashion_mnist": "8534a674ca3947627bf647bce446d4916c4c4be719a206bce8815a823edfa61c",
+    "deepsim_inverter_fashion_mnist": "30737b95f6a9a007e0080c48a22812cf694bc0a500b7189e321930235d951138",
 }

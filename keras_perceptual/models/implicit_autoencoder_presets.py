@@ -50,5 +50,5 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "iae_clustering_fashion_mnist": "34d38c33d6a68b6fa9d546f77ba8c1e7a323ca241cbd9c1c9e7fed5a3a71835a",
+    "iae_clustering_fashion_mnist": "a254b98a281d3295c5d1748785c57cac928a8168af90cea0dbc51d1e983267ba",
 }

@@ -102,7 +102,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "vae_fashion_mnist": "82de895fd4da133e7baf7cea704198cedc6dbd52179882ce3831cb504afd7bef",
-    "vaegan_fashion_mnist": "99e5e8b4b374975cf3dea49ba0502ed7b375123c215eb78c79c045898bad70a2",
-    "vaegan_conditional_fashion_mnist": "3573c098e6242bd79080354d0e4725054efcc67c3052e1c68d02db3803bcd798",
+    "vae_fashion_mnist": "a12b55e65d0af13762000eece1a9694c25ddb6bb9a2a1f319ec248cb4142624a",
+    "vaegan_fashion_mnist": "14c99ab49e69328b14ce65f86c2451b44218eeb20c61671a8415b16a13d50856",
+    "vaegan_conditional_fashion_mnist": "f73341847c007a4c6dd8c735976355bde866043569ee847dcefa17c572791500",
 }

@@ -30,6 +30,8 @@ def class_names(num_classes, dataset="fashion_mnist"):
     if dataset == "fashion_mnist" and num_classes == len(FASHION_MNIST_CLASSES):
         return list(FASHION_MNIST_CLASSES)
     return [str(i) for i in range(num_classes)]
+
+
 _FASHION_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),

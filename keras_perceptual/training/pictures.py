@@ -21,7 +21,6 @@ DESCRIPTIONS = {"reconstructions": "test images (rows labelled input) above thei
                 "noise": "one test image per row (column input), then its code decoded with 9 decoder noises "
                          "(columns noise 1 to noise 9)",
                 "classes": "test images in rows by predicted class, each row labelled with its class",
-                "samples": "prior samples (seed 0)",
                 "class_samples": "prior samples (seed 0), one column per class, titled with its name"}
 
 
@@ -64,8 +63,8 @@ def picture(model, kind, images, conditions=None, num_samples=64, seed=0, datase
         one_hot = sample_c is not None and np.all(np.sum(sample_c, axis=-1) == 1) and np.all(sample_c >= 0)
         if not one_hot or sample_c.shape[-1] > 16:
             # Unconditional, or attributes (CelebA's): the conditions as given.
-            return Picture(np.asarray(model.generate(num_samples, conditions=sample_c, seed=seed)),
-                           description=DESCRIPTIONS["samples"])
+            # No description: a card's default caption (model_card) says what they are.
+            return Picture(np.asarray(model.generate(num_samples, conditions=sample_c, seed=seed)))
         # Whole rows of one sample per class, a column per class.
         n = sample_c.shape[-1]
         rows = max(1, num_samples // n)

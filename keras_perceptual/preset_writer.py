@@ -77,18 +77,22 @@ def _fresh_copy(model):
     return fresh
 
 
-def _sample_images(model, n):
+def _samples_picture(model, n, dataset):
+    """The `training.pictures.Picture` of `n` prior samples (seed 0) that
+    `samples.png` shows, or None for a model without a prior (an
+    autoencoder, a classifier). A conditional model's come one column per
+    class, laid out and titled by `training.pictures.picture`."""
     from keras_perceptual.models.image_autoencoder import ImageAutoencoder
+    from keras_perceptual.training.pictures import picture
 
-    # A model without a prior (an autoencoder, a classifier) has no samples.png.
     if not n or not isinstance(model, ImageAutoencoder) or not model.has_prior:
         return None
     conditions = None
     if model.is_conditional:
-        # One column per condition value: n rounded down to whole rows.
+        # Every condition value once per row; `picture` keeps whole rows.
         n = model.condition_dim * max(1, n // model.condition_dim)
-        conditions = np.eye(model.condition_dim, dtype="float32")[np.arange(n) % model.condition_dim]
-    return model.generate(n, conditions=conditions, seed=0)
+        conditions = (np.eye(model.condition_dim, dtype="float32")[np.arange(n) % model.condition_dim], None)
+    return picture(model, "samples", None, conditions, num_samples=n, seed=0, dataset=dataset)
 
 
 def _plain_json(value, where):
@@ -173,17 +177,12 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
         meta[key] = _plain_json(value, f"metadata[{key!r}]")
     meta["format_version"] = FORMAT_VERSION
 
-    images = _sample_images(model, samples)
-    if images is not None:
-        scale = max(1, 128 // images.shape[1])
-        captions = {}
-        if model.is_conditional and model.condition_dim <= 16:
-            # One column per class, titled with its name.
-            from keras_perceptual.datasets import class_names
-
-            captions = dict(columns=model.condition_dim,
-                            column_labels=class_names(model.condition_dim, meta.get("dataset")))
-        save_image_grid(images, folder / SAMPLES, scale=scale, **captions)
+    shown = _samples_picture(model, samples, meta.get("dataset"))
+    if shown is not None:
+        if shown.description:  # what the card's caption says, when not plain prior samples
+            meta.setdefault("samples_description", shown.description)
+        save_image_grid(shown.images, folder / SAMPLES, scale=max(1, 128 // shown.images.shape[1]),
+                        **shown.captions())
     elif (folder / SAMPLES).is_file():
         (folder / SAMPLES).unlink()  # a stale grid of another model
     _write_card_and_metadata(folder, meta)

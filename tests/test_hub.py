@@ -677,3 +677,29 @@ def test_every_download_failure_is_a_preset_error_and_one_cli_line(monkeypatch, 
     out, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "metadata.json" in err and "kp-test/x" in err
+
+
+def test_conditional_save_lays_out_one_titled_column_per_class(tmp_path):
+    """save_pretrained draws a conditional model's samples.png with the
+    training driver's layout (training.pictures.picture): whole rows of one
+    sample per class, the columns titled with the class names, and the card
+    captions it as such."""
+    from PIL import Image
+
+    from keras_perceptual.training.pictures import DESCRIPTIONS
+    from keras_perceptual.training.pictures import picture
+    from tests.test_vaegan import tiny_vaegan as tiny_conditional
+
+    model = tiny_conditional(conditional=True)
+    folder = model.save_pretrained(tmp_path / "cond", metadata={"dataset": "fashion_mnist"}, samples=25)
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["samples_description"] == DESCRIPTIONS["class_samples"]
+    assert DESCRIPTIONS["class_samples"] in (folder / "README.md").read_text()
+    c = np.eye(10, dtype="float32")[np.arange(20) % 10]
+    expected = picture(model, "samples", None, (c, None), num_samples=20, dataset="fashion_mnist")
+    assert len(expected.images) == 20 and expected.columns == 10  # 25 rounded down to 2 whole rows
+    drawn = preset_writer.save_image_grid(expected.images, tmp_path / "expected.png", scale=4,
+                                          **expected.captions())
+    np.testing.assert_array_equal(np.asarray(Image.open(folder / "samples.png")), np.asarray(Image.open(drawn)))
+    plain = tiny_vaegan().save_pretrained(tmp_path / "plain", samples=16)
+    assert "samples_description" not in json.loads((plain / "metadata.json").read_text())

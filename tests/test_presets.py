@@ -276,6 +276,20 @@ def test_presets_in_weights_folder_are_complete(name):
         assert model.generate(2, conditions=conditions, seed=0).shape == x.shape
 
 
+@pytest.mark.parametrize("name", sorted(s.name for s in presets.all_specs() if presets.preset_folder(s.name)))
+def test_bundled_weights_were_trained_with_their_specs_options(name):
+    """A spec's recipe options are those its shipped weights were trained
+    with (a spec edited without retraining would describe other weights)."""
+    meta = json.loads((presets.preset_folder(name) / "metadata.json").read_text())
+    trained = meta["recipe_options"]
+    for key, value in dict(spec(name).recipe_options).items():
+        if key == "epochs":  # the cap: the record holds the steps taken
+            continue
+        assert key in trained, f"{name}: option {key!r} of the spec is not in its metadata"
+        assert json.loads(json.dumps(trained[key])) == json.loads(json.dumps(value)), (
+            f"{name}: the spec says {key}={value!r}, its weights were trained with {trained[key]!r}")
+
+
 def test_weights_folder_copy_is_a_local_folder(weights_dir, tmp_path):
     folder, ref = weights_dir
     copy = Path(shutil.copytree(folder, tmp_path / "elsewhere"))

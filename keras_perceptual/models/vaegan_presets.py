@@ -112,7 +112,7 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "vae_fashion_mnist": "8d5c0f9a4c2a8331da68a331a61212d902c3f136c2bcef21f5d6ae1ced558b57",
-    "vaegan_fashion_mnist": "8a91f4ab8219614b7940517145a2b3ac150cf853f0009475fb33de918c39f057",
-    "vaegan_conditional_fashion_mnist": "9cf7a79a650000524e9082cebb39c1a0102d7c32e8c8bc7bc7ed58e72641092c",
+    "vae_fashion_mnist": "78a42d6dc91d3408176a1fc5c61f0c56db838ca7b4b833fa0510da4ac4ff243e",
+    "vaegan_fashion_mnist": "e09e317bd62eca683458ec01c0d3d4a4ee27a4995e04baf5b1c42829929081c0",
+    "vaegan_conditional_fashion_mnist": "31e4ae97affc6c4becd52c35607dd6f0273ace11d83ea8a733f4f59090c78d5d",
 }

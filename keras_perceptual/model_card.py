@@ -108,8 +108,9 @@ def _where(name):
     return name if name in {s.name for s in presets.all_specs()} else f"hf://ORG/{name}"
 
 
-def _usage(model, name):
-    """The card's usage section: what this kind of model can do."""
+def _usage(model, name, condition_dim=None):
+    """The card's usage section: what this kind of model can do (a
+    conditional model's calls take `conditions` of `condition_dim`)."""
     if model in CLASSIFIERS:
         # The evaluator's feature layer is `features` (the FID space of the
         # zoo); the classifier's (the DeePSiM comparator's) is `fc1_act`.
@@ -121,6 +122,12 @@ def _usage(model, name):
         usage = ["recon = model.reconstruct(x)         # x: float images in [-1, 1]",
                  "codes = model.encode(x)              # no prior: generate() raises NoPriorError"]
         command = f"keras-perceptual reconstruct {_where(name)} a.png b.png -o recon.png"
+    elif condition_dim:
+        usage = ["import numpy as np",
+                 f"conditions = np.eye({condition_dim}, dtype=\"float32\")[[0, 1, 2, 3]]  # one-hot: what to draw",
+                 "images = model.generate(4, conditions=conditions)  # values in [-1, 1]",
+                 "recon = model.reconstruct(x, conditions=c)  # x: images in [-1, 1], c: their one-hot conditions"]
+        command = f"keras-perceptual sample {_where(name)} -n 20 -o samples.png"
     else:
         usage = ["images = model.generate(16)          # values in [-1, 1]",
                  "recon = model.reconstruct(x)         # x: float images in [-1, 1]"]
@@ -166,13 +173,15 @@ def render(meta, has_samples=True, has_learning_curve=False):
         # save_pretrained's prior samples.
         shown = meta.get("samples_description") or "prior samples (seed 0)"
         lines += ["![samples](samples.png)", "", f"*samples.png: {shown}.*", ""]
-    lines += _usage(model, name)
+    lines += _usage(model, name, contract.get("condition_dim"))
     lines += [
         "## Input contract",
         "",
         f"- shape: {_value(contract.get('shape'))}",
         f"- channels: {_value(contract.get('channels'))}",
         f"- value range: {_value(contract.get('value_range'))}",
+        *([f"- conditions: {contract['condition_dim']} values per image (one-hot class or attributes)"]
+          if contract.get("condition_dim") else []),
         "",
         "## Training recipe",
         "",

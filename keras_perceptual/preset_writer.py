@@ -59,7 +59,11 @@ def _hardware():
 
 def _input_contract(model):
     shape = [int(s) if s is not None else None for s in model.image_shape]
-    return {"shape": shape, "channels": shape[-1] if shape else None, "value_range": [-1.0, 1.0]}
+    contract = {"shape": shape, "channels": shape[-1] if shape else None, "value_range": [-1.0, 1.0]}
+    if getattr(model, "is_conditional", False):
+        # generate/reconstruct take `conditions` of this size (one-hot classes or attributes).
+        contract["condition_dim"] = int(model.condition_dim)
+    return contract
 
 
 def _fresh_copy(model):

@@ -56,13 +56,19 @@ class InputContract:
 
     shape: tuple
     value_range: tuple = (-1.0, 1.0)
+    # A conditional model's condition size: `generate`/`reconstruct` take
+    # `conditions` of shape (n, condition_dim). None: unconditional.
+    condition_dim: Optional[int] = None
 
     @property
     def channels(self):
         return self.shape[-1]
 
     def to_dict(self):
-        return {"shape": list(self.shape), "channels": self.channels, "value_range": list(self.value_range)}
+        out = {"shape": list(self.shape), "channels": self.channels, "value_range": list(self.value_range)}
+        if self.condition_dim:
+            out["condition_dim"] = self.condition_dim
+        return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,8 +176,8 @@ def fashion_mnist_spec(name, **fields):
     """A `PresetSpec` of a Fashion-MNIST preset trained by
     `benchmarks/train_presets.py`: dataset, input contract, Hub repo and
     training command filled in."""
-    fields = dict(dataset="fashion_mnist", input=FASHION_MNIST_INPUT, hub_repo=f"{HUB_ORG}/{name}",
-                  how_to_train=TRAIN_COMMAND.format(name), **fields)
+    fields = {**dict(dataset="fashion_mnist", input=FASHION_MNIST_INPUT, hub_repo=f"{HUB_ORG}/{name}",
+                     how_to_train=TRAIN_COMMAND.format(name)), **fields}
     return PresetSpec(name=name, **fields)
 
 

@@ -703,3 +703,22 @@ def test_conditional_save_lays_out_one_titled_column_per_class(tmp_path):
     np.testing.assert_array_equal(np.asarray(Image.open(folder / "samples.png")), np.asarray(Image.open(drawn)))
     plain = tiny_vaegan().save_pretrained(tmp_path / "plain", samples=16)
     assert "samples_description" not in json.loads((plain / "metadata.json").read_text())
+    assert "condition_dim" not in json.loads((plain / "metadata.json").read_text())["input"]
+
+
+def test_conditional_card_usage_runs_with_conditions(tmp_path):
+    """A conditional model's card states its condition size and its usage
+    snippet passes `conditions` (a plain `generate(16)` raises for it)."""
+    import re
+
+    from tests.test_vaegan import tiny_vaegan as tiny_conditional
+
+    folder = tiny_conditional(conditional=True).save_pretrained(tmp_path / "cond", samples=10)
+    assert json.loads((folder / "metadata.json").read_text())["input"]["condition_dim"] == 10
+    card = (folder / "README.md").read_text()
+    assert "- conditions: 10 values per image" in card
+    snippet = re.search(r"```python\n(.*?)```", card, re.S).group(1)
+    snippet = re.sub(r"from_pretrained\([^)]*\)", f"from_pretrained({str(folder)!r})", snippet)
+    scope = {"x": images(4), "c": np.eye(10, dtype="float32")[[1, 2, 3, 4]]}
+    exec(snippet, scope)
+    assert scope["images"].shape == (4, 28, 28, 1) and scope["recon"].shape == (4, 28, 28, 1)

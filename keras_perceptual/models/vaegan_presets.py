@@ -58,6 +58,7 @@ PRESETS = [
     ),
     fashion_mnist_spec(
         "vaegan_conditional_fashion_mnist", model="VAEGAN", paper=LARSEN_2016,
+        input=InputContract((28, 28, 1), condition_dim=10),
         description="Class-conditional VAE/GAN (Larsen et al. 2016 §4.2): decoder and discriminator see the "
         "one-hot class, the encoder sees the image only (as in the paper), the KL weighted 100.",
         recipe="vaegan",
@@ -114,5 +115,5 @@ PRESETS = [
 PINS = {
     "vae_fashion_mnist": "78a42d6dc91d3408176a1fc5c61f0c56db838ca7b4b833fa0510da4ac4ff243e",
     "vaegan_fashion_mnist": "e09e317bd62eca683458ec01c0d3d4a4ee27a4995e04baf5b1c42829929081c0",
-    "vaegan_conditional_fashion_mnist": "31e4ae97affc6c4becd52c35607dd6f0273ace11d83ea8a733f4f59090c78d5d",
+    "vaegan_conditional_fashion_mnist": "af3129820cadd744b6515a0dfe48bf50dbfdecb52efcb7ef743155d2344ab0aa",
 }

@@ -58,12 +58,10 @@ def _hardware():
 
 
 def _input_contract(model):
-    shape = [int(s) if s is not None else None for s in model.image_shape]
-    contract = {"shape": shape, "channels": shape[-1] if shape else None, "value_range": [-1.0, 1.0]}
-    if getattr(model, "is_conditional", False):
-        # generate/reconstruct take `conditions` of this size (one-hot classes or attributes).
-        contract["condition_dim"] = int(model.condition_dim)
-    return contract
+    """The model's `presets.InputContract`, as the metadata stores it."""
+    shape = tuple(int(s) if s is not None else None for s in model.image_shape)
+    condition_dim = int(model.condition_dim) if getattr(model, "is_conditional", False) else None
+    return presets.InputContract(shape, condition_dim=condition_dim).to_dict()
 
 
 def _fresh_copy(model):

@@ -16,9 +16,8 @@ VAEGAN_TAGS = ("autoencoder", "image-generation", "vae-gan", "variational-autoen
 # 430 steps is half an epoch of the 55k training images at batch 64.
 VAEGAN_CAP_EPOCHS = 10
 # The recipe decays the learning rate by 0.75 every 1000 steps; the preset's
-# run with that schedule converged at step 3870 with the rate at 0.42x,
-# still falling slowly. Every 2000 steps, chosen on the validation FID:
-# best 8.99 (step 3870) with 1000, 8.66 (step 2150) with 2000.
+# run with that schedule converged with the rate at 0.42x. Every 2000 steps
+# was chosen on the validation FID (the numbers are in the budget text).
 VAEGAN_LR_DECAY_STEPS = 2000
 # The conditional model's cap: its 3-epoch run was still falling 2.7 % over
 # its last fifth.

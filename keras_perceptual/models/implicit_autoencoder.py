@@ -65,6 +65,12 @@ class ImplicitAutoencoder(PriorAutoencoder):
             their softness (with softmax codes it can, and the encoder
             answers by saturating a single category: a one-cluster
             collapse).
+        mismatch_weight: weight of mismatched pairs `(x, z')`, `z'` the code
+            of another image of the batch, as extra negatives of the
+            reconstruction discriminator (the matching-aware discriminator
+            of Reed et al. 2016; departure from the paper, 0: off). The
+            discriminator then has to check that x fits z, so the decoder
+            has to use z. Only the discriminator sees them.
         discriminator_noise: standard deviation of Gaussian instance noise
             added to the codes and prior draws the regularisation
             discriminator sees, as in `AdversarialAutoencoder` (departure
@@ -87,7 +93,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
     )
     config_values = (
         "reconstruction_weight", "regularization_weight", "pixel_weight", "noise_stddev",
-        "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight", "seed",
+        "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight",
+        "mismatch_weight", "seed",
     )
 
     def __init__(
@@ -105,6 +112,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
         straight_through=False,
         discriminator_noise=0.0,
         marginal_entropy_weight=0.0,
+        mismatch_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -122,8 +130,9 @@ class ImplicitAutoencoder(PriorAutoencoder):
         self.noise_stddev = noise_stddev
         self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
             gumbel_temperature, straight_through, marginal_entropy_weight)
-        check_nonnegative(discriminator_noise=discriminator_noise)
+        check_nonnegative(discriminator_noise=discriminator_noise, mismatch_weight=mismatch_weight)
         self.discriminator_noise = float(discriminator_noise)
+        self.mismatch_weight = float(mismatch_weight)
         self._check_setup()
         self.built = True
 
@@ -193,10 +202,15 @@ class ImplicitAutoencoder(PriorAutoencoder):
         z, z_reg = self.training_codes(outputs, training)
         x_fake = self.decoder([z, self._noise(batch, self.decoder_noise_dim)], training=training)
 
-        images = ops.concatenate([x, ops.cast(x_fake, "float32")], axis=0)
-        logits = self.reconstruction_discriminator([images, ops.concatenate([z, z], axis=0)], training=training)
-        l_real, l_fake = ops.split(logits, 2, axis=0)
+        images, codes = [x, ops.cast(x_fake, "float32")], [z, z]
+        if self.mismatch_weight:
+            images, codes = images + [x], codes + [ops.roll(z, 1, axis=0)]
+        logits = self.reconstruction_discriminator(
+            [ops.concatenate(images, axis=0), ops.concatenate(codes, axis=0)], training=training)
+        l_real, l_fake, *l_mismatch = ops.split(logits, len(images), axis=0)
         rec_disc = ops.mean(kp_losses.gan_discriminator_loss(l_real, l_fake))
+        if self.mismatch_weight:
+            rec_disc = rec_disc + self.mismatch_weight * ops.mean(kp_losses.bce_from_logits(l_mismatch[0], 0.0))
         # The encoder and decoder play the pair game with swapped labels.
         rec_gen = ops.mean(kp_losses.gan_discriminator_loss(l_fake, l_real))
 

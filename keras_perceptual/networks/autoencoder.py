@@ -173,19 +173,29 @@ def joint_discriminator(
     units=(256,),
     code_units=(128,),
     dropout=0.2,
+    projection=False,
     name="joint_discriminator",
 ):
     """The IAE's reconstruction discriminator on pairs, `[image, code] ->
-    logit`: a convolutional trunk on the image and an MLP on the code,
-    joined before the dense layers (with dropout).
+    logit`: a convolutional trunk on the image and an MLP on the code.
+
+    - `projection=False`: the code features join the image features before
+      the dense layers (with dropout), one MLP on the concatenation.
+    - `projection=True` (Miyato & Koyama 2018, "cGANs with projection
+      discriminator"): `logit = psi(phi(x)) + <phi(x), W c(z)>`, where
+      `phi(x)` is the image trunk and `c(z)` the code MLP. The inner
+      product makes whether x fits z a first-order term of the logit, not
+      something the MLP may learn to ignore.
 
     Args:
         image_shape: image shape.
         code_dim: code size.
         conv_filters: filters of the image trunk.
-        units: dense layers after the join.
+        units: dense layers after the join (with `projection`, of the image
+            trunk).
         code_units: dense layers of the code branch.
         dropout: dropout rate after each joint dense layer.
+        projection: the projection form above.
     """
     _check_int("code_dim", code_dim, 1)
     _check_image_shape(image_shape, conv_filters)
@@ -195,8 +205,14 @@ def joint_discriminator(
     for i, u in enumerate(code_units):
         c = layers.Dense(u, name=f"code_dense{i + 1}")(c)
         c = layers.LeakyReLU(0.2, name=f"code_dense{i + 1}_lrelu")(c)
-    h = _trunk(x_in, conv_filters, units, "", extra=[c], dropout=dropout)
-    out = layers.Dense(1, dtype="float32", name="logits")(h)
+    if not projection:
+        h = _trunk(x_in, conv_filters, units, "", extra=[c], dropout=dropout)
+        out = layers.Dense(1, dtype="float32", name="logits")(h)
+        return keras.Model([x_in, z_in], out, name=name)
+    h = _trunk(x_in, conv_filters, units, "", dropout=dropout)
+    embedded = layers.Dense(h.shape[-1], use_bias=False, name="code_projection")(c)
+    match = layers.Dot(axes=1, name="projection")([h, embedded])
+    out = layers.Add(dtype="float32", name="logits")([layers.Dense(1, name="image_logit")(h), match])
     return keras.Model([x_in, z_in], out, name=name)
 
 
@@ -261,6 +277,7 @@ def iae_networks(
     conv_filters=(32, 64),
     units=(256,),
     discriminator_units=(256, 256),
+    projection=False,
 ):
     """Networks of an `ImplicitAutoencoder` sized for `prior`: `encoder`
     (`[x, noise] -> code`), `decoder` (`[code, noise] -> x`),
@@ -276,6 +293,8 @@ def iae_networks(
         conv_filters, units: encoder and joint-discriminator trunk (the
             decoder mirrors them).
         discriminator_units: hidden layers of the code discriminator.
+        projection: a projection reconstruction discriminator
+            (`joint_discriminator(projection=True)`).
     """
     from keras_perceptual import priors as kp_priors
 
@@ -286,6 +305,7 @@ def iae_networks(
         "decoder": autoencoder_decoder(image_shape, prior.dim, decoder_noise_dim, units,
                                        tuple(reversed(conv_filters))),
         "reconstruction_discriminator": joint_discriminator(image_shape, prior.dim, conv_filters, units,
+                                                            projection=projection,
                                                             name="reconstruction_discriminator"),
         "regularization_discriminator": latent_discriminator(prior.dim, discriminator_units,
                                                              "regularization_discriminator"),

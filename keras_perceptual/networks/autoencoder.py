@@ -103,6 +103,7 @@ def autoencoder_decoder(
     noise_dim=0,
     units=(256,),
     conv_filters=(64, 32),
+    batch_norm=False,
     name="decoder",
 ):
     """Decoder `code -> image` (or `[code, noise] -> image` with
@@ -116,6 +117,8 @@ def autoencoder_decoder(
         noise_dim: size of the decoder noise input `n` (IAE).
         units: sizes of the dense layers.
         conv_filters: filters of the transposed convolutions.
+        batch_norm: BatchNorm before each hidden activation (a DCGAN
+            generator; for a decoder trained only by a GAN, the IAE's).
     """
     _check_int("code_dim", code_dim, 1)
     _check_int("noise_dim", noise_dim, 0)
@@ -127,19 +130,22 @@ def autoencoder_decoder(
         n_in = keras.Input((noise_dim,), name="noise")
         inputs = [z_in, n_in]
         h = layers.Concatenate(name="code_noise")([z_in, n_in])
+    def activate(h, name):
+        if batch_norm:
+            h = layers.BatchNormalization(name=f"{name}_bn")(h)
+        return layers.LeakyReLU(0.2, name=f"{name}_lrelu")(h)
+
     for i, u in enumerate(units):
-        h = layers.Dense(u, name=f"dense{i + 1}")(h)
-        h = layers.LeakyReLU(0.2, name=f"dense{i + 1}_lrelu")(h)
+        h = activate(layers.Dense(u, name=f"dense{i + 1}")(h), f"dense{i + 1}")
     height, width, channels = image_shape
     if conv_filters:
         factor = 2 ** len(conv_filters)
         hs, ws = height // factor, width // factor
-        h = layers.Dense(hs * ws * conv_filters[0], name="to_map")(h)
-        h = layers.LeakyReLU(0.2, name="to_map_lrelu")(h)
+        h = activate(layers.Dense(hs * ws * conv_filters[0], name="to_map")(h), "to_map")
         h = layers.Reshape((hs, ws, conv_filters[0]), name="reshape")(h)
         for i, f in enumerate(conv_filters):
             h = layers.Conv2DTranspose(f, 5, strides=2, padding="same", name=f"deconv{i + 1}")(h)
-            h = layers.LeakyReLU(0.2, name=f"deconv{i + 1}_lrelu")(h)
+            h = activate(h, f"deconv{i + 1}")
         h = layers.Conv2D(channels, 5, padding="same", name="to_image")(h)
     else:
         h = layers.Dense(height * width * channels, name="to_pixels")(h)
@@ -278,6 +284,7 @@ def iae_networks(
     units=(256,),
     discriminator_units=(256, 256),
     projection=False,
+    decoder_batch_norm=False,
 ):
     """Networks of an `ImplicitAutoencoder` sized for `prior`: `encoder`
     (`[x, noise] -> code`), `decoder` (`[code, noise] -> x`),
@@ -295,6 +302,8 @@ def iae_networks(
         discriminator_units: hidden layers of the code discriminator.
         projection: a projection reconstruction discriminator
             (`joint_discriminator(projection=True)`).
+        decoder_batch_norm: BatchNorm in the decoder
+            (`autoencoder_decoder(batch_norm=True)`).
     """
     from keras_perceptual import priors as kp_priors
 
@@ -303,7 +312,7 @@ def iae_networks(
     return {
         "encoder": autoencoder_encoder(image_shape, prior.dim - k, k, encoder_noise_dim, conv_filters, units),
         "decoder": autoencoder_decoder(image_shape, prior.dim, decoder_noise_dim, units,
-                                       tuple(reversed(conv_filters))),
+                                       tuple(reversed(conv_filters)), batch_norm=decoder_batch_norm),
         "reconstruction_discriminator": joint_discriminator(image_shape, prior.dim, conv_filters, units,
                                                             projection=projection,
                                                             name="reconstruction_discriminator"),

@@ -71,6 +71,14 @@ class ImplicitAutoencoder(PriorAutoencoder):
             of Reed et al. 2016; departure from the paper, 0: off). The
             discriminator then has to check that x fits z, so the decoder
             has to use z. Only the discriminator sees them.
+        code_reconstruction_weight: weight of a code-reconstruction term
+            `||E(G(z, n), e') - z||^2` (z held fixed) for the encoder and
+            the decoder: the variational lower bound on the mutual
+            information between code and decoded image of InfoGAN (Chen et
+            al. 2016; ALICE's latent cycle). The IAE's two costs add up to
+            a bound in which I(x; z) cancels, so nothing in them makes a
+            stochastic encoder's code carry x; this term does, without a
+            pixel loss (departure from the paper, 0: off).
         discriminator_noise: standard deviation of Gaussian instance noise
             added to the codes and prior draws the regularisation
             discriminator sees, as in `AdversarialAutoencoder` (departure
@@ -94,7 +102,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
     config_values = (
         "reconstruction_weight", "regularization_weight", "pixel_weight", "noise_stddev",
         "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight",
-        "mismatch_weight", "seed",
+        "mismatch_weight", "code_reconstruction_weight", "seed",
     )
 
     def __init__(
@@ -113,6 +121,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
         discriminator_noise=0.0,
         marginal_entropy_weight=0.0,
         mismatch_weight=0.0,
+        code_reconstruction_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -130,7 +139,9 @@ class ImplicitAutoencoder(PriorAutoencoder):
         self.noise_stddev = noise_stddev
         self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
             gumbel_temperature, straight_through, marginal_entropy_weight)
-        check_nonnegative(discriminator_noise=discriminator_noise, mismatch_weight=mismatch_weight)
+        check_nonnegative(discriminator_noise=discriminator_noise, mismatch_weight=mismatch_weight,
+                          code_reconstruction_weight=code_reconstruction_weight)
+        self.code_reconstruction_weight = float(code_reconstruction_weight)
         self.discriminator_noise = float(discriminator_noise)
         self.mismatch_weight = float(mismatch_weight)
         self._check_setup()
@@ -184,6 +195,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
     @property
     def log_names(self):
         names = ("reconstruction_gan", "regularization_gan", "pixel_mse")
+        names += ("code_mse",) if self.code_reconstruction_weight else ()
         return names + (("marginal_entropy_gap",) if self.marginal_entropy_weight else ())
 
     # -- the game ----------------------------------------------------------
@@ -226,6 +238,12 @@ class ImplicitAutoencoder(PriorAutoencoder):
 
         pixel = ops.mean(ops.square(x - ops.cast(x_fake, "float32")))
         autoencoder = self.reconstruction_weight * rec_gen + self.pixel_weight * pixel
+        code_mse = None
+        if self.code_reconstruction_weight:
+            noise_again = self._noise(batch, self.encoder_noise_dim) if self.encoder_noise_dim else None
+            z_again = self.prior.activate(self._encoder_outputs_with(x_fake, noise_again, training=training))
+            code_mse = ops.mean(ops.square(z_again - ops.stop_gradient(z)))
+            autoencoder = autoencoder + self.code_reconstruction_weight * code_mse
         losses = {
             "encoder": autoencoder + self.regularization_weight * reg_gen,
             "decoder": autoencoder,
@@ -233,6 +251,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
             "regularization_discriminator": reg_disc,
         }
         logs = {"reconstruction_gan": rec_gen, "regularization_gan": reg_gen, "pixel_mse": pixel}
+        if code_mse is not None:
+            logs["code_mse"] = code_mse
         if self.marginal_entropy_weight:
             gap = self.prior.marginal_entropy_term(outputs)
             losses["encoder"] = losses["encoder"] + self.marginal_entropy_weight * gap

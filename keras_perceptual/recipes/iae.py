@@ -62,7 +62,8 @@ OPTIONS = dict(code="categorical", num_clusters=10, latent_dim=8, encoder_noise_
                pixel_weight=None, regularization_weight=None, learning_rate=None, discriminator_learning_rate=2e-4,
                conv_filters=(), units=(512, 512), discriminator_units=(512, 512), reconstruction_weight=None,
                gumbel_temperature=None, straight_through=None, discriminator_noise=0.0, marginal_entropy_weight=None,
-               projection=False, decoder_batch_norm=False, mismatch_weight=0.0, samples_picture=None, limit=None, jit_compile="auto")
+               projection=False, decoder_batch_norm=False, mismatch_weight=0.0,
+               code_reconstruction_weight=0.0, samples_picture=None, limit=None, jit_compile="auto")
 
 
 def finalize(o):
@@ -82,7 +83,8 @@ def build(o):
         **nets, prior=prior, pixel_weight=o["pixel_weight"], regularization_weight=o["regularization_weight"],
         reconstruction_weight=o["reconstruction_weight"], gumbel_temperature=o["gumbel_temperature"],
         straight_through=o["straight_through"], discriminator_noise=o["discriminator_noise"],
-        marginal_entropy_weight=o["marginal_entropy_weight"], mismatch_weight=o["mismatch_weight"], seed=o["seed"])
+        marginal_entropy_weight=o["marginal_entropy_weight"], mismatch_weight=o["mismatch_weight"],
+        code_reconstruction_weight=o["code_reconstruction_weight"], seed=o["seed"])
 
 
 RECIPE = Recipe(

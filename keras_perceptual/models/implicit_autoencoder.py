@@ -71,6 +71,11 @@ class ImplicitAutoencoder(PriorAutoencoder):
             of Reed et al. 2016; departure from the paper, 0: off). The
             discriminator then has to check that x fits z, so the decoder
             has to use z. Only the discriminator sees them.
+        encoder_reconstruction_gan: whether the encoder plays the
+            reconstruction GAN (with swapped labels). False: the encoder
+            learns from the regularisation GAN (and the code-reconstruction
+            and pixel terms) only, and is not pushed to hide from the
+            reconstruction discriminator how x and z match.
         code_reconstruction_weight: weight of a code-reconstruction term
             `||E(G(z, n), e') - z||^2` (z held fixed) for the encoder and
             the decoder: the variational lower bound on the mutual
@@ -102,7 +107,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
     config_values = (
         "reconstruction_weight", "regularization_weight", "pixel_weight", "noise_stddev",
         "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight",
-        "mismatch_weight", "code_reconstruction_weight", "seed",
+        "mismatch_weight", "code_reconstruction_weight", "encoder_reconstruction_gan", "seed",
     )
 
     def __init__(
@@ -122,6 +127,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
         marginal_entropy_weight=0.0,
         mismatch_weight=0.0,
         code_reconstruction_weight=0.0,
+        encoder_reconstruction_gan=True,
         seed=None,
         **kwargs,
     ):
@@ -142,6 +148,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
         check_nonnegative(discriminator_noise=discriminator_noise, mismatch_weight=mismatch_weight,
                           code_reconstruction_weight=code_reconstruction_weight)
         self.code_reconstruction_weight = float(code_reconstruction_weight)
+        self.encoder_reconstruction_gan = bool(encoder_reconstruction_gan)
         self.discriminator_noise = float(discriminator_noise)
         self.mismatch_weight = float(mismatch_weight)
         self._check_setup()
@@ -244,8 +251,9 @@ class ImplicitAutoencoder(PriorAutoencoder):
             z_again = self.prior.activate(self._encoder_outputs_with(x_fake, noise_again, training=training))
             code_mse = ops.mean(ops.square(z_again - ops.stop_gradient(z)))
             autoencoder = autoencoder + self.code_reconstruction_weight * code_mse
+        encoder = autoencoder if self.encoder_reconstruction_gan else autoencoder - self.reconstruction_weight * rec_gen
         losses = {
-            "encoder": autoencoder + self.regularization_weight * reg_gen,
+            "encoder": encoder + self.regularization_weight * reg_gen,
             "decoder": autoencoder,
             "reconstruction_discriminator": rec_disc,
             "regularization_discriminator": reg_disc,

@@ -63,7 +63,7 @@ OPTIONS = dict(code="categorical", num_clusters=10, latent_dim=8, encoder_noise_
                conv_filters=(), units=(512, 512), discriminator_units=(512, 512), reconstruction_weight=None,
                gumbel_temperature=None, straight_through=None, discriminator_noise=0.0, marginal_entropy_weight=None,
                projection=False, decoder_batch_norm=False, mismatch_weight=0.0,
-               code_reconstruction_weight=0.0, samples_picture=None, limit=None, jit_compile="auto")
+               code_reconstruction_weight=0.0, encoder_reconstruction_gan=True, samples_picture=None, limit=None, jit_compile="auto")
 
 
 def finalize(o):
@@ -84,7 +84,8 @@ def build(o):
         reconstruction_weight=o["reconstruction_weight"], gumbel_temperature=o["gumbel_temperature"],
         straight_through=o["straight_through"], discriminator_noise=o["discriminator_noise"],
         marginal_entropy_weight=o["marginal_entropy_weight"], mismatch_weight=o["mismatch_weight"],
-        code_reconstruction_weight=o["code_reconstruction_weight"], seed=o["seed"])
+        code_reconstruction_weight=o["code_reconstruction_weight"],
+        encoder_reconstruction_gan=o["encoder_reconstruction_gan"], seed=o["seed"])
 
 
 RECIPE = Recipe(

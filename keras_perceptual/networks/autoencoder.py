@@ -57,6 +57,7 @@ def autoencoder_encoder(
     noise_dim=0,
     conv_filters=(32, 64),
     units=(256,),
+    normalize_code=False,
     name="encoder",
 ):
     """Encoder `x -> code`, or `[x, noise] -> code` when `noise_dim > 0`
@@ -71,8 +72,15 @@ def autoencoder_encoder(
         noise_dim: size of the noise input (0: deterministic encoder).
         conv_filters: filters of the strided convolutions.
         units: sizes of the dense layers.
+        normalize_code: end a continuous code with a BatchNorm without
+            scale or offset, so that each code unit has mean 0 and variance
+            1 over a batch: the code cannot shrink to where a decoder with
+            noise inputs ignores it (the regulariser still shapes its
+            distribution). Needs `num_classes=0`.
     """
     _check_int("latent_dim", latent_dim, 0 if num_classes else 1)
+    if normalize_code and num_classes:
+        raise ValueError(f"`normalize_code` is for a continuous code (num_classes=0). Received: num_classes={num_classes}")
     _check_int("num_classes", num_classes, 0)
     _check_int("noise_dim", noise_dim, 0)
     if num_classes == 1:
@@ -86,7 +94,10 @@ def autoencoder_encoder(
         inputs = [x_in, e_in]
         extra = [e_in]
     h = _trunk(x_in, conv_filters, units, "", extra)
-    if not num_classes:
+    if not num_classes and normalize_code:
+        h = layers.Dense(latent_dim, name="code_dense")(h)
+        out = layers.BatchNormalization(center=False, scale=False, dtype="float32", name="code")(h)
+    elif not num_classes:
         out = layers.Dense(latent_dim, dtype="float32", name="code")(h)
     else:
         logits = layers.Dense(num_classes, dtype="float32", name="logits")(h)
@@ -285,6 +296,7 @@ def iae_networks(
     discriminator_units=(256, 256),
     projection=False,
     decoder_batch_norm=False,
+    normalize_code=False,
 ):
     """Networks of an `ImplicitAutoencoder` sized for `prior`: `encoder`
     (`[x, noise] -> code`), `decoder` (`[code, noise] -> x`),
@@ -304,13 +316,16 @@ def iae_networks(
             (`joint_discriminator(projection=True)`).
         decoder_batch_norm: BatchNorm in the decoder
             (`autoencoder_decoder(batch_norm=True)`).
+        normalize_code: unit-variance code units
+            (`autoencoder_encoder(normalize_code=True)`).
     """
     from keras_perceptual import priors as kp_priors
 
     prior = kp_priors.get(prior)
     k = prior.num_classes if isinstance(prior, kp_priors.CategoricalPrior) else 0
     return {
-        "encoder": autoencoder_encoder(image_shape, prior.dim - k, k, encoder_noise_dim, conv_filters, units),
+        "encoder": autoencoder_encoder(image_shape, prior.dim - k, k, encoder_noise_dim, conv_filters, units,
+                                       normalize_code=normalize_code),
         "decoder": autoencoder_decoder(image_shape, prior.dim, decoder_noise_dim, units,
                                        tuple(reversed(conv_filters)), batch_norm=decoder_batch_norm),
         "reconstruction_discriminator": joint_discriminator(image_shape, prior.dim, conv_filters, units,

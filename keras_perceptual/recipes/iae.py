@@ -63,7 +63,7 @@ OPTIONS = dict(code="categorical", num_clusters=10, latent_dim=8, encoder_noise_
                conv_filters=(), units=(512, 512), discriminator_units=(512, 512), reconstruction_weight=None,
                gumbel_temperature=None, straight_through=None, discriminator_noise=0.0, marginal_entropy_weight=None,
                projection=False, decoder_batch_norm=False, mismatch_weight=0.0,
-               code_reconstruction_weight=0.0, encoder_reconstruction_gan=True, samples_picture=None, limit=None, jit_compile="auto")
+               code_reconstruction_weight=0.0, encoder_reconstruction_gan=True, normalize_code=False, samples_picture=None, limit=None, jit_compile="auto")
 
 
 def finalize(o):
@@ -78,7 +78,8 @@ def build(o):
     nets = networks.iae_networks(prior, encoder_noise_dim=o["encoder_noise_dim"],
                                  decoder_noise_dim=o["decoder_noise_dim"], conv_filters=tuple(o["conv_filters"]),
                                  units=tuple(o["units"]), discriminator_units=tuple(o["discriminator_units"]),
-                                 projection=o["projection"], decoder_batch_norm=o["decoder_batch_norm"])
+                                 projection=o["projection"], decoder_batch_norm=o["decoder_batch_norm"],
+                                 normalize_code=o["normalize_code"])
     return ImplicitAutoencoder(
         **nets, prior=prior, pixel_weight=o["pixel_weight"], regularization_weight=o["regularization_weight"],
         reconstruction_weight=o["reconstruction_weight"], gumbel_temperature=o["gumbel_temperature"],

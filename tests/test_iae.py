@@ -150,6 +150,15 @@ def test_recipe_expresses_the_paper_and_the_clustering_variant():
     model = recipe.build(dict(paper, conv_filters=(), units=(16,), discriminator_units=(16,)))
     assert isinstance(model.prior, priors.GaussianPrior) and model.encoder_noise_dim == 16
     assert model.pixel_weight == 0.0
+    # The preset's departures are options of its spec; the recipe's
+    # continuous code alone is the paper's set-up, without them.
+    assert model.code_reconstruction_weight > 0 and model.encoder.get_layer("code").__class__.__name__ == \
+        "BatchNormalization"
+    plain = recipe.build(dict(recipe.resolve({"code": "continuous"}), conv_filters=(), units=(16,),
+                              discriminator_units=(16,)))
+    assert plain.code_reconstruction_weight == 0.0 and "code_mse" not in plain.log_names
+    assert not any(isinstance(layer, keras.layers.BatchNormalization)
+                   for net in (plain.encoder, plain.decoder) for layer in net.layers)
     clustering = recipe.resolve({"code": "categorical"})
     assert clustering["pixel_weight"] > 0 and clustering["encoder_noise_dim"] == 0
     assert recipe.preset_picture(clustering) == "samples"
@@ -217,3 +226,45 @@ def test_noise_class_agreement_measure_tells_a_kept_class_from_an_ignored_code()
     assert noise_class_agreement(KeepsTheInput(), options) == 1.0
     assert noise_class_agreement(IgnoresTheCode(), options) < 0.35
     assert noise_class_agreement(KeepsTheInput(), {"dataset": "celeba"}) is None
+
+
+def test_normalized_code_has_unit_variance_per_unit(random_images):
+    encoder = kp.networks.autoencoder_encoder(latent_dim=3, noise_dim=2, conv_filters=(8,), units=(16,),
+                                              normalize_code=True)
+    x = random_images(64)
+    noise = np.random.default_rng(0).standard_normal((64, 2)).astype("float32")
+    # Scale the code's dense layer up 100x: a BatchNorm without scale or
+    # offset still gives mean 0 and variance 1 per unit over the batch.
+    dense = encoder.get_layer("code_dense")
+    dense.set_weights([100.0 * w for w in dense.get_weights()])
+    z = keras.ops.convert_to_numpy(encoder([x, noise], training=True))
+    np.testing.assert_allclose(z.mean(0), 0.0, atol=1e-3)
+    np.testing.assert_allclose(z.var(0), 1.0, atol=1e-2)
+    with pytest.raises(ValueError, match="continuous code .*num_classes=10"):
+        kp.networks.autoencoder_encoder(latent_dim=0, num_classes=10, normalize_code=True)
+    decoder = kp.networks.autoencoder_decoder(code_dim=3, noise_dim=2, units=(16,), conv_filters=(8,), batch_norm=True)
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in decoder.layers) == 3
+
+
+def test_code_reconstruction_term(tmp_path, random_images):
+    """`code_mse = ||E(G(z, n), e') - z||^2` is logged, enters the encoder's
+    and decoder's losses with its weight, and round-trips."""
+    prior = priors.GaussianPrior(4)
+    x = random_images(8)
+    base = make(prior)
+    model = make(prior, code_reconstruction_weight=2.0)
+    model.set_weights(base.get_weights())
+    losses0, logs0 = base.compute_losses(x, training=False)
+    losses, logs = model.compute_losses(x, training=False)
+    assert "code_mse" not in logs0 and "code_mse" in model.log_names
+    code_mse = float(keras.ops.convert_to_numpy(logs["code_mse"]))
+    assert code_mse > 0
+    for player in ("encoder", "decoder"):
+        added = float(keras.ops.convert_to_numpy(losses[player] - losses0[player]))
+        assert np.isclose(added, 2.0 * code_mse, rtol=1e-4), player
+    history = model.fit(x, batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["code_mse"][-1])
+    loaded = run_model_saving_test(model, random_images(4), tmp_path)
+    assert loaded.code_reconstruction_weight == 2.0
+    with pytest.raises(ValueError, match="code_reconstruction_weight"):
+        make(prior, code_reconstruction_weight=-1.0)

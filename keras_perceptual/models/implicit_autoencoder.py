@@ -65,17 +65,6 @@ class ImplicitAutoencoder(PriorAutoencoder):
             their softness (with softmax codes it can, and the encoder
             answers by saturating a single category: a one-cluster
             collapse).
-        mismatch_weight: weight of mismatched pairs `(x, z')`, `z'` the code
-            of another image of the batch, as extra negatives of the
-            reconstruction discriminator (the matching-aware discriminator
-            of Reed et al. 2016; departure from the paper, 0: off). The
-            discriminator then has to check that x fits z, so the decoder
-            has to use z. Only the discriminator sees them.
-        encoder_reconstruction_gan: whether the encoder plays the
-            reconstruction GAN (with swapped labels). False: the encoder
-            learns from the regularisation GAN (and the code-reconstruction
-            and pixel terms) only, and is not pushed to hide from the
-            reconstruction discriminator how x and z match.
         code_reconstruction_weight: weight of a code-reconstruction term
             `||E(G(z, n), e') - z||^2` (z held fixed) for the encoder and
             the decoder: the variational lower bound on the mutual
@@ -107,7 +96,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
     config_values = (
         "reconstruction_weight", "regularization_weight", "pixel_weight", "noise_stddev",
         "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight",
-        "mismatch_weight", "code_reconstruction_weight", "encoder_reconstruction_gan", "seed",
+        "code_reconstruction_weight", "seed",
     )
 
     def __init__(
@@ -125,9 +114,7 @@ class ImplicitAutoencoder(PriorAutoencoder):
         straight_through=False,
         discriminator_noise=0.0,
         marginal_entropy_weight=0.0,
-        mismatch_weight=0.0,
         code_reconstruction_weight=0.0,
-        encoder_reconstruction_gan=True,
         seed=None,
         **kwargs,
     ):
@@ -145,12 +132,10 @@ class ImplicitAutoencoder(PriorAutoencoder):
         self.noise_stddev = noise_stddev
         self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
             gumbel_temperature, straight_through, marginal_entropy_weight)
-        check_nonnegative(discriminator_noise=discriminator_noise, mismatch_weight=mismatch_weight,
+        check_nonnegative(discriminator_noise=discriminator_noise,
                           code_reconstruction_weight=code_reconstruction_weight)
-        self.code_reconstruction_weight = float(code_reconstruction_weight)
-        self.encoder_reconstruction_gan = bool(encoder_reconstruction_gan)
         self.discriminator_noise = float(discriminator_noise)
-        self.mismatch_weight = float(mismatch_weight)
+        self.code_reconstruction_weight = float(code_reconstruction_weight)
         self._check_setup()
         self.built = True
 
@@ -221,15 +206,10 @@ class ImplicitAutoencoder(PriorAutoencoder):
         z, z_reg = self.training_codes(outputs, training)
         x_fake = self.decoder([z, self._noise(batch, self.decoder_noise_dim)], training=training)
 
-        images, codes = [x, ops.cast(x_fake, "float32")], [z, z]
-        if self.mismatch_weight:
-            images, codes = images + [x], codes + [ops.roll(z, 1, axis=0)]
-        logits = self.reconstruction_discriminator(
-            [ops.concatenate(images, axis=0), ops.concatenate(codes, axis=0)], training=training)
-        l_real, l_fake, *l_mismatch = ops.split(logits, len(images), axis=0)
+        images = ops.concatenate([x, ops.cast(x_fake, "float32")], axis=0)
+        logits = self.reconstruction_discriminator([images, ops.concatenate([z, z], axis=0)], training=training)
+        l_real, l_fake = ops.split(logits, 2, axis=0)
         rec_disc = ops.mean(kp_losses.gan_discriminator_loss(l_real, l_fake))
-        if self.mismatch_weight:
-            rec_disc = rec_disc + self.mismatch_weight * ops.mean(kp_losses.bce_from_logits(l_mismatch[0], 0.0))
         # The encoder and decoder play the pair game with swapped labels.
         rec_gen = ops.mean(kp_losses.gan_discriminator_loss(l_fake, l_real))
 
@@ -251,9 +231,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
             z_again = self.prior.activate(self._encoder_outputs_with(x_fake, noise_again, training=training))
             code_mse = ops.mean(ops.square(z_again - ops.stop_gradient(z)))
             autoencoder = autoencoder + self.code_reconstruction_weight * code_mse
-        encoder = autoencoder if self.encoder_reconstruction_gan else autoencoder - self.reconstruction_weight * rec_gen
         losses = {
-            "encoder": encoder + self.regularization_weight * reg_gen,
+            "encoder": autoencoder + self.regularization_weight * reg_gen,
             "decoder": autoencoder,
             "reconstruction_discriminator": rec_disc,
             "regularization_discriminator": reg_disc,

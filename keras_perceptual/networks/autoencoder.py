@@ -4,7 +4,9 @@ Plain functional builders. Every network is a convolutional trunk (strided
 5x5 convolutions, `conv_filters`; `()` for none) followed by dense layers
 (`units`), with LeakyReLU and no BatchNorm (a discriminator that sees real
 and fake codes must not normalise across them; the autoencoders then need
-none either). Outputs are float32.
+none either), except where asked: `autoencoder_decoder(batch_norm=True)` (a
+decoder trained by a GAN alone) and `autoencoder_encoder(normalize_code=True)`
+(a unit-variance continuous code). Outputs are float32.
 
 - `autoencoder_encoder`: `x (, noise) -> code`. With `num_classes` the code
   is `[logits (num_classes), style (style_dim)]` from two dense heads (the
@@ -80,7 +82,9 @@ def autoencoder_encoder(
     """
     _check_int("latent_dim", latent_dim, 0 if num_classes else 1)
     if normalize_code and num_classes:
-        raise ValueError(f"`normalize_code` is for a continuous code (num_classes=0). Received: num_classes={num_classes}")
+        raise ValueError(
+            f"`normalize_code` is for a continuous code (num_classes=0). Received: num_classes={num_classes}"
+        )
     _check_int("num_classes", num_classes, 0)
     _check_int("noise_dim", noise_dim, 0)
     if num_classes == 1:
@@ -141,6 +145,7 @@ def autoencoder_decoder(
         n_in = keras.Input((noise_dim,), name="noise")
         inputs = [z_in, n_in]
         h = layers.Concatenate(name="code_noise")([z_in, n_in])
+
     def activate(h, name):
         if batch_norm:
             h = layers.BatchNormalization(name=f"{name}_bn")(h)
@@ -190,29 +195,19 @@ def joint_discriminator(
     units=(256,),
     code_units=(128,),
     dropout=0.2,
-    projection=False,
     name="joint_discriminator",
 ):
     """The IAE's reconstruction discriminator on pairs, `[image, code] ->
-    logit`: a convolutional trunk on the image and an MLP on the code.
-
-    - `projection=False`: the code features join the image features before
-      the dense layers (with dropout), one MLP on the concatenation.
-    - `projection=True` (Miyato & Koyama 2018, "cGANs with projection
-      discriminator"): `logit = psi(phi(x)) + <phi(x), W c(z)>`, where
-      `phi(x)` is the image trunk and `c(z)` the code MLP. The inner
-      product makes whether x fits z a first-order term of the logit, not
-      something the MLP may learn to ignore.
+    logit`: a convolutional trunk on the image and an MLP on the code,
+    joined before the dense layers (with dropout).
 
     Args:
         image_shape: image shape.
         code_dim: code size.
         conv_filters: filters of the image trunk.
-        units: dense layers after the join (with `projection`, of the image
-            trunk).
+        units: dense layers after the join.
         code_units: dense layers of the code branch.
         dropout: dropout rate after each joint dense layer.
-        projection: the projection form above.
     """
     _check_int("code_dim", code_dim, 1)
     _check_image_shape(image_shape, conv_filters)
@@ -222,14 +217,8 @@ def joint_discriminator(
     for i, u in enumerate(code_units):
         c = layers.Dense(u, name=f"code_dense{i + 1}")(c)
         c = layers.LeakyReLU(0.2, name=f"code_dense{i + 1}_lrelu")(c)
-    if not projection:
-        h = _trunk(x_in, conv_filters, units, "", extra=[c], dropout=dropout)
-        out = layers.Dense(1, dtype="float32", name="logits")(h)
-        return keras.Model([x_in, z_in], out, name=name)
-    h = _trunk(x_in, conv_filters, units, "", dropout=dropout)
-    embedded = layers.Dense(h.shape[-1], use_bias=False, name="code_projection")(c)
-    match = layers.Dot(axes=1, name="projection")([h, embedded])
-    out = layers.Add(dtype="float32", name="logits")([layers.Dense(1, name="image_logit")(h), match])
+    h = _trunk(x_in, conv_filters, units, "", extra=[c], dropout=dropout)
+    out = layers.Dense(1, dtype="float32", name="logits")(h)
     return keras.Model([x_in, z_in], out, name=name)
 
 
@@ -294,7 +283,6 @@ def iae_networks(
     conv_filters=(32, 64),
     units=(256,),
     discriminator_units=(256, 256),
-    projection=False,
     decoder_batch_norm=False,
     normalize_code=False,
 ):
@@ -312,8 +300,6 @@ def iae_networks(
         conv_filters, units: encoder and joint-discriminator trunk (the
             decoder mirrors them).
         discriminator_units: hidden layers of the code discriminator.
-        projection: a projection reconstruction discriminator
-            (`joint_discriminator(projection=True)`).
         decoder_batch_norm: BatchNorm in the decoder
             (`autoencoder_decoder(batch_norm=True)`).
         normalize_code: unit-variance code units
@@ -329,7 +315,6 @@ def iae_networks(
         "decoder": autoencoder_decoder(image_shape, prior.dim, decoder_noise_dim, units,
                                        tuple(reversed(conv_filters)), batch_norm=decoder_batch_norm),
         "reconstruction_discriminator": joint_discriminator(image_shape, prior.dim, conv_filters, units,
-                                                            projection=projection,
                                                             name="reconstruction_discriminator"),
         "regularization_discriminator": latent_discriminator(prior.dim, discriminator_units,
                                                              "regularization_discriminator"),

@@ -1,8 +1,8 @@
 """Recipe: an implicit autoencoder on Fashion-MNIST, in two set-ups that
 differ only in options (the model has no mode switch):
 
-- the paper's IAE (`code="continuous"`, preset `iae_fashion_mnist`): a
-  Gaussian code `GaussianPrior(latent_dim)`, a stochastic encoder (noise
+- the paper's IAE (`code="continuous"`; preset `iae_fashion_mnist`, with
+  the departures named below): a Gaussian code `GaussianPrior(latent_dim)`, a stochastic encoder (noise
   input, `encoder_noise_dim=16`), decoder noise, and no pixel loss: the
   reconstruction is learned only through the (x, z) reconstruction GAN;
   judged on validation by `noise_class_agreement`;
@@ -17,7 +17,12 @@ Options: `code`, the noise sizes `encoder_noise_dim` and
 sizes, `learning_rate`, `discriminator_learning_rate`, `limit` and
 `samples_picture` (what a preset's `samples.png` shows: "samples", prior
 draws, or "noise", one code under several decoder noises, the paper's
-picture). `encoder_noise_dim`, `pixel_weight`, `reconstruction_weight`,
+picture), and three departures the `iae_fashion_mnist` preset needs (off
+by default; README, "The paper's IAE", measures each): `normalize_code`
+(a unit-variance code that cannot shrink below the decoder noise),
+`code_reconstruction_weight` (InfoGAN's code-reconstruction bound on the
+mutual information between the code and the decoded image) and
+`decoder_batch_norm`. `encoder_noise_dim`, `pixel_weight`, `reconstruction_weight`,
 `regularization_weight`, `straight_through`, `marginal_entropy_weight`,
 `learning_rate` and `samples_picture` left at None take `CLUSTERING[name]`
 for a categorical code and `PAPER[name]` for a continuous one; every one
@@ -62,8 +67,8 @@ OPTIONS = dict(code="categorical", num_clusters=10, latent_dim=8, encoder_noise_
                pixel_weight=None, regularization_weight=None, learning_rate=None, discriminator_learning_rate=2e-4,
                conv_filters=(), units=(512, 512), discriminator_units=(512, 512), reconstruction_weight=None,
                gumbel_temperature=None, straight_through=None, discriminator_noise=0.0, marginal_entropy_weight=None,
-               projection=False, decoder_batch_norm=False, mismatch_weight=0.0,
-               code_reconstruction_weight=0.0, encoder_reconstruction_gan=True, normalize_code=False, samples_picture=None, limit=None, jit_compile="auto")
+               decoder_batch_norm=False, normalize_code=False,
+               code_reconstruction_weight=0.0, samples_picture=None, limit=None, jit_compile="auto")
 
 
 def finalize(o):
@@ -78,15 +83,14 @@ def build(o):
     nets = networks.iae_networks(prior, encoder_noise_dim=o["encoder_noise_dim"],
                                  decoder_noise_dim=o["decoder_noise_dim"], conv_filters=tuple(o["conv_filters"]),
                                  units=tuple(o["units"]), discriminator_units=tuple(o["discriminator_units"]),
-                                 projection=o["projection"], decoder_batch_norm=o["decoder_batch_norm"],
+                                 decoder_batch_norm=o["decoder_batch_norm"],
                                  normalize_code=o["normalize_code"])
     return ImplicitAutoencoder(
         **nets, prior=prior, pixel_weight=o["pixel_weight"], regularization_weight=o["regularization_weight"],
         reconstruction_weight=o["reconstruction_weight"], gumbel_temperature=o["gumbel_temperature"],
         straight_through=o["straight_through"], discriminator_noise=o["discriminator_noise"],
-        marginal_entropy_weight=o["marginal_entropy_weight"], mismatch_weight=o["mismatch_weight"],
-        code_reconstruction_weight=o["code_reconstruction_weight"],
-        encoder_reconstruction_gan=o["encoder_reconstruction_gan"], seed=o["seed"])
+        marginal_entropy_weight=o["marginal_entropy_weight"], code_reconstruction_weight=o["code_reconstruction_weight"],
+        seed=o["seed"])
 
 
 RECIPE = Recipe(
@@ -98,7 +102,9 @@ RECIPE = Recipe(
     # The paper's claim as the learning curve: the code keeps the class under
     # decoder noise (a run whose decoder learns to ignore its code drops to
     # chance, and restore_best keeps the point before).
-    validation=Validation("validation_noise_class_agreement", noise_class_agreement, mode="max"),
+    # The curve swings by up to 0.2 between measurements (README, "The
+    # paper's IAE"): the convergence rule waits for 10 of them.
+    validation=Validation("validation_noise_class_agreement", noise_class_agreement, mode="max", min_points=10),
 )
 # The same recipe judged as a clustering model: the categorical code, and
 # the validation clustering accuracy as its learning curve (noisy: the

@@ -37,7 +37,10 @@ The paper claims end the report as one markdown table (claim | evidence |
 verdict: holds / within noise / does not hold), followed by the zoo's
 quality bars (`TARGETS`, issue 13: met, or missed with the number). `--update-readme` writes
 the whole report (the markdown printed here) into README.md between the
-`<!-- quality:begin -->` and `<!-- quality:end -->` markers: the README's
+`<!-- quality:begin -->` and `<!-- quality:end -->` markers, and the preset
+table (`preset_table`: description, steps and wall time, picture of each
+Fashion-MNIST preset, from the specs and the bundled metadata) between the
+`<!-- presets:begin -->` and `<!-- presets:end -->` markers: the README's
 tables have no other source. `--update-cards` writes each preset's numbers
 into its `metadata.json` and model card; `--check-cards` compares them with
 the numbers already there (both on the test split only).
@@ -75,6 +78,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "python benchmarks/quality.py"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
+PRESETS_BEGIN, PRESETS_END = "<!-- presets:begin -->", "<!-- presets:end -->"
 CONFIDENCE = 0.9  # the confidence a sample must reach to count as recognised
 NOISE_DRAWS = 8  # decoder-noise draws per input of an implicit autoencoder
 
@@ -415,7 +419,8 @@ def parse_args(argv=None):
                    help="compare with the numbers on the cards; exit 1 if any differs by more than --tolerance")
     p.add_argument("--tolerance", type=float, default=0.02, help="relative tolerance of --check-cards")
     p.add_argument("--update-readme", action="store_true",
-                   help=f"write the report into --readme between {BEGIN} and {END}")
+                   help=f"write the report into --readme between {BEGIN} and {END}, and the preset table "
+                   f"between {PRESETS_BEGIN} and {PRESETS_END}")
     p.add_argument("--readme", default=str(README), help="the README --update-readme writes")
     p.add_argument("--sections", default="generation,reconstruction,noise,clustering",
                    help="comma-separated subset of generation,reconstruction,noise,clustering")
@@ -586,18 +591,39 @@ def main(argv=None):
         repin_bundled(args.weights)
     if args.update_readme:
         write_between_markers(Path(args.readme), markdown)
-        print(f"Wrote the report into {args.readme}.")
+        write_between_markers(Path(args.readme), preset_table(args.weights), PRESETS_BEGIN, PRESETS_END)
+        print(f"Wrote the report and the preset table into {args.readme}.")
     return report
 
 
-def write_between_markers(path, markdown):
-    """Replaces what lies between the `BEGIN` and `END` lines of `path`."""
+def write_between_markers(path, markdown, begin=BEGIN, end=END):
+    """Replaces what lies between the `begin` and `end` lines of `path`."""
     text = path.read_text(encoding="utf-8")
-    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
-        raise SystemExit(f"{path} must hold one {BEGIN} line followed by one {END} line: the report goes between.")
-    before, rest = text.split(BEGIN, 1)
-    after = rest.split(END, 1)[1]
-    path.write_text(f"{before}{BEGIN}\n{markdown}{END}{after}", encoding="utf-8")
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise SystemExit(f"{path} must hold one {begin} line followed by one {end} line: the report goes between.")
+    before, rest = text.split(begin, 1)
+    after = rest.split(end, 1)[1]
+    path.write_text(f"{before}{begin}\n{markdown}{end}{after}", encoding="utf-8")
+
+
+def preset_table(weights=ROOT / "weights"):
+    """The README's table of Fashion-MNIST presets, from their specs and
+    bundled metadata: what each is, its training steps and wall time, and
+    its `samples.png` (or how to train one that has no weights yet)."""
+    lines = ["| preset | what it is | budget | picture |", "|---|---|---|---|"]
+    for spec in kp_presets.all_specs():
+        if spec.dataset != "fashion_mnist":
+            continue
+        meta_path = Path(weights) / spec.name / "metadata.json"
+        if meta_path.is_file():
+            meta = json.loads(meta_path.read_text())
+            budget = f"{meta['steps']} steps, {round(meta['wall_time_s'] / 60)} min"
+            picture = f'<img src="weights/{spec.name}/samples.png" width="200">'
+        else:
+            budget = f"not trained yet (`python benchmarks/train_presets.py --only {spec.name}`)"
+            picture = "no weights yet"
+        lines.append(f"| `{spec.name}` | {spec.description} | {budget} | {picture} |")
+    return "\n".join(lines) + "\n"
 
 
 def check_cards(load, cards, tolerance):

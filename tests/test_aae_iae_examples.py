@@ -53,3 +53,15 @@ def test_iae_fashion_mnist(tmp_path):
 
     grid = np.asarray(Image.open(result["grid"]))
     assert grid.ndim == 2 and grid.shape[1] > grid.shape[0] / 2
+
+
+def test_iae_fashion_mnist_continuous_code(tmp_path):
+    """The continuous code trains the preset's set-up: a stochastic encoder,
+    decoder noise, no pixel loss, the unit-variance code and the
+    code-reconstruction term; it reports the class agreement under noise."""
+    result = load("iae_fashion_mnist").main(["--smoke", "--code", "continuous", "--output", str(tmp_path)])
+    model = result["model"]
+    assert model.encoder_noise_dim == 16 and model.pixel_weight == 0.0 and model.code_reconstruction_weight == 3.0
+    assert model.encoder.get_layer("code").__class__.__name__ == "BatchNormalization"
+    assert 0.0 <= result["agreement"] <= 1.0 and "accuracy" not in result
+    assert result["grid"].is_file()

@@ -178,12 +178,12 @@ def test_presets_faithful_and_clustering():
     assert (faithful.recipe, clustering.recipe) == ("iae", "iae_clustering") and clustering.stop_when_converged
     assert presets.preset_folder("iae_clustering_fashion_mnist") is not None
     assert clustering.metadata_sha256 is not None and "clustering" in clustering.baselines
-    # No weights yet: not bundled, not on the Hub, refused in one line with the command that trains it.
-    if presets.preset_folder("iae_fashion_mnist") is None:
-        assert presets.weights_status("iae_fashion_mnist") == "none" and faithful.metadata_sha256 is None
-        with pytest.raises(ValueError, match="No weights are published for preset 'iae_fashion_mnist'.*"
-                                             "train_presets.py --only iae_fashion_mnist"):
-            kp.ImplicitAutoencoder.from_pretrained("iae_fashion_mnist")
+    # Both are bundled; the faithful one loads with its departures.
+    assert presets.preset_folder("iae_fashion_mnist") is not None and faithful.metadata_sha256 is not None
+    faithful_model = kp.ImplicitAutoencoder.from_pretrained("iae_fashion_mnist")
+    assert faithful_model.encoder_noise_dim == 16 and faithful_model.pixel_weight == 0.0
+    assert faithful_model.code_reconstruction_weight == faithful.recipe_options["code_reconstruction_weight"] > 0
+    assert faithful_model.skipped_networks == ("reconstruction_discriminator", "regularization_discriminator")
     model = kp.ImplicitAutoencoder.from_pretrained("iae_clustering_fashion_mnist")
     assert isinstance(model.prior, priors.CategoricalPrior)
 

@@ -38,3 +38,13 @@ def test_first_commands_are_the_scripts_of_this_repo():
     script = (ROOT / "scripts" / "test.sh").read_text()
     assert "dataset-fashion-mnist" in script and 'torch==2.13.0' in script
     assert "|| break" not in script and 'exit "$status"' in script
+
+
+def test_preset_table_is_rendered_from_the_specs_and_bundled_metadata():
+    """The README's preset table has one source: `quality.preset_table()`
+    (written by `benchmarks/quality.py --update-readme`)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import quality
+
+    block = README.split(quality.PRESETS_BEGIN + "\n", 1)[1].split(quality.PRESETS_END, 1)[0]
+    assert block == quality.preset_table()

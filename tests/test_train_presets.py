@@ -89,7 +89,8 @@ def test_smoke_run_writes_verified_presets(tmp_path, splits):
     # It measures them, writes the cards and the README, then finds the same
     # numbers on a second run.
     readme = tmp_path / "README.md"
-    readme.write_text(f"# intro\n\n{quality.BEGIN}\nold table\n{quality.END}\n\n## after\n")
+    readme.write_text(f"# intro\n\n{quality.BEGIN}\nold table\n{quality.END}\n\n{quality.PRESETS_BEGIN}\nold rows\n"
+                      f"{quality.PRESETS_END}\n## after\n")
     report = quality.main(["--smoke", "--weights", str(tmp_path / "w"), "--update-cards", "--update-readme",
                            "--readme", str(readme)])
     evaluator = kp.from_pretrained(tmp_path / "w" / quality.EVALUATOR)
@@ -126,7 +127,15 @@ def test_smoke_run_writes_verified_presets(tmp_path, splits):
     assert "*samples.png: prior samples (seed 0).*" in (tmp_path / "w" / "vae_fashion_mnist" / "README.md").read_text()
     # The README holds the printed report between its markers, nothing else changed.
     text = readme.read_text()
-    assert text == f"# intro\n\n{quality.BEGIN}\n{report['markdown']}{quality.END}\n\n## after\n"
+    table = quality.preset_table(tmp_path / "w")
+    assert text == (f"# intro\n\n{quality.BEGIN}\n{report['markdown']}{quality.END}\n\n{quality.PRESETS_BEGIN}\n"
+                    f"{table}{quality.PRESETS_END}\n## after\n")
+    # The preset table: a row per Fashion-MNIST spec, with the steps of the
+    # weights in the folder, or the command that trains a preset without.
+    steps = kp.hub.verify_folder(tmp_path / "w" / "vae_fashion_mnist")["steps"]
+    assert f"| `vae_fashion_mnist` | {kp.presets.get_spec('vae_fashion_mnist').description} | {steps} steps, " in table
+    assert "| `deepsim_vae_fashion_mnist` |" in table and \
+        "not trained yet (`python benchmarks/train_presets.py --only deepsim_vae_fashion_mnist`)" in table
     assert "| claim | evidence | verdict |" in text and "`vae_fashion_mnist`" in text
     assert "k-means on pixels (baseline, n_init=1, 5 seeds)" in text
     quality.main(["--smoke", "--weights", str(tmp_path / "w"), "--check-cards"])

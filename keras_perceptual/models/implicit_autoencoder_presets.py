@@ -53,6 +53,6 @@ PRESETS = [
 # sha256 of each bundled preset's metadata.json (which pins its other files):
 # written by `python -m keras_perceptual.pin_presets`, never by hand.
 PINS = {
-    "iae_fashion_mnist": "80817b76175ace89e49964dce47714bdb92de42f3c1ff1613a757f8816404f04",
+    "iae_fashion_mnist": "cd1903157f7e701ed815017d3761b7817eea547b84b7fdd8d89933da463ef06f",
     "iae_clustering_fashion_mnist": "a254b98a281d3295c5d1748785c57cac928a8168af90cea0dbc51d1e983267ba",
 }

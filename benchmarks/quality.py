@@ -617,7 +617,8 @@ def preset_table(weights=ROOT / "weights"):
         meta_path = Path(weights) / spec.name / "metadata.json"
         if meta_path.is_file():
             meta = json.loads(meta_path.read_text())
-            budget = f"{meta['steps']} steps, {round(meta['wall_time_s'] / 60)} min"
+            wall = meta.get("wall_time_s")
+            budget = f"{meta['steps']} steps" + (f", {round(wall / 60)} min" if wall is not None else "")
             picture = f'<img src="weights/{spec.name}/samples.png" width="200">'
         else:
             budget = f"not trained yet (`python benchmarks/train_presets.py --only {spec.name}`)"

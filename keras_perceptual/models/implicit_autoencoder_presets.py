@@ -40,9 +40,13 @@ PRESETS = [
     fashion_mnist_spec(
         "iae_clustering_fashion_mnist", model="ImplicitAutoencoder", paper=MAKHZANI_2018,
         description="Implicit autoencoder (Makhzani 2018), clustering variant: categorical code of 10 "
-        "clusters plus decoder noise, deterministic encoder and a pixel MSE term (departures tuned on "
-        "Fashion-MNIST, see keras_perceptual/recipes/iae.py).",
-        recipe="iae_clustering", recipe_options={"code": "categorical", "epochs": 30},
+        "clusters plus decoder noise, deterministic encoder, a pixel MSE term and InfoGAN's code-reconstruction "
+        "term (departures tuned on Fashion-MNIST, see keras_perceptual/recipes/iae.py).",
+        # code_reconstruction_weight 1 (the faithful preset's departure):
+        # validation clustering accuracy 0.55-0.65 over 5500 steps (best
+        # 0.646 at step 2200) against 0.45-0.52 without it (best 0.521).
+        recipe="iae_clustering", recipe_options={"code": "categorical", "code_reconstruction_weight": 1.0,
+                                                 "epochs": 30},
         budget=converged_budget("clustering accuracy", "every epoch, 550 steps", 30, 100),
         stop_when_converged=True,
         skip_networks=SKIP, tags=IAE_TAGS + ("clustering",),

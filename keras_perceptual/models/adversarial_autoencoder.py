@@ -99,6 +99,10 @@ class AdversarialAutoencoder(PriorAutoencoder):
             `log K - H(batch mean of softmax(logits))` in the encoder's loss,
             a direct push towards uniform cluster usage (departure from the
             paper; 0: off).
+        code_reconstruction_weight: weight of `||E(G(z)) - z||^2` (z held
+            fixed) in the encoder's and decoder's losses, InfoGAN's bound
+            on the mutual information between a code and its image, as in
+            `ImplicitAutoencoder` (departure from the paper; 0: off).
         seed: seed of the model's random draws.
 
     Example:
@@ -117,7 +121,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
     config_values = (
         "regularizer", "mode", "regularizer_weight", "reconstruction_weight", "supervised_weight",
         "mmd_kernel", "mmd_scales", "gumbel_temperature", "straight_through", "discriminator_noise",
-        "marginal_entropy_weight", "seed",
+        "marginal_entropy_weight", "code_reconstruction_weight", "seed",
     )
 
     def __init__(
@@ -138,6 +142,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
         straight_through=False,
         discriminator_noise=0.0,
         marginal_entropy_weight=0.0,
+        code_reconstruction_weight=0.0,
         seed=None,
         **kwargs,
     ):
@@ -161,8 +166,10 @@ class AdversarialAutoencoder(PriorAutoencoder):
         self.mmd_scales = tuple(float(s) for s in mmd_scales)
         self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
             gumbel_temperature, straight_through, marginal_entropy_weight)
-        check_nonnegative(discriminator_noise=discriminator_noise)
+        check_nonnegative(discriminator_noise=discriminator_noise,
+                          code_reconstruction_weight=code_reconstruction_weight)
         self.discriminator_noise = float(discriminator_noise)
+        self.code_reconstruction_weight = float(code_reconstruction_weight)
         # The regulariser's algorithm, chosen once: a strategy, not branches.
         object.__setattr__(self, "latent_regularizer", latent_regularizers.get(
             regularizer, mmd_kernel, self.mmd_scales, self.discriminator_noise))
@@ -229,6 +236,8 @@ class AdversarialAutoencoder(PriorAutoencoder):
             names += ("cross_entropy",)
         if self.marginal_entropy_weight:
             names += ("marginal_entropy_gap",)
+        if self.code_reconstruction_weight:
+            names += ("code_mse",)
         return names
 
     @property
@@ -275,7 +284,13 @@ class AdversarialAutoencoder(PriorAutoencoder):
         rec = ops.mean(ops.square(diff))
         reg, disc_losses = self._regularize(z_reg, labels, batch)
         encoder_loss = self.reconstruction_weight * rec + self.regularizer_weight * reg
+        decoder_loss = self.reconstruction_weight * rec
         logs = {"reconstruction": rec, "regularizer": reg}
+        if self.code_reconstruction_weight:
+            code_mse = self.code_reconstruction_error(self.encoder(x_rec, training=training), z)
+            encoder_loss = encoder_loss + self.code_reconstruction_weight * code_mse
+            decoder_loss = decoder_loss + self.code_reconstruction_weight * code_mse
+            logs["code_mse"] = code_mse
         if self.marginal_entropy_weight:
             gap = self.prior.marginal_entropy_term(outputs)
             encoder_loss = encoder_loss + self.marginal_entropy_weight * gap
@@ -284,7 +299,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
             ce = self._masked_cross_entropy(labels, outputs[:, : self.prior.num_classes])
             encoder_loss = encoder_loss + self.supervised_weight * ce
             logs["cross_entropy"] = ce
-        losses = {"encoder": encoder_loss, "decoder": self.reconstruction_weight * rec}
+        losses = {"encoder": encoder_loss, "decoder": decoder_loss}
         losses.update(disc_losses)
         return losses, logs
 

@@ -228,8 +228,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
         code_mse = None
         if self.code_reconstruction_weight:
             noise_again = self._noise(batch, self.encoder_noise_dim) if self.encoder_noise_dim else None
-            z_again = self.prior.activate(self._encoder_outputs_with(x_fake, noise_again, training=training))
-            code_mse = ops.mean(ops.square(z_again - ops.stop_gradient(z)))
+            code_mse = self.code_reconstruction_error(
+                self._encoder_outputs_with(x_fake, noise_again, training=training), z)
             autoencoder = autoencoder + self.code_reconstruction_weight * code_mse
         losses = {
             "encoder": autoencoder + self.regularization_weight * reg_gen,

@@ -3,6 +3,7 @@ a `keras_perceptual.priors.Prior` (`AdversarialAutoencoder`,
 `ImplicitAutoencoder`)."""
 
 import keras
+from keras import ops
 
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.models.code_space import PriorCode
@@ -48,6 +49,14 @@ class PriorAutoencoder(ImageAutoencoder):
     @property
     def code_space(self):
         return PriorCode(self.prior)
+
+    def code_reconstruction_error(self, decoded_outputs, codes):
+        """`mean ||activate(E(G(z))) - z||^2` with `z` held fixed: the
+        encoder's outputs on the decoded images against the codes they were
+        decoded from (InfoGAN's variational bound on the mutual information
+        between a code and its image; the `code_reconstruction_weight` term
+        of `AdversarialAutoencoder` and `ImplicitAutoencoder`)."""
+        return ops.mean(ops.square(self.prior.activate(decoded_outputs) - ops.stop_gradient(codes)))
 
     def training_codes(self, outputs, training=True):
         """Codes of a training step, `(for the decoder, for the

@@ -31,7 +31,7 @@ OPTIONS = dict(prior="gaussian", latent_dim=2, regularizer="gan", mode="unsuperv
                style_discriminator=False, labelled=1000, regularizer_weight=None, learning_rate=1e-3,
                discriminator_learning_rate=2e-4, conv_filters=(32, 64), units=(256,), discriminator_units=(256, 256),
                gumbel_temperature=None, straight_through=False, discriminator_noise=0.0,
-               marginal_entropy_weight=0.0, limit=None, jit_compile="auto")
+               marginal_entropy_weight=0.0, code_reconstruction_weight=0.0, limit=None, jit_compile="auto")
 
 # Fashion-MNIST as float32 `(n, 28, 28, 1)` in [-1, 1] (and int labels).
 load_images = fashion_mnist_arrays
@@ -86,7 +86,7 @@ def build(o):
         regularizer_weight=1.0 if o["regularizer_weight"] is None else o["regularizer_weight"],
         gumbel_temperature=o["gumbel_temperature"], straight_through=o["straight_through"],
         discriminator_noise=o["discriminator_noise"], marginal_entropy_weight=o["marginal_entropy_weight"],
-        seed=o["seed"])
+        code_reconstruction_weight=o["code_reconstruction_weight"], seed=o["seed"])
 
 
 def load_data(o, batch_size):

@@ -180,3 +180,31 @@ def test_code_options_round_trip_and_bad_input(tmp_path, random_images):
         kp.AdversarialAutoencoder(**nets, prior=gauss, straight_through=True)
     with pytest.raises(ValueError, match="gumbel_temperature"):
         make(priors.CategoricalPrior(3), "gan", "clustering", gumbel_temperature=0.0)
+
+
+@pytest.mark.parametrize("regularizer", ["gan", "mmd"])
+def test_code_reconstruction_term(regularizer, tmp_path, random_images):
+    """`code_mse = ||activate(E(G(z))) - z||^2` is logged and enters the
+    encoder's and decoder's losses with its weight (the IAE's term, one
+    helper), and round-trips."""
+    prior = priors.CategoricalPrior(3)
+    x = random_images(8)
+    base = make(prior, regularizer, straight_through="decoder")
+    model = make(prior, regularizer, straight_through="decoder", code_reconstruction_weight=2.0)
+    model.set_weights(base.get_weights())
+    losses0, logs0 = base.compute_losses(x, training=False)
+    losses, logs = model.compute_losses(x, training=False)
+    assert "code_mse" not in logs0 and "code_mse" in model.log_names and "code_mse" not in base.log_names
+    z = model.prior.activate(model.encoder(x))
+    expected = np.mean((keras.ops.convert_to_numpy(model.prior.activate(model.encoder(model.decoder(z))))
+                        - keras.ops.convert_to_numpy(z)) ** 2)
+    code_mse = float(keras.ops.convert_to_numpy(logs["code_mse"]))
+    assert code_mse == pytest.approx(expected, rel=1e-4)
+    for player in ("encoder", "decoder"):
+        added = float(keras.ops.convert_to_numpy(losses[player] - losses0[player]))
+        assert added == pytest.approx(2.0 * code_mse, rel=1e-4), player
+    history = model.fit(x, batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["code_mse"][-1])
+    assert run_model_saving_test(model, random_images(4), tmp_path).code_reconstruction_weight == 2.0
+    with pytest.raises(ValueError, match="code_reconstruction_weight"):
+        make(prior, regularizer, code_reconstruction_weight=-1.0)

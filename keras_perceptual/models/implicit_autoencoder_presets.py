@@ -10,8 +10,6 @@ from keras_perceptual.presets import fashion_mnist_spec
 MAKHZANI_2018 = "Makhzani, \"Implicit autoencoders\", arXiv:1805.09804"
 IAE_TAGS = ("autoencoder", "image-generation", "implicit-autoencoder", "gan")
 SKIP = ("reconstruction_discriminator", "regularization_discriminator")
-CODE_RECONSTRUCTION = 3.0
-DECODER_BATCH_NORM = True
 
 PRESETS = [
     fashion_mnist_spec(
@@ -30,8 +28,8 @@ PRESETS = [
         # code alone: best 0.24; with the code-reconstruction term weighted
         # 1: 0.59, weighted 3: 0.63; without the decoder's BatchNorm: 0.45.
         recipe="iae", recipe_options={"code": "continuous", "conv_filters": (32, 64), "units": (256,),
-                                      "normalize_code": True, "code_reconstruction_weight": CODE_RECONSTRUCTION,
-                                      "decoder_batch_norm": DECODER_BATCH_NORM, "epochs": 10},
+                                      "normalize_code": True, "code_reconstruction_weight": 3.0,
+                                      "decoder_batch_norm": True, "epochs": 10},
         budget=converged_budget("noise class agreement", "every 275 steps", 10, 100),
         stop_when_converged=True, validate_every=275,
         skip_networks=SKIP, tags=IAE_TAGS,

@@ -16,9 +16,15 @@ line imports `PresetError` before any backend). A preset folder holds
 
 import hashlib
 import json
+import os
+import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from keras_perceptual.validation import fail
+from keras_perceptual.validation import inside
 
 FORMAT_VERSION = 1
 CONFIG = "config.json"
@@ -28,6 +34,17 @@ CARD = "README.md"
 SAMPLES = "samples.png"
 LEARNING_CURVE = "learning_curve.png"
 PRESET_FILES = (CONFIG, WEIGHTS, METADATA, CARD, SAMPLES)
+# Every file name a preset folder may hold: nothing else is read or written.
+KNOWN_FILES = PRESET_FILES + (LEARNING_CURVE,)
+# A JSON file of a preset larger than this is refused unread (the bundled
+# configs are well under 1 MiB).
+MAX_JSON_BYTES = 16 * 2**20
+# Hub names, as the Hub and git accept them (`huggingface_hub.utils.
+# validate_repo_id`; `git check-ref-format`).
+_REPO_PART = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
+MAX_REPO_ID = 96
+MAX_REVISION = 255
 # Files a person may edit before publishing: `push` re-hashes them.
 EDITABLE_FILES = (CARD, SAMPLES)
 
@@ -45,19 +62,100 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def read_json(path, what):
-    """The JSON object in `path`; a `PresetError` naming `what` otherwise."""
+    """The JSON object in `path`; a `PresetError` naming `what` otherwise
+    (not JSON, NaN/Infinity, nested too deep, larger than MAX_JSON_BYTES)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise PresetError(f"{what} is not valid JSON ({e}). Re-save the preset with `save_pretrained`.") from e
+        size = os.path.getsize(path)
+        if size > MAX_JSON_BYTES:
+            raise PresetError(
+                f"{what} is {size} bytes, more than the {MAX_JSON_BYTES} a preset's JSON file may be: "
+                "refusing to read it. Re-save the preset with `save_pretrained`."
+            )
+        data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        if isinstance(e, PresetError):
+            raise
+        raise PresetError(
+            f"{what} is not valid JSON ({type(e).__name__}: {_short(e)}). Re-save the preset with `save_pretrained`."
+        ) from e
+    except OSError as e:
+        raise PresetError(f"{what} could not be read: {type(e).__name__}: {_short(e)}.") from e
     if not isinstance(data, dict):
         raise PresetError(f"{what} must hold a JSON object. Received: {type(data).__name__}")
     return data
 
 
+def _short(error, limit=200):
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_file_name(filename, where="file name"):
+    """`filename` when it is one of the plain names of a preset folder
+    (`KNOWN_FILES`); a `PresetError` otherwise (a path, `..`, anything else)."""
+    if not isinstance(filename, str) or filename not in KNOWN_FILES:
+        raise fail(where, f"one of the preset file names {list(KNOWN_FILES)}",
+                   f"{_short(repr(filename), 80)} ({type(filename).__name__})",
+                   hint="A preset folder holds these files only, never paths.", error=PresetError)
+    return filename
+
+
+def file_in(folder, filename, where="file name"):
+    """`folder / filename` for a known preset file name, proven inside
+    `folder` after resolving links (a link pointing out of it is refused)."""
+    check_file_name(filename, where)
+    try:
+        return inside(folder, filename, name=where)
+    except PresetError:
+        raise
+    except ValueError as e:
+        raise PresetError(f"{e} A preset file that is a link out of its folder is never read or written.") from e
+
+
+def check_repo_id(repo_id, name="repo_id"):
+    """`repo_id` when it is a Hub model repo id 'org/name' by the Hub's own
+    rules (letters, digits, `-`, `_`, `.`; no `--` or `..`; at most 96
+    characters; no leading or trailing `-`/`.`); a `PresetError` otherwise."""
+    ok = isinstance(repo_id, str) and len(repo_id) <= MAX_REPO_ID and repo_id.count("/") == 1
+    if ok:
+        parts = repo_id.split("/")
+        ok = (all(_REPO_PART.match(p) and p[0] not in "-." and p[-1] not in "-." for p in parts)
+              and "--" not in repo_id and ".." not in repo_id and not repo_id.endswith(".git"))
+    if not ok:
+        raise fail(name, f"a Hub repo id 'org/name' (letters, digits, '-', '_', '.'; no '..' or '--'; "
+                   f"at most {MAX_REPO_ID} characters)",
+                   f"{name}={_short(repr(repo_id), 80)} ({type(repo_id).__name__})", error=PresetError)
+    return repo_id
+
+
+def check_revision(revision, name="revision"):
+    """`revision` when it is a git branch or tag name (`git check-ref-format`
+    rules, `refs/pr/1` style slashes allowed) or a commit hash; a
+    `PresetError` otherwise: `..`, a component starting with `.` or ending
+    in `.lock`, `//`, a leading or trailing `/`, `@{`, backslashes, spaces,
+    control characters, `~^:?*[` and names over 255 characters are refused."""
+    ok = isinstance(revision, str) and 0 < len(revision) <= MAX_REVISION
+    if ok:
+        parts = revision.split("/")
+        ok = (not _REF_FORBIDDEN.search(revision) and ".." not in revision and "@{" not in revision
+              and revision != "@" and not revision.startswith("-") and not revision.endswith(".")
+              and all(p and not p.startswith(".") and not p.endswith(".lock") for p in parts))
+    if not ok:
+        raise fail(name, f"a Hub branch, tag or commit hash (git ref-name rules: no '..', no leading '/' "
+                   f"or '.', no spaces, control characters or any of ~^:?*[\\; at most {MAX_REVISION} "
+                   "characters)", f"{name}={_short(repr(revision), 80)} ({type(revision).__name__})",
+                   error=PresetError)
+    return revision
+
+
 class LocalSource:
-    """A preset folder on disk."""
+    """A preset folder on disk. Only the known preset file names are read,
+    each proven inside the folder (links out of it are refused)."""
 
     def __init__(self, folder):
         self.folder = Path(folder)
@@ -66,7 +164,7 @@ class LocalSource:
         return f"folder {self.folder}"
 
     def fetch(self, filename):
-        path = self.folder / filename
+        path = file_in(self.folder, filename, f"file of {self}")
         if not path.is_file():
             raise PresetError(
                 f"{self} has no {filename}: it is not a complete preset folder "
@@ -106,10 +204,42 @@ def file_table(metadata, source):
     files = metadata.get("files")
     if not isinstance(files, dict):
         raise PresetError(f"{METADATA} of {source} lacks its `files` table of sha256s. Re-save with `save_pretrained`.")
-    odd = [n for n in files if not isinstance(n, str) or Path(n).name != n or n in (".", "..")]
+    odd = [n for n in files if n not in KNOWN_FILES or n == METADATA]
     if odd:
-        raise PresetError(f"{METADATA} of {source} lists files outside the folder: {odd}.")
+        raise PresetError(
+            f"{METADATA} of {source} lists files that are not preset files: {_short(repr(odd[:5]))}. "
+            f"Expected names among {[n for n in KNOWN_FILES if n != METADATA]}, never paths. "
+            "Re-save the preset with `save_pretrained`."
+        )
+    bad = [n for n, d in files.items() if not (isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d))]
+    if bad:
+        raise PresetError(
+            f"{METADATA} of {source} records no valid sha256 (64 hex digits) for {bad}: received "
+            f"{_short(repr(files[bad[0]]), 80)}. Re-save the preset with `save_pretrained`."
+        )
     return dict(files)
+
+
+def write_atomic(path, data):
+    """Writes `data` (bytes or str) to `path` through a temporary file in the
+    same folder and `os.replace`: readers see the old file or the new one,
+    a link at `path` is replaced (never followed), and a failure leaves no
+    temporary file behind."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
 
 
 def verify_folder(folder, skip=()):

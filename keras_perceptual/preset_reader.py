@@ -9,6 +9,7 @@ Python code is refused before deserialization. A registered preset's
 """
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -113,36 +114,169 @@ def _one_line(error):
     return " ".join(str(error).split())
 
 
-def _refuse_code(obj, where):
-    """Refuses serialized Python code (a lambda's bytecode) anywhere in a
-    config, whatever the global safe-mode setting."""
-    if isinstance(obj, dict):
-        if obj.get("class_name") == "__lambda__":
-            raise PresetError(
-                f"{where} contains serialized Python code (a lambda). Presets are "
-                "never allowed to run code: refusing to load it."
-            )
-        for v in obj.values():
-            _refuse_code(v, where)
-    elif isinstance(obj, list):
-        for v in obj:
-            _refuse_code(v, where)
+# -- what a config may name ---------------------------------------------------
+# A config names classes and functions by strings (`module`, `class_name`,
+# `registered_name`, a function's name); Keras would import `module` to find
+# one it does not know. Before any deserialization, `check_config` walks the
+# whole config as plain data and resolves every name the way Keras would, by
+# lookups only (nothing is imported): against Keras's public API, already
+# imported, and the classes this package registers as "keras_perceptual>Name".
+# Anything else is refused, so no file can make Python import a module.
+KERAS_NAMESPACES = {
+    "keras": keras,
+    "keras.layers": keras.layers,
+    "keras.initializers": keras.initializers,
+    "keras.regularizers": keras.regularizers,
+    "keras.constraints": keras.constraints,
+    "keras.activations": keras.activations,
+    "keras.dtype_policies": keras.dtype_policies,
+    "keras.losses": keras.losses,
+    "keras.metrics": keras.metrics,
+    "keras.optimizers": keras.optimizers,
+    "keras.optimizers.schedules": keras.optimizers.schedules,
+    "keras.models": keras.models,
+}
+# Namespaces searched for a function saved with module "builtins".
+FUNCTION_NAMESPACES = ("keras.activations", "keras.initializers", "keras.regularizers", "keras.constraints",
+                       "keras.losses", "keras.metrics", "keras.optimizers")
+# Public Keras classes that run code or read files named by their config.
+REFUSED_KERAS = {"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"}
+# Keras's own markers for plain data (their payload is walked as well).
+DATA_MARKERS = {"__keras_tensor__", "__numpy__", "__tensor__", "__bytes__", "__ellipsis__", "__slice__"}
+PACKAGE = "keras_perceptual"
+MAX_CONFIG_DEPTH = 64
 
 
-def _check_class(config, cls, where):
-    registered = config.get("registered_name") or config.get("class_name")
+def _allowed_object(obj, name):
+    """Whether `obj` (found under `name`) is one a preset may build: a class
+    this package registers, or a public Keras class (or function) other than
+    those that run code."""
+    if obj is None:
+        return False
+    module = getattr(obj, "__module__", "") or ""
+    if module == PACKAGE or module.startswith(PACKAGE + "."):
+        registered = keras.saving.get_registered_name(obj)
+        return registered.startswith(PACKAGE + ">")
+    if getattr(obj, "__name__", name) in REFUSED_KERAS:
+        return False
+    if module == "keras" or module.startswith("keras."):
+        return hasattr(obj, "from_config") if isinstance(obj, type) else callable(obj)
+    return False
+
+
+def _keras_public(module, name, function=False):
+    """What `module.name` is in Keras's public API (or, for a class saved
+    under `keras.src...`, the same module already imported by Keras: a
+    Functional or Sequential model), looked up, never imported; else None."""
+    if module in KERAS_NAMESPACES:
+        obj = vars(KERAS_NAMESPACES[module]).get(name)
+    elif module.startswith("keras.src.") and not function:
+        loaded = sys.modules.get(module)
+        obj = vars(loaded).get(name) if loaded is not None else None
+        if not (isinstance(obj, type) and issubclass(obj, keras.Model) and name in presets.KERAS_MODELS):
+            obj = None
+    else:
+        return None
+    if obj is None or (function and isinstance(obj, type)) or (not function and not isinstance(obj, type)):
+        return None
+    return obj
+
+
+def _resolve(node):
+    """`(object, description)`: what Keras's `deserialize_keras_object`
+    would build for the dict `node` with a `class_name`, found by lookups
+    only; object None when Keras would import a module (or fail)."""
+    class_name = node.get("class_name")
+    module = node.get("module")
+    if class_name == "function":
+        fn_name = node.get("config")
+        described = f"function {fn_name!r} (module {module!r})"
+        if not isinstance(fn_name, str) or not (module is None or isinstance(module, str)):
+            return None, described
+        found = keras.saving.get_registered_object(fn_name)
+        if found is not None:
+            return found, described
+        if module == "builtins":
+            for namespace in FUNCTION_NAMESPACES:
+                found = _keras_public(namespace, fn_name, function=True)
+                if found is not None:
+                    return found, described
+            return None, described
+        return (_keras_public(module, fn_name, function=True) if isinstance(module, str) else None), described
+    registered = node["registered_name"] if "registered_name" in node else class_name
+    described = f"class {class_name!r} (module {module!r}, registered_name {registered!r})"
+    if not isinstance(registered, (str, type(None))) or not isinstance(module, (str, type(None))):
+        return None, described
     found = keras.saving.get_registered_object(registered) if registered else None
-    if found is None and config.get("module", "").startswith("keras"):
-        return
-    if found is None:
-        raise PresetError(
-            f"{where} names class {registered!r}, which is not registered. Import the "
-            "package that defines it before loading."
+    if found is not None:
+        return found, described
+    return (_keras_public(module, class_name) if module else None), described
+
+
+def check_config(config, where):
+    """Refuses, before anything is deserialized, every class or function
+    named anywhere in `config` that is not a registered class of this
+    package or a public Keras one (nested layers, initializers,
+    regularizers, constraints, activations, dtype policies, optimizers,
+    build configs, shared objects), serialized Python code (`__lambda__`)
+    and registered objects of other packages named by a plain string.
+    A pure walk over the data: it imports nothing. Returns the class of
+    the top-level object."""
+    custom = keras.saving.get_custom_objects()
+
+    def refuse(what, path, why):
+        return PresetError(
+            f"{where} names {what} at `{path}`, {why}. A preset may only build the classes this "
+            f"package registers (\"{PACKAGE}>Name\") and Keras's own public layers and objects: "
+            "refusing to load it (nothing it names was imported)."
         )
-    if cls is not None and not issubclass(found, cls):
+
+    def walk(node, path, depth):
+        if depth > MAX_CONFIG_DEPTH:
+            raise PresetError(f"{where} is nested more than {MAX_CONFIG_DEPTH} levels deep at `{path}`: "
+                              "not a preset config. Re-save it with `save_pretrained`.")
+        if isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]", depth + 1)
+            return None
+        if isinstance(node, str):
+            if node in custom and not node.startswith(PACKAGE + ">"):
+                raise refuse(f"the registered object {node!r}", path, "which another package registers")
+            return None
+        if not isinstance(node, dict):
+            return None
+        found = None
+        if "class_name" in node:
+            class_name = node["class_name"]
+            if not isinstance(class_name, str):
+                raise refuse(f"class_name {class_name!r}", path, "which is not a name")
+            if class_name == "__lambda__":
+                raise refuse("serialized Python code (a lambda)", path, "and presets never run code")
+            if class_name in DATA_MARKERS:
+                pass
+            elif class_name.startswith("__"):
+                raise refuse(f"{class_name!r}", path, "which is not plain data")
+            else:
+                found, described = _resolve(node)
+                if not _allowed_object(found, class_name):
+                    raise refuse(described, path, "which is not allowed")
+        for key, value in node.items():
+            walk(value, f"{path}.{key}", depth + 1)
+        return found
+
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise PresetError(f"{where} holds no model config (a dict with a `class_name`) under `model`. "
+                          "Re-save it with `save_pretrained`.")
+    presets.all_specs()  # registers this package's classes (a fixed import of our own modules)
+    return walk(config, "model", 0)
+
+
+def _check_class(found, cls, where):
+    if cls is not None and not (isinstance(found, type) and issubclass(found, cls)):
+        name = getattr(found, "__name__", repr(found))
         raise PresetError(
-            f"{where} holds a {found.__name__}, not a {cls.__name__}. Load it with "
-            f"`{found.__name__}.from_pretrained(...)` or `keras_perceptual.from_pretrained(...)`."
+            f"{where} holds a {name}, not a {cls.__name__}. Load it with "
+            f"`{name}.from_pretrained(...)` or `keras_perceptual.from_pretrained(...)`."
         )
 
 
@@ -193,8 +327,7 @@ def load_from_source(source, cls=None, metadata_sha256=None, load_weights=True, 
             "Re-save it with `save_pretrained` (or upgrade keras_perceptual)."
         )
     config = document["model"]
-    _refuse_code(config, where)
-    _check_class(config, cls, where)
+    _check_class(check_config(config, where), cls, where)
     policy = _dtype_policy(dtype)
     if policy is not None:
         config = _with_dtype(config, policy)

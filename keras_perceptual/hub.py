@@ -23,6 +23,7 @@ from keras_perceptual.preset_format import PRESET_FILES  # noqa: F401
 from keras_perceptual.preset_format import SAMPLES  # noqa: F401
 from keras_perceptual.preset_format import WEIGHTS  # noqa: F401
 from keras_perceptual.preset_format import PresetError  # noqa: F401
+from keras_perceptual.preset_format import check_repo_id
 from keras_perceptual.preset_format import sha256_file  # noqa: F401
 from keras_perceptual.preset_format import verify_folder  # noqa: F401
 from keras_perceptual.preset_reader import from_pretrained  # noqa: F401
@@ -81,7 +82,7 @@ class PretrainedMixin:
             token=token, endpoint=endpoint, load_weights=load_weights, dtype=dtype, force_download=force_download,
         )
 
-    def save_pretrained(self, folder, *, metadata=None, samples=16, skip_networks=None):
+    def save_pretrained(self, folder, *, metadata=None, samples=16, skip_networks=None, overwrite=False):
         """Writes the model as a preset folder (`config.json`,
         `model.weights.h5`, `metadata.json`, `README.md`, `samples.png`).
 
@@ -91,7 +92,10 @@ class PretrainedMixin:
         NaN or Inf are refused.
 
         Args:
-            folder: where to write (created if needed; files overwritten).
+            folder: where to write: a new or empty folder, or a preset
+                folder written by `save_pretrained` (with `overwrite=True`,
+                or the folder this model was loaded from). A folder holding
+                any other file is refused: nothing of yours is replaced.
             metadata: dict merged into `metadata.json` and the model card:
                 e.g. `name`, `description`, `dataset`, `recipe`, `command`,
                 `steps`, `wall_time_s`, `metrics` ({name: value}),
@@ -103,16 +107,19 @@ class PretrainedMixin:
                 `metadata.json`; `from_pretrained` gives them their fresh
                 initialisation (`model.skipped_networks` names them), so
                 further adversarial training restarts those players.
+            overwrite: True replaces the preset already in `folder`. Files
+                are written atomically (a temporary file, then renamed).
 
         Returns the folder as a `Path`.
         """
-        return preset_writer.save_preset(self, folder, metadata, samples, skip_networks)
+        return preset_writer.save_preset(self, folder, metadata, samples, skip_networks, overwrite=overwrite)
 
     def push_to_hub(self, repo_id, *, metadata=None, token=None, private=None, revision=None,
                     commit_message=None, endpoint=None, samples=16, skip_networks=None):
         """`save_pretrained` (with `metadata`, `samples`, `skip_networks`)
         into a temporary folder, then upload it to Hub repo `repo_id`
         ("org/name"). Returns the CommitInfo (pin its `oid`)."""
+        check_repo_id(repo_id)
         with tempfile.TemporaryDirectory() as tmp:
             folder = preset_writer.save_preset(self, Path(tmp) / repo_id.split("/")[-1], metadata, samples,
                                                skip_networks)

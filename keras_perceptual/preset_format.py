@@ -18,7 +18,9 @@ import hashlib
 import json
 import os
 import re
+import socket
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -117,7 +119,7 @@ def file_in(folder, filename, where="file name"):
         raise PresetError(f"{e} A preset file that is a link out of its folder is never read or written.") from e
 
 
-def check_repo_id(repo_id, name="repo_id"):
+def check_repo_id(repo_id, name="repo_id", hint=None):
     """`repo_id` when it is a Hub model repo id 'org/name' by the Hub's own
     rules (letters, digits, `-`, `_`, `.`; no `--` or `..`; at most 96
     characters; no leading or trailing `-`/`.`); a `PresetError` otherwise."""
@@ -129,11 +131,11 @@ def check_repo_id(repo_id, name="repo_id"):
     if not ok:
         raise fail(name, f"a Hub repo id 'org/name' (letters, digits, '-', '_', '.'; no '..' or '--'; "
                    f"at most {MAX_REPO_ID} characters)",
-                   f"{name}={_short(repr(repo_id), 80)} ({type(repo_id).__name__})", error=PresetError)
+                   f"{name}={_short(repr(repo_id), 80)} ({type(repo_id).__name__})", hint=hint, error=PresetError)
     return repo_id
 
 
-def check_revision(revision, name="revision"):
+def check_revision(revision, name="revision", hint=None):
     """`revision` when it is a git branch or tag name (`git check-ref-format`
     rules, `refs/pr/1` style slashes allowed) or a commit hash; a
     `PresetError` otherwise: `..`, a component starting with `.` or ending
@@ -149,8 +151,31 @@ def check_revision(revision, name="revision"):
         raise fail(name, f"a Hub branch, tag or commit hash (git ref-name rules: no '..', no leading '/' "
                    f"or '.', no spaces, control characters or any of ~^:?*[\\; at most {MAX_REVISION} "
                    "characters)", f"{name}={_short(repr(revision), 80)} ({type(revision).__name__})",
-                   error=PresetError)
+                   hint=hint, error=PresetError)
     return revision
+
+
+# How long the one check that the Hub answers may take before a load falls
+# back to the cache (huggingface_hub itself retries for about 30 s).
+PROBE_TIMEOUT_S = 3.0
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def hub_unreachable(endpoint, timeout=PROBE_TIMEOUT_S):
+    """None when a TCP connection to `endpoint`'s host opens within
+    `timeout` seconds (or a proxy is configured: the proxy decides), else
+    one line saying why not (refused, timed out, no such host)."""
+    if any(os.environ.get(v) for v in PROXY_VARIABLES):
+        return None
+    url = urllib.parse.urlparse(str(endpoint))
+    try:
+        if not url.hostname:
+            raise ValueError("no host in the endpoint URL")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        with socket.create_connection((url.hostname, port), timeout=timeout):
+            return None
+    except (OSError, ValueError) as e:
+        return f"{endpoint}: {type(e).__name__}: {_short(e)}"
 
 
 class LocalSource:
@@ -207,7 +232,8 @@ def file_table(metadata, source):
     odd = [n for n in files if n not in KNOWN_FILES or n == METADATA]
     if odd:
         raise PresetError(
-            f"{METADATA} of {source} lists files that are not preset files: {_short(repr(odd[:5]))}. "
+            f"{METADATA} of {source} lists names that are not preset files (paths outside the folder "
+            f"are never read): {_short(repr(odd[:5]))}. "
             f"Expected names among {[n for n in KNOWN_FILES if n != METADATA]}, never paths. "
             "Re-save the preset with `save_pretrained`."
         )

@@ -13,7 +13,10 @@ import sys
 import warnings
 from pathlib import Path
 
+import huggingface_hub
 import keras
+from huggingface_hub import constants as hf_constants
+from huggingface_hub import errors
 
 import keras_perceptual.presets as presets
 from keras_perceptual.preset_format import CONFIG
@@ -23,56 +26,74 @@ from keras_perceptual.preset_format import PRESET_FILES
 from keras_perceptual.preset_format import WEIGHTS
 from keras_perceptual.preset_format import LocalSource
 from keras_perceptual.preset_format import PresetError
+from keras_perceptual.preset_format import check_file_name
+from keras_perceptual.preset_format import check_repo_id
+from keras_perceptual.preset_format import check_revision
 from keras_perceptual.preset_format import describe_nonfinite
 from keras_perceptual.preset_format import file_table
+from keras_perceptual.preset_format import hub_unreachable
 from keras_perceptual.preset_format import read_json
 from keras_perceptual.preset_format import sha256_file
 from keras_perceptual.preset_format import verified
 from keras_perceptual.preset_format import weights_report
+from keras_perceptual.version import __version__
 
 
 class HubSource:
     """A Hub repo at a revision, through `huggingface_hub.hf_hub_download`
     (downloads are cached in `cache_dir` and atomic: a failed one leaves no
-    partial file). Every failure is a `PresetError` naming file and repo."""
+    partial file). Repo id and revision are checked by the Hub's and git's
+    rules first, and every downloaded path is proven inside the cache.
+    When the Hub cannot be reached (checked once, in at most
+    `preset_format.PROBE_TIMEOUT_S` seconds, instead of huggingface_hub's retries) the
+    cache is used, and a file not cached fails at once. Every failure is a
+    `PresetError` naming file and repo."""
 
     refetch_hint = ("It was removed from the cache: load again to download it afresh; if this "
                     "repeats, the repo's files do not match its metadata.")
 
     def __init__(self, repo_id, revision=None, cache_dir=None, local_files_only=False, token=None,
                  endpoint=None, force_download=False):
-        self.repo_id = repo_id
-        self.revision = revision or "main"
+        self.repo_id = check_repo_id(repo_id)
+        self.revision = check_revision(revision or "main")
         self.cache_dir = cache_dir
         self.local_files_only = local_files_only
         self.token = token
         self.endpoint = endpoint
         self.force_download = force_download
+        self.unreachable = None  # the error of the reachability check, once made
 
     def __str__(self):
         return f"Hub repo {self.repo_id}@{self.revision}"
 
+    def _offline_error(self):
+        """The reason the Hub cannot be reached now, or None (checked once)."""
+        if self.local_files_only or hf_constants.HF_HUB_OFFLINE:
+            return None
+        if self.unreachable is None:
+            self.unreachable = hub_unreachable(self.endpoint or hf_constants.ENDPOINT) or False
+        return self.unreachable or None
+
     def fetch(self, filename):
-        import huggingface_hub
-        from huggingface_hub import errors
-
-        from keras_perceptual.version import __version__
-
+        check_file_name(filename, f"file of {self}")
+        offline = self._offline_error()
+        local_only = self.local_files_only or bool(offline)
         try:
-            return Path(huggingface_hub.hf_hub_download(
+            path = Path(huggingface_hub.hf_hub_download(
                 self.repo_id, filename, revision=self.revision, cache_dir=self.cache_dir,
-                local_files_only=self.local_files_only, token=self.token, endpoint=self.endpoint,
-                force_download=self.force_download, library_name="keras_perceptual",
+                local_files_only=local_only, token=self.token, endpoint=self.endpoint,
+                force_download=self.force_download and not offline, library_name="keras_perceptual",
                 library_version=__version__,
             ))
         except (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled) as e:
             where = f"cache_dir={self.cache_dir!r}" if self.cache_dir else "the Hugging Face cache"
+            cause = f"{offline}" if offline else f"{type(e).__name__}: {_one_line(e)}"
             raise PresetError(
                 f"Cannot get {filename} of {self}: it is not in {where} and the Hub "
                 f"could not be reached{' (local_files_only=True)' if self.local_files_only else ''}. "
                 "Connect to the network and load once (later loads work offline), or "
                 "copy the preset folder to this machine and pass its path. "
-                f"Cause: {type(e).__name__}: {_one_line(e)}"
+                f"Cause: {cause}"
             ) from e
         except errors.EntryNotFoundError as e:
             raise PresetError(
@@ -98,6 +119,13 @@ class HubSource:
                 f"Downloading {filename} of {self} failed: {type(e).__name__}: {_one_line(e)}. "
                 "Nothing partial was kept in the cache; check the network and try again."
             ) from e
+        cache = Path(self.cache_dir if self.cache_dir is not None else hf_constants.HF_HUB_CACHE).resolve()
+        if cache not in path.resolve().parents:
+            raise PresetError(
+                f"The download of {filename} of {self} resolved to {path.resolve()}, outside the cache "
+                f"{cache}: refusing to read it."
+            )
+        return path
 
     def discard(self, path):
         """Removes a cached file that failed verification (the pointer and
@@ -108,6 +136,11 @@ class HubSource:
                 p.unlink()
             except OSError:
                 pass
+
+
+def _short_repr(value, limit=120):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _one_line(error):
@@ -264,9 +297,22 @@ def check_config(config, where):
             walk(value, f"{path}.{key}", depth + 1)
         return found
 
+    def find_code(node, path, depth):
+        if depth > MAX_CONFIG_DEPTH:
+            return
+        if isinstance(node, dict):
+            if node.get("class_name") == "__lambda__":
+                raise refuse("serialized Python code (a lambda)", path, "and presets never run code")
+            for key, value in node.items():
+                find_code(value, f"{path}.{key}", depth + 1)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                find_code(value, f"{path}[{i}]", depth + 1)
+
     if not isinstance(config, dict) or "class_name" not in config:
         raise PresetError(f"{where} holds no model config (a dict with a `class_name`) under `model`. "
                           "Re-save it with `save_pretrained`.")
+    find_code(config, "model", 0)
     presets.all_specs()  # registers this package's classes (a fixed import of our own modules)
     return walk(config, "model", 0)
 
@@ -400,6 +446,11 @@ def resolve(name_or_path, cls=None, *, revision=None, cache_dir=None, local_file
             f"Received: name_or_path={name_or_path!r}"
         )
     text = os.fspath(name_or_path)
+    if not text or "\x00" in text:
+        raise PresetError(f"Expected `name_or_path` to be a preset name, a folder or 'hf://org/repo[@revision]', "
+                          f"received name_or_path={text!r}.")
+    if revision is not None:
+        check_revision(revision)
     load = dict(load_weights=load_weights, dtype=dtype)
     if os.path.isdir(text):
         return load_from_source(LocalSource(text), cls, **load)
@@ -407,11 +458,14 @@ def resolve(name_or_path, cls=None, *, revision=None, cache_dir=None, local_file
     hub = dict(cache_dir=cache_dir, local_files_only=local_files_only, token=token, endpoint=endpoint,
                force_download=force_download)
     if text.startswith("hf://"):
-        repo, _, rev = text[len("hf://"):].partition("@")
-        if repo.count("/") != 1 or not all(repo.split("/")):
-            raise ValueError(f"A Hub preset is 'hf://org/repo[@revision]'. Received: name_or_path={text!r}")
+        repo, at, rev = text[len("hf://"):].partition("@")
+        form = f"A Hub preset is 'hf://org/repo[@revision]'; received name_or_path={_short_repr(text)}."
+        check_repo_id(repo, "repo_id", hint=form)
+        if at:
+            check_revision(rev, "revision", hint=form)
         if rev and revision and rev != revision:
-            raise ValueError(f"Two different revisions given: {rev!r} in the name and revision={revision!r}.")
+            raise PresetError(f"Two different revisions given: {rev!r} in the name and revision={revision!r}. "
+                              "Pass one of them.")
         return load_from_source(HubSource(repo, rev or revision, **hub), cls, **load)
 
     spec = presets.find_preset(text, cls)

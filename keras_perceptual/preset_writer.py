@@ -3,9 +3,11 @@ publishing them (`push_to_hub`). The format is
 `keras_perceptual.preset_format`; this module does not read presets
 beyond verifying a folder."""
 
+import contextlib
 import json
 import os
 import platform
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -20,14 +22,22 @@ from keras_perceptual.preset_format import CARD
 from keras_perceptual.preset_format import CONFIG
 from keras_perceptual.preset_format import EDITABLE_FILES
 from keras_perceptual.preset_format import FORMAT_VERSION
+from keras_perceptual.preset_format import KNOWN_FILES
 from keras_perceptual.preset_format import LEARNING_CURVE
 from keras_perceptual.preset_format import METADATA
 from keras_perceptual.preset_format import SAMPLES
 from keras_perceptual.preset_format import WEIGHTS
+from keras_perceptual.preset_format import PresetError
+from keras_perceptual.preset_format import check_repo_id
+from keras_perceptual.preset_format import check_revision
 from keras_perceptual.preset_format import describe_nonfinite
+from keras_perceptual.preset_format import file_in
+from keras_perceptual.preset_format import file_table
+from keras_perceptual.preset_format import read_json
 from keras_perceptual.preset_format import sha256_file
 from keras_perceptual.preset_format import verify_folder
 from keras_perceptual.preset_format import weights_report
+from keras_perceptual.preset_format import write_atomic
 from keras_perceptual.version import __version__
 
 # What a re-saved preset inherits from the preset it was loaded from.
@@ -130,10 +140,79 @@ def check_skipped_networks(model, skip_networks):
     return sorted(set(skip_networks))
 
 
-def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
+@contextlib.contextmanager
+def _atomic(path):
+    """Yields a temporary path beside `path` (same suffixes, so writers that
+    go by the extension work); on success it replaces `path` (a link there
+    is replaced, never followed), on failure it is removed."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + "".join(path.suffixes), dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield Path(tmp)
+        if os.path.exists(tmp):
+            os.replace(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def _remove(path):
+    """Removes a stale preset file (a link is removed, never followed)."""
+    if os.path.lexists(path):
+        os.unlink(path)
+
+
+def _loaded_from(model, folder):
+    origin = (getattr(model, "preset_metadata", None) or {}).get("folder")
+    return bool(origin) and Path(origin).resolve() == Path(folder).resolve()
+
+
+def check_destination(folder, model=None, overwrite=False):
+    """Refuses to write a preset into `folder` unless it is absent, empty, or
+    a preset folder written by `save_pretrained` (its `metadata.json` valid,
+    only preset files, no links or sub-folders), and for an existing preset
+    unless `overwrite=True` or `model` was loaded from that very folder. A
+    user's own files are never replaced or removed."""
+    folder = Path(folder)
+    if not os.path.lexists(folder):
+        return folder
+    if not folder.is_dir():
+        raise PresetError(
+            f"Expected `folder` to be a folder to write a preset into, received {str(folder)!r}, which "
+            "is a file. Nothing was written; pass a new or empty folder."
+        )
+    entries = sorted(os.listdir(folder))
+    other = [n for n in entries if n not in KNOWN_FILES or os.path.islink(folder / n) or not (folder / n).is_file()]
+    if not other and entries:
+        try:
+            file_table(read_json(folder / METADATA, f"{METADATA} of {folder}"), folder)
+        except (PresetError, OSError):
+            other = [n for n in entries]
+    if other:
+        shown = ", ".join(other[:8]) + (f" and {len(other) - 8} more" if len(other) > 8 else "")
+        raise PresetError(
+            f"Expected an empty folder or a preset folder written by save_pretrained, received a folder "
+            f"with {len(other)} other file(s): {shown}. Nothing was written; save into a new folder "
+            f"(preset folders hold only {', '.join(KNOWN_FILES)}, with a valid {METADATA})."
+        )
+    if entries and not overwrite and not _loaded_from(model, folder):
+        raise PresetError(
+            f"Expected `overwrite=True` to replace the preset already in {folder}, received "
+            "overwrite=False. Nothing was written; pass overwrite=True to replace it, or save into "
+            "a new folder."
+        )
+    return folder
+
+
+def save_preset(model, folder, metadata=None, samples=16, skip_networks=None, overwrite=False):
     """Writes `model` as a preset folder. See `PretrainedMixin.save_pretrained`."""
     if metadata is not None and not isinstance(metadata, dict):
         raise ValueError(f"`metadata` must be a dict. Received: metadata={metadata!r}")
+    if not isinstance(overwrite, bool):
+        raise ValueError(f"Expected `overwrite` to be True or False, received overwrite={overwrite!r} "
+                         f"({type(overwrite).__name__}).")
     skipped = check_skipped_networks(model, skip_networks)
     digest, nonfinite = weights_report(model)
     if nonfinite:
@@ -141,19 +220,8 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
             f"Refusing to save {type(model).__name__}: {describe_nonfinite(nonfinite)}. A preset "
             "never holds non-finite weights; save a checkpoint from before the loss diverged."
         )
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-
-    config = keras.saving.serialize_keras_object(model)
-    config.pop("compile_config", None)
-    config.pop("build_config", None)
-    document = {"format_version": FORMAT_VERSION, "keras_perceptual_version": __version__, "model": config}
-    if skipped:
-        document["skipped_networks"] = skipped
-    (folder / CONFIG).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    fresh = _fresh_copy(model)
-    keras.saving.save_weights(fresh, folder / WEIGHTS, objects_to_skip=[getattr(fresh, n) for n in skipped])
-
+    folder = check_destination(folder, model, overwrite)
+    # Everything is checked and computed before the first byte is written.
     meta = {
         "name": folder.resolve().name,
         "model": type(model).__name__,
@@ -179,15 +247,39 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None):
         meta[key] = _plain_json(value, f"metadata[{key!r}]")
     meta["format_version"] = FORMAT_VERSION
 
+    config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    config.pop("build_config", None)
+    document = {"format_version": FORMAT_VERSION, "keras_perceptual_version": __version__, "model": config}
+    if skipped:
+        document["skipped_networks"] = skipped
+    document = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    fresh = _fresh_copy(model)
     shown = _samples_picture(model, samples, meta.get("dataset"))
-    if shown is not None:
-        if shown.description:  # what the card's caption says, when not plain prior samples
-            meta.setdefault("samples_description", shown.description)
-        save_image_grid(shown.images, folder / SAMPLES, scale=max(1, 128 // shown.images.shape[1]),
-                        **shown.captions())
-    elif (folder / SAMPLES).is_file():
-        (folder / SAMPLES).unlink()  # a stale grid of another model
-    _write_card_and_metadata(folder, meta)
+
+    created = not os.path.lexists(folder)
+    fresh_folder = created or not os.listdir(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with _atomic(folder / WEIGHTS) as tmp:
+            keras.saving.save_weights(fresh, tmp, objects_to_skip=[getattr(fresh, n) for n in skipped])
+        write_atomic(folder / CONFIG, document)
+        if shown is not None:
+            if shown.description:  # what the card's caption says, when not plain prior samples
+                meta.setdefault("samples_description", shown.description)
+            with _atomic(folder / SAMPLES) as tmp:
+                save_image_grid(shown.images, tmp, scale=max(1, 128 // shown.images.shape[1]), **shown.captions())
+        else:
+            _remove(folder / SAMPLES)  # a stale grid of another model
+        _write_card_and_metadata(folder, meta)
+    except BaseException:
+        if fresh_folder:  # a folder this call started: no half-written preset is left
+            for name in KNOWN_FILES:
+                _remove(folder / name)
+            if created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        raise
     return folder
 
 
@@ -219,15 +311,25 @@ def _write_card_and_metadata(folder, meta):
     curve (removing a stale one when there is none), renders the model card
     from `meta`, then writes `metadata.json` with the sha256 of every other
     file of the folder."""
-    if model_card.draw_learning_curve(meta, folder / LEARNING_CURVE) is None and (folder / LEARNING_CURVE).is_file():
-        (folder / LEARNING_CURVE).unlink()  # a stale curve of another run
-    card = model_card.render(meta, (folder / SAMPLES).is_file(), (folder / LEARNING_CURVE).is_file())
-    (folder / CARD).write_text(card, encoding="utf-8")
+    try:
+        with _atomic(folder / LEARNING_CURVE) as tmp:
+            drawn = model_card.draw_learning_curve(meta, tmp)
+        if drawn is None:
+            _remove(folder / LEARNING_CURVE)  # a stale curve of another run
+        card = model_card.render(meta, (folder / SAMPLES).is_file(), (folder / LEARNING_CURVE).is_file())
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError) as e:
+        if isinstance(e, PresetError):
+            raise
+        raise PresetError(
+            f"The metadata of {folder} cannot be rendered as a model card: {type(e).__name__}: {e}. A field "
+            f"of {METADATA} (or of `metadata=`) has the wrong type; fix it or re-save with `save_pretrained`."
+        ) from e
+    write_atomic(folder / CARD, card)
     meta["files"] = {
         name: sha256_file(folder / name) for name in (CONFIG, WEIGHTS, CARD, SAMPLES, LEARNING_CURVE)
-        if (folder / name).is_file()
+        if (folder / name).is_file() and not (folder / name).is_symlink()
     }
-    (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomic(folder / METADATA, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
 
 
@@ -258,8 +360,9 @@ def update_preset(folder, metrics=None, pictures=None, columns=None, row_labels=
         meta["metrics"] = dict(meta.get("metrics") or {}, **_plain_json(metrics, "metrics"))
     if pictures is not None:
         pictures = np.asarray(pictures)
-        save_image_grid(pictures, folder / SAMPLES, columns=columns, scale=max(1, 128 // pictures.shape[1]),
-                        row_labels=row_labels, column_labels=column_labels)
+        with _atomic(folder / SAMPLES) as tmp:
+            save_image_grid(pictures, tmp, columns=columns, scale=max(1, 128 // pictures.shape[1]),
+                            row_labels=row_labels, column_labels=column_labels)
     return _write_card_and_metadata(folder, meta)
 
 
@@ -268,20 +371,35 @@ def push_folder(folder, repo_id, *, token=None, private=None, revision=None, com
     """Uploads a preset folder (after verifying it) to Hub repo `repo_id`,
     creating the repo if needed. Returns the `huggingface_hub` CommitInfo;
     pin its `oid` as the preset's revision."""
-    if not isinstance(repo_id, str) or repo_id.count("/") != 1:
-        raise ValueError(f"`repo_id` must be 'org/name'. Received: repo_id={repo_id!r}")
+    check_repo_id(repo_id)
+    if revision is not None:
+        check_revision(revision)
     metadata = _rehash_edited(Path(folder))
-    api = huggingface_hub.HfApi(endpoint=endpoint, token=token)
-    api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+    if huggingface_hub.constants.HF_HUB_OFFLINE:
+        raise PresetError(f"Cannot push {folder} to Hub repo {repo_id}: HF_HUB_OFFLINE is set. Unset it and "
+                          "connect to the network.")
+    # `create_repo` comes first and does not retry: without a network the
+    # push fails within seconds, before anything is uploaded.
     files = [METADATA] + sorted(metadata["files"])
-    return api.upload_folder(
-        repo_id=repo_id,
-        folder_path=str(folder),
-        repo_type="model",
-        revision=revision,
-        commit_message=commit_message or f"Upload {metadata.get('name') or repo_id} (keras_perceptual preset)",
-        allow_patterns=files,
-    )
+    try:
+        api = huggingface_hub.HfApi(endpoint=endpoint, token=token)
+        api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+        return api.upload_folder(
+            repo_id=repo_id,
+            folder_path=str(folder),
+            repo_type="model",
+            revision=revision,
+            commit_message=commit_message or f"Upload {metadata.get('name') or repo_id} (keras_perceptual preset)",
+            allow_patterns=files,
+        )
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as e:  # HTTP, authentication and transport errors of the Hub client
+        text = " ".join(str(e).split())
+        raise PresetError(
+            f"Pushing {folder} to Hub repo {repo_id} failed: {type(e).__name__}: {text[:300]}. Check the "
+            "network, the repo name and your token (`hf auth login`), then push again."
+        ) from e
 
 
 def _rehash_edited(folder):
@@ -292,7 +410,7 @@ def _rehash_edited(folder):
     files = metadata["files"]
     edited = []
     for name in EDITABLE_FILES:
-        path = folder / name
+        path = file_in(folder, name, f"file of {folder}")
         digest = sha256_file(path) if path.is_file() else None
         if digest != files.get(name):
             edited.append(name)
@@ -301,7 +419,7 @@ def _rehash_edited(folder):
             else:
                 files[name] = digest
     if edited:
-        (folder / METADATA).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_atomic(folder / METADATA, json.dumps(metadata, indent=2, sort_keys=True) + "\n")
         bundled = folder.resolve().parent == Path(presets.WEIGHTS_DIR).resolve() and folder.name in presets.PRESETS
         warnings.warn(
             f"{', '.join(edited)} of {folder} changed since it was saved: re-hashed into {METADATA} "

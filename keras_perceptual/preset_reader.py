@@ -243,6 +243,8 @@ def _resolve(node):
     found = keras.saving.get_registered_object(registered) if registered else None
     if found is not None:
         return found, described
+    if registered not in (None, class_name):  # a registered name nothing registers: refused
+        return None, described
     return (_keras_public(module, class_name) if module else None), described
 
 

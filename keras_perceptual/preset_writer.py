@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -185,11 +186,11 @@ def check_destination(folder, model=None, overwrite=False):
         )
     entries = sorted(os.listdir(folder))
     other = [n for n in entries if n not in KNOWN_FILES or os.path.islink(folder / n) or not (folder / n).is_file()]
-    if not other and entries:
-        try:
+    if entries and METADATA not in other:
+        try:  # a folder without a valid metadata.json is not a preset: every file in it is the user's
             file_table(read_json(folder / METADATA, f"{METADATA} of {folder}"), folder)
         except (PresetError, OSError):
-            other = [n for n in entries]
+            other = list(entries)
     if other:
         shown = ", ".join(other[:8]) + (f" and {len(other) - 8} more" if len(other) > 8 else "")
         raise PresetError(
@@ -257,29 +258,33 @@ def save_preset(model, folder, metadata=None, samples=16, skip_networks=None, ov
     fresh = _fresh_copy(model)
     shown = _samples_picture(model, samples, meta.get("dataset"))
 
+    # Every file is written into a staging folder inside `folder`, then
+    # moved into place (metadata.json last): a failure leaves `folder` as it
+    # was, and no temporary file behind.
     created = not os.path.lexists(folder)
-    fresh_folder = created or not os.listdir(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=folder))
     try:
-        with _atomic(folder / WEIGHTS) as tmp:
-            keras.saving.save_weights(fresh, tmp, objects_to_skip=[getattr(fresh, n) for n in skipped])
-        write_atomic(folder / CONFIG, document)
+        keras.saving.save_weights(fresh, staging / WEIGHTS, objects_to_skip=[getattr(fresh, n) for n in skipped])
+        (staging / CONFIG).write_text(document, encoding="utf-8")
         if shown is not None:
             if shown.description:  # what the card's caption says, when not plain prior samples
                 meta.setdefault("samples_description", shown.description)
-            with _atomic(folder / SAMPLES) as tmp:
-                save_image_grid(shown.images, tmp, scale=max(1, 128 // shown.images.shape[1]), **shown.captions())
-        else:
-            _remove(folder / SAMPLES)  # a stale grid of another model
-        _write_card_and_metadata(folder, meta)
+            save_image_grid(shown.images, staging / SAMPLES, scale=max(1, 128 // shown.images.shape[1]),
+                            **shown.captions())
+        _write_card_and_metadata(staging, meta)
+        for name in sorted(KNOWN_FILES, key=lambda n: n == METADATA):
+            if (staging / name).is_file():
+                os.replace(staging / name, folder / name)  # a link at `folder / name` is replaced, not followed
+            else:
+                _remove(folder / name)  # a stale grid or curve of another model
     except BaseException:
-        if fresh_folder:  # a folder this call started: no half-written preset is left
-            for name in KNOWN_FILES:
-                _remove(folder / name)
-            if created:
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
+    shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 

@@ -21,6 +21,7 @@ import dataclasses
 import difflib
 import importlib
 import os
+import re
 from pathlib import Path
 from typing import Mapping
 from typing import Optional
@@ -28,6 +29,7 @@ from typing import Optional
 import keras
 
 from keras_perceptual.preset_format import METADATA
+from keras_perceptual.preset_format import check_repo_id
 from keras_perceptual.preset_format import read_json
 
 
@@ -48,6 +50,8 @@ HUB_ORG = "keras-perceptual"
 # The command that (re)trains a Fashion-MNIST preset.
 TRAIN_COMMAND = "python benchmarks/train_presets.py --only {} --force"
 QUALITY_TABLES = ("generation", "reconstruction", "clustering")
+# A registered preset's name: also the name of its bundled folder.
+PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,8 +148,11 @@ class PresetSpec:
     def __post_init__(self):
         if not isinstance(self.input, InputContract):
             raise ValueError(f"`input` must be an InputContract. Received: input={self.input!r}")
-        if self.hub_repo is not None and self.hub_repo.count("/") != 1:
-            raise ValueError(f"`hub_repo` must be 'org/name'. Received: hub_repo={self.hub_repo!r}")
+        if not isinstance(self.name, str) or not PRESET_NAME.fullmatch(self.name):
+            raise ValueError(f"Expected `name` to be a preset name of lowercase letters, digits and '_' (a "
+                             f"folder name, never a path), received name={self.name!r}.")
+        if self.hub_repo is not None:
+            check_repo_id(self.hub_repo, "hub_repo")
         for key, value in (("hub_revision", self.hub_revision), ("metadata_sha256", self.metadata_sha256)):
             size = 40 if key == "hub_revision" else 64
             if value is not None and (len(value) != size or any(c not in "0123456789abcdef" for c in value)):

@@ -41,6 +41,9 @@ from keras_perceptual.preset_format import weights_report
 from keras_perceptual.preset_format import write_atomic
 from keras_perceptual.version import __version__
 
+# The training driver's checkpoints beside the preset it writes (`keras-perceptual
+# train --output DIR`): allowed in a preset folder, never read or written here.
+TRAINING_FOLDER = "training"
 # What a re-saved preset inherits from the preset it was loaded from.
 PROVENANCE = ("description", "dataset", "recipe", "recipe_options", "budget", "command", "steps",
               "wall_time_s", "training", "hardware", "paper", "license", "metrics", "metrics_command",
@@ -173,9 +176,10 @@ def _loaded_from(model, folder):
 def check_destination(folder, model=None, overwrite=False):
     """Refuses to write a preset into `folder` unless it is absent, empty, or
     a preset folder written by `save_pretrained` (its `metadata.json` valid,
-    only preset files, no links or sub-folders), and for an existing preset
-    unless `overwrite=True` or `model` was loaded from that very folder. A
-    user's own files are never replaced or removed."""
+    only preset files, no links or sub-folders but the training driver's
+    checkpoint folder `training/`, which is never touched), and for an
+    existing preset unless `overwrite=True` or `model` was loaded from that
+    very folder. A user's own files are never replaced or removed."""
     folder = Path(folder)
     if not os.path.lexists(folder):
         return folder
@@ -184,7 +188,8 @@ def check_destination(folder, model=None, overwrite=False):
             f"Expected `folder` to be a folder to write a preset into, received {str(folder)!r}, which "
             "is a file. Nothing was written; pass a new or empty folder."
         )
-    entries = sorted(os.listdir(folder))
+    entries = sorted(n for n in os.listdir(folder)
+                     if not (n == TRAINING_FOLDER and not os.path.islink(folder / n) and (folder / n).is_dir()))
     other = [n for n in entries if n not in KNOWN_FILES or os.path.islink(folder / n) or not (folder / n).is_file()]
     if entries and METADATA not in other:
         try:  # a folder without a valid metadata.json is not a preset: every file in it is the user's

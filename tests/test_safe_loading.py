@@ -181,16 +181,19 @@ def test_no_planted_module_was_imported(planted_results):
     assert result["imported"] == []
 
 
-@pytest.mark.parametrize("module,place", CASES)
-def test_a_config_naming_a_module_is_refused_before_any_import(planted_results, module, place):
+@pytest.mark.parametrize("place", PLACES)
+def test_a_config_naming_a_module_is_refused_before_any_import(planted_results, place):
+    """Every module of MODULES named in `place`: a PresetError naming the
+    class (or function) and the module, before anything was imported."""
     result, cases, _ = planted_results
-    kind, message = result["cases"][f"{module}|{place}"]
-    name = cases[f"{module}|{place}"][1]
-    assert kind == "PresetError", message
-    assert repr(name) in message or name in message, message
-    if place != "typespec":
-        assert module in message, message
-    assert "config.json" in message and "nothing it names was imported" in message
+    for module in MODULES:
+        kind, message = result["cases"][f"{module}|{place}"]
+        name = cases[f"{module}|{place}"][1]
+        assert kind == "PresetError", (module, message)
+        assert repr(name) in message, (module, message)
+        if place != "typespec":
+            assert module in message, (module, message)
+        assert "config.json" in message and "nothing it names was imported" in message, (module, message)
 
 
 # -- bad names: refused with what was received, before any network or file access -----

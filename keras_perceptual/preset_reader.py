@@ -169,11 +169,14 @@ KERAS_NAMESPACES = {
     "keras.optimizers.schedules": keras.optimizers.schedules,
     "keras.models": keras.models,
 }
-# Namespaces searched for a function saved with module "builtins".
-FUNCTION_NAMESPACES = ("keras.activations", "keras.initializers", "keras.regularizers", "keras.constraints",
-                       "keras.losses", "keras.metrics", "keras.optimizers")
+# The only namespaces a function may come from (modeling functions: an
+# activation, a loss, a metric), also for one saved with module "builtins".
+FUNCTION_NAMESPACES = ("keras.activations", "keras.losses", "keras.metrics")
+# Functions of those namespaces that are not modeling functions.
+REFUSED_FUNCTIONS = {"get", "serialize", "deserialize"}
 # Public Keras classes that run code or read files named by their config.
-REFUSED_KERAS = {"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"}
+REFUSED_KERAS = {"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer", "TextVectorization",
+                 "StringLookup", "IntegerLookup"}
 # Keras's own markers for plain data (their payload is walked as well).
 DATA_MARKERS = {"__keras_tensor__", "__numpy__", "__tensor__", "__bytes__", "__ellipsis__", "__slice__"}
 PACKAGE = "keras_perceptual"
@@ -201,6 +204,8 @@ def _keras_public(module, name, function=False):
     """What `module.name` is in Keras's public API (or, for a class saved
     under `keras.src...`, the same module already imported by Keras: a
     Functional or Sequential model), looked up, never imported; else None."""
+    if function and (module not in FUNCTION_NAMESPACES or name in REFUSED_FUNCTIONS):
+        return None
     if module in KERAS_NAMESPACES:
         obj = vars(KERAS_NAMESPACES[module]).get(name)
     elif module.startswith("keras.src.") and not function:

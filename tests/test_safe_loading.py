@@ -301,6 +301,14 @@ BAD_FOLDERS = [
     ("TFSMLayer", _config(lambda d: layer(d, "Dense").update(class_name="TFSMLayer")), "class 'TFSMLayer'"),
     ("keras utility", _config(lambda d: layer(d, "Dense").update(module="keras.utils", class_name="get_file")),
      "class 'get_file' .*module 'keras.utils'"),
+    ("non-modeling function", _config(lambda d: layer(d, "Dense")["config"].update(activation={
+        "module": "keras.models", "class_name": "function", "config": "load_model", "registered_name": None})),
+     "function 'load_model' .*module 'keras.models'"),
+    ("getter as a function", _config(lambda d: layer(d, "Dense")["config"].update(activation={
+        "module": "builtins", "class_name": "function", "config": "deserialize", "registered_name": None})),
+     "function 'deserialize'"),
+    ("layer reading a file", _config(lambda d: layer(d, "Dense").update(class_name="StringLookup")),
+     "class 'StringLookup'"),
     ("legacy config without module", _config(lambda d: layer(d, "Dense").update(
         module=None, class_name="Evil")), "class 'Evil'"),
     ("nested too deep", _config(_deep), "nested more than 64 levels"),

@@ -495,3 +495,18 @@ def test_every_bundled_preset_passes_the_allowlist():
         document = json.loads(config.read_text())
         found = preset_reader.check_config(document["model"], str(config))
         assert isinstance(found, type) and issubclass(found, keras.Model), config
+
+
+@pytest.mark.parametrize("field,value,received", [
+    ("name", "../escape", "name='../escape'"),
+    ("name", "Vaegan/x", "name='Vaegan/x'"),
+    ("hub_repo", "org/../x", "hub_repo='org/../x'"),
+])
+def test_registry_entries_are_plain_names(field, value, received):
+    import dataclasses
+
+    from keras_perceptual import presets
+
+    with pytest.raises(ValueError) as caught:
+        dataclasses.replace(presets.get_spec("vaegan_fashion_mnist"), **{field: value})
+    assert received in str(caught.value)

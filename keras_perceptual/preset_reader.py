@@ -1,9 +1,12 @@
 """Reading presets: `from_pretrained` of a folder, a registered name or
 `hf://org/repo[@revision]`.
 
-Only JSON and `.weights.h5` files are read, each after its sha256 has been
-checked; configs are deserialized with `safe_mode=True` and serialized
-Python code is refused before deserialization. A registered preset's
+Only the known preset files are read (plain names, proven inside their
+folder or the Hub cache), each after its sha256 has been checked. Before
+a config is deserialized (with `safe_mode=True`), every class and function
+it names is resolved against an allowlist by lookups only (`check_config`):
+nothing is imported because a file named it. Hub repo ids and revisions
+are checked by the Hub's and git's rules before any request. A registered preset's
 `metadata.json` must match the registry's pin. The format is
 `keras_perceptual.preset_format`.
 """

@@ -35,18 +35,18 @@ by its own teacher. Its accuracy on the split is printed first.
 
 The paper claims end the report as one markdown table (claim | evidence |
 verdict: holds / within noise / does not hold), followed by the zoo's
-quality bars (`TARGETS`, issue 13: met, or missed with the number). `--update-readme` writes
-the whole report (the markdown printed here) into README.md between the
+quality bars (`TARGETS`: met, or missed with the number). `--update-docs` writes
+the whole report (the markdown printed here) into docs/results.md between the
 `<!-- quality:begin -->` and `<!-- quality:end -->` markers, and the preset
 table (`preset_table`: description, steps and wall time, picture of each
-Fashion-MNIST preset, from the specs and the bundled metadata) between the
-`<!-- presets:begin -->` and `<!-- presets:end -->` markers: the README's
+Fashion-MNIST preset, from the specs and the bundled metadata) into README.md
+between the `<!-- presets:begin -->` and `<!-- presets:end -->` markers: those
 tables have no other source. `--update-cards` writes each preset's numbers
 into its `metadata.json` and model card; `--check-cards` compares them with
 the numbers already there (both on the test split only).
 
     python benchmarks/quality.py --split validation     # tuning
-    python benchmarks/quality.py --update-cards --update-readme --json runs/quality.json
+    python benchmarks/quality.py --update-cards --update-docs --json runs/quality.json
     python benchmarks/quality.py --smoke --weights DIR  # tests: tiny presets
 """
 
@@ -77,6 +77,7 @@ from train_presets import hardware  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "python benchmarks/quality.py"
 README = ROOT / "README.md"
+RESULTS = ROOT / "docs" / "results.md"
 BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
 PRESETS_BEGIN, PRESETS_END = "<!-- presets:begin -->", "<!-- presets:end -->"
 CONFIDENCE = 0.9  # the confidence a sample must reach to count as recognised
@@ -312,9 +313,9 @@ def claims_table(claims):
             + [f"| {c['claim']} | {c['evidence']} | **{c['verdict']}** |" for c in claims] + [""])
 
 
-# The zoo's quality bars (issue 13), each `(target, preset, measure)`:
+# The zoo's quality bars, each `(target, preset, measure)`:
 # `measure(tables)` gives `(value, met)`, or None when its rows are missing.
-# The VAE/GAN preset's test FID before the retraining of issue 13 (the preset
+# The VAE/GAN preset's test FID before its retraining (the preset
 # trained for one CPU epoch with the prior-noise bug), measured by this script
 # in the evaluator's features before it was replaced (test split, 10,000
 # samples): the "at most one third of today's" target is against it.
@@ -379,7 +380,7 @@ def targets_table(tables):
             lines.append(f"| {target} | {result[0]} | {'met' if result[1] else '**missed**'} |")
     if not lines:
         return []
-    return ["**Targets** (issue 13; a missed target is reported with its number)", "",
+    return ["**Targets** (a missed target is reported with its number)", "",
             "| target | measured | verdict |", "|---|---|---|"] + lines + [""]
 
 
@@ -418,10 +419,11 @@ def parse_args(argv=None):
     p.add_argument("--check-cards", action="store_true",
                    help="compare with the numbers on the cards; exit 1 if any differs by more than --tolerance")
     p.add_argument("--tolerance", type=float, default=0.02, help="relative tolerance of --check-cards")
-    p.add_argument("--update-readme", action="store_true",
-                   help=f"write the report into --readme between {BEGIN} and {END}, and the preset table "
-                   f"between {PRESETS_BEGIN} and {PRESETS_END}")
-    p.add_argument("--readme", default=str(README), help="the README --update-readme writes")
+    p.add_argument("--update-docs", "--update-readme", dest="update_docs", action="store_true",
+                   help=f"write the report into --results between {BEGIN} and {END}, and the preset table "
+                   f"into --readme between {PRESETS_BEGIN} and {PRESETS_END}")
+    p.add_argument("--readme", default=str(README), help="the README whose preset table --update-docs writes")
+    p.add_argument("--results", default=str(RESULTS), help="the results page --update-docs writes the report into")
     p.add_argument("--sections", default="generation,reconstruction,noise,clustering",
                    help="comma-separated subset of generation,reconstruction,noise,clustering")
     p.add_argument("--probe-seeds", default=str(PROBE_SEEDS),
@@ -430,8 +432,8 @@ def parse_args(argv=None):
                    f"{PROBE_NOISE})")
     p.add_argument("--smoke", action="store_true", help="256 images, few subsets: seconds (tests)")
     args = p.parse_args(argv)
-    if args.split != "test" and (args.update_cards or args.check_cards or args.update_readme):
-        p.error("--update-cards, --check-cards and --update-readme report the test set: use --split test "
+    if args.split != "test" and (args.update_cards or args.check_cards or args.update_docs):
+        p.error("--update-cards, --check-cards and --update-docs report the test set: use --split test "
                 f"(received --split {args.split})")
     if args.smoke:
         args.num_samples, args.probe_train, args.kmeans_train, args.kmeans_init = 256, 256, 512, 1
@@ -589,10 +591,10 @@ def main(argv=None):
                 update_preset(Path(args.weights) / name, metrics=values, metrics_command=COMMAND)
         print(f"Updated the cards of {sorted(n for n in cards if load(n) is not None)}.")
         repin_bundled(args.weights)
-    if args.update_readme:
-        write_between_markers(Path(args.readme), markdown)
+    if args.update_docs:
+        write_between_markers(Path(args.results), markdown)
         write_between_markers(Path(args.readme), preset_table(args.weights), PRESETS_BEGIN, PRESETS_END)
-        print(f"Wrote the report and the preset table into {args.readme}.")
+        print(f"Wrote the report into {args.results} and the preset table into {args.readme}.")
     return report
 
 
@@ -623,7 +625,8 @@ def preset_table(weights=ROOT / "weights"):
         else:
             budget = f"not trained yet (`python benchmarks/train_presets.py --only {spec.name}`)"
             picture = "no weights yet"
-        lines.append(f"| `{spec.name}` | {spec.description} | {budget} | {picture} |")
+        name = f"[`{spec.name}`](weights/{spec.name}/README.md)" if meta_path.is_file() else f"`{spec.name}`"
+        lines.append(f"| {name} | {spec.description} | {budget} | {picture} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,6 @@
-"""Every python block of the README runs as pasted (offline, in a fresh
-interpreter), and its first two commands are the ones this repo provides."""
+"""Every python block of the README and of the user docs in docs/ runs as
+pasted (offline, in a fresh interpreter), the README stays a front page, and
+its first two commands are the ones this repo provides."""
 
 import os
 import re
@@ -11,22 +12,36 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+DOCS = {"README.md": README} | {f"docs/{p.name}": p.read_text() for p in sorted((ROOT / "docs").glob("*.md"))}
+BLOCKS = [(name, block) for name, text in DOCS.items() for block in re.findall(r"```python\n(.*?)```", text, re.S)]
 
 
 def test_the_readme_has_python_blocks():
-    assert len(BLOCKS) >= 3
+    assert len([name for name, _ in BLOCKS if name == "README.md"]) >= 3
+
+
+def test_the_readme_is_a_front_page():
+    """At most 250 lines, a table of contents, an install section, no report
+    (measurements live on docs/results.md) and no word of the project's own
+    process."""
+    assert len(README.splitlines()) <= 250
+    assert "**Contents:**" in README and "## Install" in README and "## Tests" in README
+    assert "quality:begin" not in README and "quality:begin" in DOCS["docs/results.md"]
+    for name, text in DOCS.items():
+        for word in ("issue 1", "issue 2", "no GPU was lent", "session"):
+            assert word not in text, f"{name} speaks of the project's process: {word!r}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
+@pytest.mark.parametrize("index", range(len(BLOCKS)), ids=[f"{n}-{i}" for i, (n, _) in enumerate(BLOCKS)])
 def test_python_block_runs_as_pasted(index, tmp_path):
+    name, block = BLOCKS[index]
     env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
-    if "keras.distribution" in BLOCKS[index]:
+    if "keras.distribution" in block:
         env["KERAS_BACKEND"] = "jax"  # the README's "On JAX" block: keras.distribution is JAX's
-    result = subprocess.run([sys.executable, "-c", BLOCKS[index]], cwd=tmp_path, env=env,
+    result = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"README python block {index + 1}:\n{BLOCKS[index]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"python block of {name}:\n{block}\n{result.stderr[-3000:]}"
 
 
 def test_first_commands_are_the_scripts_of_this_repo():
@@ -42,7 +57,7 @@ def test_first_commands_are_the_scripts_of_this_repo():
 
 def test_preset_table_is_rendered_from_the_specs_and_bundled_metadata():
     """The README's preset table has one source: `quality.preset_table()`
-    (written by `benchmarks/quality.py --update-readme`)."""
+    (written by `benchmarks/quality.py --update-docs`)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import quality
 

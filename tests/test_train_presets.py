@@ -91,8 +91,8 @@ def test_smoke_run_writes_verified_presets(tmp_path, splits):
     readme = tmp_path / "README.md"
     readme.write_text(f"# intro\n\n{quality.BEGIN}\nold table\n{quality.END}\n\n{quality.PRESETS_BEGIN}\nold rows\n"
                       f"{quality.PRESETS_END}\n## after\n")
-    report = quality.main(["--smoke", "--weights", str(tmp_path / "w"), "--update-cards", "--update-readme",
-                           "--readme", str(readme)])
+    report = quality.main(["--smoke", "--weights", str(tmp_path / "w"), "--update-cards", "--update-docs",
+                           "--readme", str(readme), "--results", str(readme)])
     evaluator = kp.from_pretrained(tmp_path / "w" / quality.EVALUATOR)
     x, y = quality.fashion_mnist_arrays("test", 256, labels=True)
     assert report["evaluator_accuracy"] == pytest.approx(kp.metrics.classifier_score(x, y, evaluator))
@@ -143,7 +143,7 @@ def test_smoke_run_writes_verified_presets(tmp_path, splits):
     val = quality.main(["--smoke", "--weights", str(tmp_path / "w"), "--split", "validation",
                         "--sections", "generation"])
     assert val["split"] == "validation" and val["generation"][1]["fid"] != report["generation"][1]["fid"]
-    for flag in ("--update-cards", "--update-readme", "--check-cards"):
+    for flag in ("--update-cards", "--update-docs", "--check-cards"):
         with pytest.raises(SystemExit):
             quality.parse_args(["--split", "validation", flag])
     readme.write_text("no markers")

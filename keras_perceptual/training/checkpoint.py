@@ -107,6 +107,8 @@ class Checkpoint:
             raise
         except _DAMAGED as e:
             reason = " ".join(str(e).split()) or type(e).__name__
+            if "pickle" in reason:  # NumPy's advice to unpickle a file is not for a checkpoint
+                reason = "not a NumPy .npz archive"
             raise self.damaged(f"the file is damaged ({type(e).__name__}: {reason[:200]})") from None
 
     @staticmethod

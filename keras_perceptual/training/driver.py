@@ -57,7 +57,8 @@ def _describe_preset(folder):
     """" (recipe, N steps, written by COMMAND)" of a preset folder's metadata, or ""."""
     try:
         meta = json.loads((folder / METADATA).read_text(encoding="utf-8"))
-        parts = [str(meta.get("recipe", "")).rsplit(".", 1)[-1], f"{meta['steps']} steps" if "steps" in meta else "",
+        parts = [str(meta["recipe"]).rsplit(".", 1)[-1] if meta.get("recipe") else "",
+                 f"{meta['steps']} steps" if meta.get("steps") is not None else "",
                  f"written by `{meta['command']}`" if meta.get("command") else ""]
         text = ", ".join(p for p in parts if p)
         return f" ({text[:300]})" if text else ""

@@ -29,6 +29,7 @@ Every command refuses in one line on stderr, never a traceback (unless
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import shlex
@@ -73,6 +74,8 @@ def _import_backend():
 
         keras.ops.zeros(1)  # the backend's device initialisation logs too
         keras_perceptual._load_all()
+        # tf.data (the datasets, under any backend) logs its start-up lines too.
+        importlib.import_module("keras_perceptual.datasets")
 
 
 def recipe_descriptions():

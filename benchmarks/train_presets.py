@@ -129,7 +129,8 @@ def train_one(name, args):
                        validate=recipe.validation is not None,
                        validate_every=None if args.smoke else plan["validate_every"],
                        stop_when_converged=plan["stop_when_converged"] and not args.smoke,
-                       restore_best=plan["stop_when_converged"] and not args.smoke)
+                       restore_best=plan["stop_when_converged"] and not args.smoke,
+                       overwrite=args.force)  # --force: replace the preset folder of an earlier run
         steps, wall = record.steps, record.wall_time_s
     print(f"[{name}] wrote {folder} ({sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6:.1f} MB), "
           f"{steps} steps in {wall} s", flush=True)

@@ -15,10 +15,21 @@ examples) and writes a preset folder with `save_pretrained`.
 Building the parser imports neither Keras nor a backend, so `--help` is
 instant; a command imports Keras when it runs, with TensorFlow's start-up
 log lines silenced (`TF_CPP_MIN_LOG_LEVEL=3` unless set).
+
+Every command refuses in one line on stderr, never a traceback (unless
+`--debug` or `KERAS_PERCEPTUAL_DEBUG=1`). Exit status:
+
+    0    done
+    1    it failed: training diverged, a file or the network could not be
+         read or written, or an unexpected error
+    2    bad input: a wrong option or value, an unknown preset or recipe,
+         a preset or image that cannot be read (and argparse's usage errors)
+    130  interrupted (Ctrl-C)
 """
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import shlex
@@ -63,6 +74,8 @@ def _import_backend():
 
         keras.ops.zeros(1)  # the backend's device initialisation logs too
         keras_perceptual._load_all()
+        # tf.data (the datasets, under any backend) logs its start-up lines too.
+        importlib.import_module("keras_perceptual.datasets")
 
 
 def recipe_descriptions():
@@ -238,6 +251,26 @@ def cmd_interpolate(args):
     return 0
 
 
+def parse_option(item):
+    """`KEY=VALUE` of `--option`: VALUE read as JSON when it is JSON (a
+    number, a list, true/false/null, a quoted string), else as the plain
+    string; a VALUE that starts as JSON (`[`, `{`, `"`) but is not is
+    refused, naming the option."""
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ValueError(f"--option must be KEY=VALUE. Received: --option {item!r}")
+    try:
+        return key, json.loads(value)
+    except ValueError as e:
+        if value.strip()[:1] in ("[", "{", '"') or value.strip()[-1:] in ("]", "}"):
+            raise ValueError(
+                f"--option {key}: the value {value!r} is not valid JSON ({getattr(e, 'msg', e)}); write a list "
+                f"as [8, 16] and a string plainly. Received: --option {item!r}"
+            ) from None
+        return key, value
+
+
 def cmd_train(args):
     from keras_perceptual.training import NonFiniteError
     from keras_perceptual.training import train
@@ -247,21 +280,14 @@ def cmd_train(args):
         if value is not None and value <= 0:
             name = "--" + flag.replace("_", "-")
             raise ValueError(f"{name} must be a positive integer. Received: {name} {value}")
-    options = {}
-    for item in args.option or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--option must be KEY=VALUE. Received: --option {item!r}")
-        try:
-            options[key] = json.loads(value)
-        except ValueError:
-            options[key] = value
+    options = dict(parse_option(item) for item in args.option or ())
     try:
         record = train(args.recipe, args.output, epochs=args.epochs, steps=args.steps, batch_size=args.batch_size,
                        seed=args.seed, smoke=args.smoke, dataset=args.dataset, options=options,
                        checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=args.verbose,
                        validate=args.validate, validate_every=args.validate_every,
                        stop_when_converged=args.stop_when_converged, restore_best=args.restore_best,
+                       overwrite=args.overwrite,
                        command="keras-perceptual " + " ".join(shlex.quote(a) for a in args.argv))
     except NonFiniteError as e:
         print(f"keras-perceptual train: {e}", file=sys.stderr)
@@ -360,21 +386,30 @@ def _label_option(p, what):
                    help=f"class index of a conditional model's {what} (conditional presets only)")
 
 
+DEBUG_HELP = "print the traceback of an error (default: one line; or set KERAS_PERCEPTUAL_DEBUG=1)"
+
+
 def build_parser():
     """The argument parser. Builds without importing Keras (instant `--help`)."""
     parser = argparse.ArgumentParser(
         prog="keras-perceptual",
         description="Keras 3 autoencoders that learn beyond pixels: the model zoo. "
                     "`keras-perceptual COMMAND --help` describes each command.")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)  # every command takes --debug too, after its name
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
-    p = sub.add_parser("list", help="list the presets and whether their weights are present",
+    def command(name, **kwargs):
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    p = command("list", help="list the presets and whether their weights are present",
                        description="List the registered presets: model, dataset, where the weights are, input shape.")
     p.add_argument("--model", help="only the presets of this model class, e.g. VAEGAN")
     p.add_argument("--json", action="store_true", help="print JSON (every field of every preset)")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("sample", help="a grid of samples decoder(z), z ~ p(z)",
+    p = command("sample", help="a grid of samples decoder(z), z ~ p(z)",
                        description="Decode prior samples into one PNG grid (a conditional model cycles through "
                                    "its classes, one per column, each column titled with its class name).")
     _hub_options(p)
@@ -386,7 +421,7 @@ def build_parser():
     _label_option(p, "samples (default: cycle through the classes)")
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("reconstruct", help="images and their reconstructions, in captioned rows",
+    p = command("reconstruct", help="images and their reconstructions, in captioned rows",
                        description="Reconstruct image files: a row of originals, the row of their "
                                    "reconstructions below, each row captioned.")
     _hub_options(p)
@@ -396,7 +431,7 @@ def build_parser():
     _label_option(p, "images")
     p.set_defaults(func=cmd_reconstruct)
 
-    p = sub.add_parser("interpolate", help="decoded straight lines between codes",
+    p = command("interpolate", help="decoded straight lines between codes",
                        description="Decode straight lines between pairs of codes: random prior draws, or "
                                    "the codes of --start and --end images.")
     _hub_options(p)
@@ -413,7 +448,7 @@ def build_parser():
 
     recipes = recipe_descriptions()
     width = max(map(len, recipes), default=0)
-    p = sub.add_parser(
+    p = command(
         "train", help="train with a recipe and write a preset folder (a killed run resumes)",
         description="Train a model with a recipe of keras_perceptual.recipes (the code the presets use) and "
                     "write a preset folder with save_pretrained. A checkpoint in OUTPUT/training/ (every few "
@@ -441,6 +476,9 @@ def build_parser():
     p.add_argument("--restart", action="store_true",
                    help="discard the checkpoint in OUTPUT/training/ instead of resuming it (needed when the "
                         "options differ from the checkpoint's)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the preset in OUTPUT written by an earlier run (without it, a finished OUTPUT is "
+                        "refused), and discard a checkpoint of other options")
     p.add_argument("--validate", action="store_true",
                    help="measure the recipe's validation metric (on the last 5,000 training images, in the "
                         "evaluator's features) once per epoch: the learning curve goes into the preset's metadata")
@@ -454,7 +492,7 @@ def build_parser():
                         "(implies --validate)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set",
+    p = command("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set",
                        description="Measure a preset on a test set: reconstruction MSE, PSNR, SSIM and, for "
                                    "28x28x1 models, FID of reconstructions and samples in the zoo's feature space. "
                                    "Prints JSON.")
@@ -465,7 +503,7 @@ def build_parser():
     p.add_argument("--limit", type=int, default=10000, help="at most this many images (default: 10000)")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("push", help="upload a preset folder to the Hugging Face Hub",
+    p = command("push", help="upload a preset folder to the Hugging Face Hub",
                        description="Upload a preset folder (config.json, weights, metadata, model card) to a "
                                    "Hugging Face Hub model repo.")
     p.add_argument("folder", help="preset folder, as written by save_pretrained or `train --output`")
@@ -478,26 +516,60 @@ def build_parser():
     return parser
 
 
+USAGE, FAILED, INTERRUPTED = 2, 1, 130
+
+
+def _one_line(text, limit=2000):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _refusal(error):
+    """`(exit status, one line)` of an error a command raised."""
+    name = type(error).__name__
+    if isinstance(error, ValueError):  # bad input, PresetError and CheckpointError included
+        return USAGE, _one_line(error)
+    if isinstance(error, FloatingPointError):  # NonFiniteError: training diverged
+        return FAILED, _one_line(error)
+    if isinstance(error, MemoryError):
+        return FAILED, "out of memory: ask for fewer images or a smaller --batch-size"
+    if isinstance(error, OSError):
+        where = f" {error.filename}" if getattr(error, "filename", None) else ""
+        reason = error.strerror or _one_line(error) or name
+        return FAILED, _one_line(f"{name}{where}: {reason}")
+    # A network failure (httpx, requests, urllib3 errors are not all OSError)
+    # or an unexpected error: its name and message, never a traceback.
+    return FAILED, _one_line(f"{name}: {error}" if str(error) else name) + " (--debug shows the traceback)"
+
+
 def main(argv=None):
     """Entry point of the `keras-perceptual` console script. Returns the
-    exit status: 0, or 2 with a one-line error for bad input and presets
-    that cannot be loaded."""
+    exit status: 0; 2 with a one-line error for bad input (options, values,
+    presets, images); 1 for a failure (training diverged, a file or the
+    network, anything unexpected); 130 when interrupted. `--debug` (or
+    `KERAS_PERCEPTUAL_DEBUG=1`) lets the traceback through instead."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)  # --help exits here, before Keras is imported
     args.argv = argv
-    from keras_perceptual.preset_format import PresetError  # no Keras import
-
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("KERAS_PERCEPTUAL_DEBUG", "") not in ("", "0")
+    prefix = f"keras-perceptual {args.command}"
     try:
-        if args.command != "push":
-            _import_backend()
+        _import_backend()  # quietly: `push` too, whose writer imports Keras
         return args.func(args)
-    except PresetError as e:  # a preset not found, not verified, or not downloaded: one line
-        print(f"keras-perceptual {args.command}: error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as e:
-        print(f"keras-perceptual {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        resume = " (the same command resumes from the last checkpoint)" if args.command == "train" and \
+            getattr(args, "output", None) else ""
+        print(f"{prefix}: interrupted{resume}", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as e:  # every failure in one line: the traceback only with --debug
+        if debug:
+            raise
+        code, line = _refusal(e)
+        print(f"{prefix}: error: {line}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

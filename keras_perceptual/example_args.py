@@ -2,6 +2,24 @@
 
 import argparse
 
+from keras_perceptual.validation import expect_int
+
+
+def _int_type(name, minimum, maximum=None):
+    """An argparse `type`: an int in [minimum, maximum], refused in the
+    validation layer's words (argparse prints the one line and exits 2)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = text
+        try:
+            return expect_int(name, value, minimum=minimum, maximum=maximum)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
 
 def example_parser(doc, *, output, epochs=10, batch_size=64):
     """An `argparse.ArgumentParser` for an example script, with the options
@@ -23,9 +41,12 @@ def example_parser(doc, *, output, epochs=10, batch_size=64):
     """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", default=output, help=f"folder for pictures and models (default {output})")
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"epochs of a full run (default {epochs})")
-    parser.add_argument("--batch-size", type=int, default=batch_size, help=f"batch size (default {batch_size})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights, the data order and the noise")
+    parser.add_argument("--epochs", type=_int_type("epochs", 1), default=epochs,
+                        help=f"epochs of a full run (default {epochs})")
+    parser.add_argument("--batch-size", type=_int_type("batch_size", 1), default=batch_size,
+                        help=f"batch size (default {batch_size})")
+    parser.add_argument("--seed", type=_int_type("seed", 0, 2**32 - 1), default=0,
+                        help="seed of the weights, the data order and the noise")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny networks, a slice of the data, one epoch: seconds on a CPU (CI)")
     return parser

@@ -59,7 +59,7 @@ def test_registry_holds_every_recipe_as_data():
 @pytest.mark.parametrize("bad", [dict(epochs=0), dict(steps=-1), dict(batch_size=0), dict(epochs=1.5)])
 def test_budgets_must_be_positive(bad):
     name = next(iter(bad))
-    with pytest.raises(ValueError, match=f"`{name}` must be a positive integer"):
+    with pytest.raises(ValueError, match=f"Expected `{name}` to be an int >= 1 or None, received {name}="):
         train("aae", None, smoke=True, verbose=0, **bad)
 
 

@@ -21,6 +21,7 @@ from keras_perceptual.models.checks import check_choice
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_pictures
 from keras_perceptual.training.recipe import ArrayData
+from keras_perceptual.training.recipe import Option
 from keras_perceptual.training.recipe import Recipe
 from keras_perceptual.training.recipe import Validation
 from keras_perceptual.training.validation import sample_fid
@@ -99,11 +100,16 @@ def load_data(o, batch_size):
     return ArrayData(x, targets, batch_size=batch_size)
 
 
+OPTION_TYPES = dict(prior=Option("choice", choices=PRIORS), regularizer=Option("choice", choices=("gan", "mmd")),
+                    mode=Option("choice", choices=("unsupervised", "supervised", "semi_supervised", "clustering")))
+
+
 def aae_recipe(name, defaults, finalize=None,
                validation=Validation("validation_fid", sample_fid, mode="min")):
     return Recipe(name=name, description=list_recipes()[name], build=build, compile=compile_players, data=load_data,
                   defaults=defaults, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize,
-                  pictures=("samples", "reconstructions"), picture_data=fashion_pictures, validation=validation)
+                  pictures=("samples", "reconstructions"), picture_data=fashion_pictures, validation=validation,
+                  option_types=OPTION_TYPES)
 
 
 RECIPE = aae_recipe("aae", OPTIONS)

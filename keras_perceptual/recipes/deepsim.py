@@ -24,6 +24,7 @@ from keras_perceptual.networks.deepsim import deepsim_networks
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
+from keras_perceptual.training.recipe import Option
 from keras_perceptual.training.recipe import Recipe
 from keras_perceptual.training.recipe import Validation
 from keras_perceptual.training.validation import reconstruction_fid
@@ -33,6 +34,8 @@ COMPARATOR_LAYERS = ("block1_act2", "block2_act2")
 CLASSIFIER_PRESET = "fashion_mnist_classifier"
 OPTIONS = dict(comparator_weights=None, comparator_layers=COMPARATOR_LAYERS, inverted_layer=None,
                discriminator_features=None, learning_rate=2e-4, limit=None, jit_compile="auto")
+OPTION_TYPES = dict(comparator_weights=Option("text"), comparator_layers=Option("texts"), inverted_layer=Option("text"),
+                    discriminator_features=Option("bool"))
 # Networks and the seed: built here, not options.
 NOT_OPTIONS = ("generator", "discriminator", "comparator", "encoder")
 
@@ -64,7 +67,7 @@ def deepsim_recipe(mode):
         data=lambda options, batch_size: fashion_data(options, batch_size), defaults=OPTIONS, epochs=10,
         batch_size=64, smoke=dict(jit_compile=False), smoke_batches=4, model_class=(model_class, DeePSiM),
         pictures=("reconstructions", "samples") if mode == "vae" else ("reconstructions",),
-        picture_data=fashion_pictures,
+        picture_data=fashion_pictures, option_types=OPTION_TYPES,
         validation=Validation("validation_reconstruction_fid", reconstruction_fid, mode="min"),
     )
     return recipe

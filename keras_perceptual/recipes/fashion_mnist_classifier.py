@@ -23,6 +23,7 @@ from keras_perceptual.networks.classifier import fashion_mnist_evaluator
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
+from keras_perceptual.training.recipe import Option
 from keras_perceptual.training.recipe import Recipe
 from keras_perceptual.training.recipe import Validation
 
@@ -74,6 +75,9 @@ def save(model, folder, options, record):
                                         f"epochs {record.epochs}\n")
 
 
+# `units`: the one dense layer's width (an int, not the AAE's list).
+OPTION_TYPES = dict(units=Option("int", minimum=1))
+
 RECIPE = Recipe(
     name="fashion_mnist_classifier",
     description=list_recipes()["fashion_mnist_classifier"],
@@ -81,7 +85,7 @@ RECIPE = Recipe(
     data=lambda options, batch_size: fashion_data(options, batch_size, targets="labels"),
     defaults=dict(learning_rate=1e-3, filters=(32, 64), units=256, limit=None, jit_compile="auto"),
     epochs=5, batch_size=128, smoke=dict(limit=512), pictures=("classes",), picture_data=fashion_pictures,
-    evaluate=evaluate, save=save, validation=VALIDATION,
+    evaluate=evaluate, save=save, validation=VALIDATION, option_types=OPTION_TYPES,
 )
 EVALUATOR = Recipe(
     name="fashion_mnist_evaluator",
@@ -90,7 +94,7 @@ EVALUATOR = Recipe(
     data=lambda options, batch_size: fashion_data(options, batch_size, targets="labels"),
     defaults=dict(learning_rate=1e-3, filters=(16, 32, 64), units=128, limit=None, jit_compile="auto"),
     epochs=8, batch_size=128, smoke=dict(limit=512, filters=(4, 8, 8), units=8), pictures=("classes",),
-    picture_data=fashion_pictures, evaluate=evaluate, validation=VALIDATION,
+    picture_data=fashion_pictures, evaluate=evaluate, validation=VALIDATION, option_types=OPTION_TYPES,
 )
 RECIPES = (RECIPE, EVALUATOR)
 train = RECIPE.train

@@ -38,6 +38,7 @@ from keras_perceptual.recipes import aae
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
+from keras_perceptual.training.recipe import Option
 from keras_perceptual.training.recipe import Recipe
 from keras_perceptual.training.recipe import Validation
 from keras_perceptual.training.validation import clustering_accuracy
@@ -99,6 +100,8 @@ RECIPE = Recipe(
     build=build, compile=aae.compile_players, data=lambda o, batch_size: fashion_data(o, batch_size),
     defaults=OPTIONS, epochs=10, batch_size=100, smoke=SMOKE, finalize=finalize, pictures=("samples", "noise"),
     picture_data=fashion_pictures,
+    option_types=dict(code=Option("choice", choices=("categorical", "continuous")),
+                      straight_through=Option("choice", choices=(False, True, "decoder"))),
     # The paper's claim as the learning curve: the code keeps the class under
     # decoder noise (a run whose decoder learns to ignore its code drops to
     # chance, and restore_best keeps the point before).

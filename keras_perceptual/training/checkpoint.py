@@ -12,9 +12,12 @@ a pure function of the seed and `e`), the options that define the run
 far (command, steps, wall time) for the preset's metadata.
 """
 
+import contextlib
 import json
 import os
+import re
 import time
+import zipfile
 from pathlib import Path
 
 import keras
@@ -22,6 +25,14 @@ import numpy as np
 
 FORMAT = 1
 FILENAME = "checkpoint.npz"
+# The temporary files this module and the driver write before `os.replace`
+# (`.checkpoint.npz.<pid>.tmp`, `.best.npz.<pid>.tmp`): a process killed
+# mid-write leaves one behind, removed by the next run in the folder.
+TEMPORARY = re.compile(r"^\.(checkpoint|best)\.npz\.(\d+)\.tmp$")
+# What a damaged file raises while NumPy reads it (an empty or truncated
+# file, a flipped byte caught by the zip CRC, a missing entry, bad JSON).
+_DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError, TypeError,
+            AttributeError)
 
 
 def _values(variables):
@@ -35,6 +46,12 @@ def _groups(model):
         groups["optimizer"] = list(optimizer.variables)
     groups["metrics"] = list(model.metrics_variables)
     return groups
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be resumed (damaged, of another model, or
+    written by a run that diverged); the message names the file and
+    `--restart`."""
 
 
 class Checkpoint:
@@ -72,14 +89,60 @@ class Checkpoint:
         os.replace(tmp, self.path)
         return self.path.stat().st_size
 
+    def damaged(self, what):
+        """The one error of a checkpoint that cannot be resumed."""
+        return CheckpointError(
+            f"The checkpoint {self.path} cannot be resumed: {what}. Pass --restart (`restart=True`) to discard "
+            "it and train from step 0."
+        )
+
+    @contextlib.contextmanager
+    def _reading(self):
+        """`np.load` of the checkpoint; any failure of a damaged file (empty,
+        truncated, a flipped byte, a missing entry) becomes `damaged`."""
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                yield data
+        except CheckpointError:
+            raise
+        except _DAMAGED as e:
+            reason = " ".join(str(e).split()) or type(e).__name__
+            if "pickle" in reason:  # NumPy's advice to unpickle a file is not for a checkpoint
+                reason = "not a NumPy .npz archive"
+            raise self.damaged(f"the file is damaged ({type(e).__name__}: {reason[:200]})") from None
+
+    @staticmethod
+    def _state(data):
+        state = json.loads(bytes(data["__meta__"]).decode())
+        if not isinstance(state, dict) or not isinstance(state.get("step"), int) or state["step"] < 0:
+            raise ValueError("its record holds no step count")
+        return state
+
     def read_state(self):
-        with np.load(self.path) as data:
-            return json.loads(bytes(data["__meta__"]).decode())
+        with self._reading() as data:
+            return self._state(data)
+
+    def clean_stale(self):
+        """Removes the temporary files that killed writes left in the
+        folder (ours only: `TEMPORARY`, of a process no longer running)."""
+        removed = []
+        if not self.folder.is_dir():
+            return removed
+        for path in self.folder.iterdir():
+            match = TEMPORARY.match(path.name)
+            if match is None or not path.is_file() or _running(int(match.group(2))):
+                continue
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+        return removed
 
     def check(self, fingerprint):
         """Raises `ValueError` naming the options that differ between the
         checkpoint's run and this one."""
         old = self.read_state().get("fingerprint", {})
+        if not isinstance(old, dict):
+            raise self.damaged("its record holds no options")
         unset = "<unset>"
         differ = sorted(k for k in set(old) | set(fingerprint) if old.get(k, unset) != fingerprint.get(k, unset))
         if differ:
@@ -87,36 +150,53 @@ class Checkpoint:
                                 for k in differ)
             raise ValueError(
                 f"The checkpoint in {self.folder} was written by a run with other options ({details}). "
-                "Re-run the same command to resume it, or pass --restart (`restart=True`) to discard it."
+                "Re-run the same command to resume it, pass --restart (`restart=True`) to discard it, or "
+                "choose another --output."
             )
 
     def restore(self, model):
         """Assigns the checkpoint's values to the model's, optimizer's and
         trackers' variables; returns its state dict."""
-        with np.load(self.path) as data:
-            state = json.loads(bytes(data["__meta__"]).decode())
+        with self._reading() as data:
+            state = self._state(data)
             for group, variables in _groups(model).items():
                 keys = sorted(k for k in data.files if k.startswith(group + "/"))
                 if group == "metrics" and len(keys) != len(variables):
                     continue  # trackers of a plain Keras model are built by its first step
                 if len(keys) != len(variables):
-                    raise ValueError(
-                        f"The checkpoint in {self.folder} holds {len(keys)} {group} variables; this model has "
-                        f"{len(variables)}. Pass --restart (`restart=True`) to discard it."
-                    )
-                for key, variable in zip(keys, variables):
-                    value = data[key]
+                    raise self.damaged(f"it holds {len(keys)} {group} variables, this model has {len(variables)}")
+                values = [data[key] for key in keys]
+                for key, value, variable in zip(keys, values, variables):
                     if tuple(value.shape) != tuple(variable.shape):
-                        raise ValueError(
-                            f"The checkpoint in {self.folder} holds {variable.path} with shape {value.shape}; "
-                            f"this model's has {tuple(variable.shape)}. Pass --restart to discard it."
+                        raise self.damaged(f"it holds {variable.path} with shape {value.shape}, this model's has "
+                                           f"{tuple(variable.shape)}")
+                    if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                        bad = sum(int(np.size(v) - np.count_nonzero(np.isfinite(v))) for v in values
+                                  if v.dtype.kind == "f")
+                        raise self.damaged(
+                            f"it holds non-finite {group} values ({bad} NaN/Inf, the first in {variable.path}): "
+                            "the run that wrote it diverged"
                         )
+                for value, variable in zip(values, variables):
                     variable.assign(value)
         return state
 
     def remove(self):
         if self.path.is_file():
             self.path.unlink()
+
+
+def _running(pid):
+    """Whether process `pid` (another than this one) is running."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 class StepCheckpoint(keras.callbacks.Callback):

@@ -11,12 +11,20 @@ import os
 import shlex
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from keras_perceptual import validation as check
+from keras_perceptual.preset_format import CONFIG
+from keras_perceptual.preset_format import LEARNING_CURVE
+from keras_perceptual.preset_format import METADATA
+from keras_perceptual.preset_format import PRESET_FILES
+from keras_perceptual.preset_format import WEIGHTS
 from keras_perceptual.training.checkpoint import Checkpoint
+from keras_perceptual.training.checkpoint import CheckpointError
 from keras_perceptual.training.checkpoint import StepCheckpoint
 from keras_perceptual.training.guards import StopOnNonFinite
 from keras_perceptual.training.pictures import EpochPictures
@@ -31,10 +39,74 @@ from keras_perceptual.training.validation import has_converged
 BEST = "best.npz"  # the weights of the best validation measurement, beside the checkpoint
 
 
+WORKDIR = "training"  # the grids and the checkpoint of a run, inside its preset folder
+PROBE = ".keras_perceptual_write_probe"
+
+
 def _check_positive(**values):
     for name, value in values.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        check.expect_int(name, value, minimum=1, allow_none=True)
+
+
+def _finished(folder):
+    """Whether `folder` holds a preset (a finished run's)."""
+    return any((folder / name).is_file() for name in (CONFIG, WEIGHTS, METADATA))
+
+
+def _describe_preset(folder):
+    """" (recipe, N steps, written by COMMAND)" of a preset folder's metadata, or ""."""
+    try:
+        meta = json.loads((folder / METADATA).read_text(encoding="utf-8"))
+        parts = [str(meta["recipe"]).rsplit(".", 1)[-1] if meta.get("recipe") else "",
+                 f"{meta['steps']} steps" if meta.get("steps") is not None else "",
+                 f"written by `{meta['command']}`" if meta.get("command") else ""]
+        text = ", ".join(p for p in parts if p)
+        return f" ({text[:300]})" if text else ""
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return ""
+
+
+def check_output(output, workdir=None, save=True, overwrite=False):
+    """Refuses, before any training step, an output that would destroy work
+    or cannot be written: a file, a folder of other files, a finished preset
+    without `overwrite`; then creates the folders and proves them writable
+    (a probe file written and removed)."""
+    folders = []
+    if output is not None:
+        output = Path(output)
+        if output.exists() and not output.is_dir():
+            raise ValueError(f"The output {output} is a file, not a folder. Pass another --output (a new folder).")
+        if save and output.is_dir():
+            if _finished(output) and not overwrite:
+                raise ValueError(
+                    f"The output folder {output} holds a finished preset{_describe_preset(output)}. Refusing to "
+                    "overwrite it: pass --overwrite (`overwrite=True`) to replace it, or another --output."
+                )
+            ours = set(PRESET_FILES) | {LEARNING_CURVE, WORKDIR}
+            foreign = sorted(p.name for p in output.iterdir() if p.name not in ours and not p.name.startswith("."))
+            if foreign:
+                shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+                raise ValueError(
+                    f"The output folder {output} holds files that are not a preset's ({shown}). Refusing to write a "
+                    "preset among them: pass another --output (a new or empty folder)."
+                )
+        folders.append(output)
+    if workdir is not None:
+        workdir = Path(workdir)
+        if workdir.exists() and not workdir.is_dir():
+            raise ValueError(f"The training folder {workdir} is a file, not a folder. Pass another --output.")
+        folders.append(workdir)
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f"{PROBE}.{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            reason = e.strerror or type(e).__name__
+            raise ValueError(
+                f"Cannot write into the output folder {folder} ({reason}). Pass an --output you can write to."
+            ) from None
 
 
 def _jsonable(value):
@@ -68,7 +140,7 @@ def _diagnose(data, seed, steps_per_epoch):
 def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed=0, smoke=False, dataset=None,
           options=None, checkpoint_every=None, checkpoint_seconds=180.0, restart=False, verbose=1, command=None,
           save=True, metadata=None, skip_networks=None, callbacks=(), workdir=None, validate=False,
-          validate_every=None, stop_when_converged=False, restore_best=False):
+          validate_every=None, stop_when_converged=False, restore_best=False, overwrite=False):
     """Trains `recipe` and (with `output` and `save`) writes a preset.
 
     A run with `output` keeps its grids and a checkpoint in `workdir`
@@ -79,6 +151,12 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     checkpoint of a run with other options is refused, naming them, unless
     `restart=True`. The checkpoint is removed once the run has finished
     (and its preset is written).
+
+    No work is destroyed silently: an `output` that holds a finished preset
+    is refused unless `overwrite=True`, one that holds other files is
+    refused, and an output that is a file or cannot be written is refused
+    before the first step. A damaged checkpoint (or one holding NaN/Inf) is
+    refused naming the file and `restart`.
 
     With `validate` (implied by `validate_every`, `stop_when_converged` and
     `restore_best`)
@@ -128,6 +206,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         restore_best: end with the weights of the best validation
             measurement (kept in `best.npz` beside the checkpoint, so a
             resumed run keeps it too) instead of the last step's.
+        overwrite: replace the preset of a finished run in `output` (and
+            discard a checkpoint of other options).
 
     Returns:
         A `TrainingRecord` (the model in `record.model`).
@@ -138,6 +218,11 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         recipe = get_recipe(recipe)
     _check_positive(epochs=epochs, steps=steps, batch_size=batch_size, checkpoint_every=checkpoint_every,
                     validate_every=validate_every)
+    seed = check.expect_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    check.expect_float("checkpoint_seconds", checkpoint_seconds, above=0)
+    smoke, restart, overwrite, save = (check.expect_bool(n, v) for n, v in
+                                       (("smoke", smoke), ("restart", restart), ("overwrite", overwrite),
+                                        ("save", save)))
     validate = bool(validate or validate_every or stop_when_converged or restore_best)
     validation = recipe.validation if validate else None
     if validate and validation is None:
@@ -152,6 +237,14 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     if smoke and recipe.smoke_batches and (options or {}).get("limit") is None:
         opts["limit"] = recipe.smoke_batches * batch_size
     command = command or " ".join(shlex.quote(a) for a in sys.argv)
+    if workdir is not None:
+        work = Path(workdir)
+    else:
+        work = None if output is None else (Path(output) / WORKDIR if save else Path(output))
+    check_output(output, work, save=save, overwrite=overwrite)
+    checkpoint = Checkpoint(work) if work is not None else None
+    if checkpoint is not None:
+        checkpoint.clean_stale()
 
     keras.utils.set_random_seed(seed)
     model = recipe.build(opts)
@@ -169,28 +262,42 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     fingerprint = {**_jsonable(opts), "recipe": recipe.name, "batch_size": batch_size, "steps": total,
                    "smoke": bool(smoke), "backend": keras.backend.backend(), "validate_every": every,
                    "stop_when_converged": bool(stop_when_converged), "restore_best": bool(restore_best)}
-    if workdir is not None:
-        work = Path(workdir)
-    else:
-        work = None if output is None else (Path(output) / "training" if save else Path(output))
-    checkpoint = Checkpoint(work) if work is not None else None
     state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}, "curve": [], "converged": False}
     best = {}  # the weights of the best validation measurement (restore_best)
     rule = None if validation is None else RULE.format(tolerance=CONVERGENCE_TOLERANCE,
                                                        min_points=validation.min_points)
+    if checkpoint is not None and checkpoint.exists() and not restart:
+        try:
+            checkpoint.check(fingerprint)
+        except CheckpointError:
+            raise
+        except ValueError as e:
+            if not overwrite:
+                raise
+            restart = True  # --overwrite replaces the run in the folder, its checkpoint included
+            if verbose:
+                print(f"discarding the checkpoint of a run with other options: {e}", flush=True)
     if checkpoint is not None and checkpoint.exists():
         if restart:
             checkpoint.remove()
+            if (checkpoint.folder / BEST).is_file():
+                (checkpoint.folder / BEST).unlink()
         else:
-            checkpoint.check(fingerprint)
             state = checkpoint.restore(model)
             state["fingerprint"] = fingerprint
             state.setdefault("curve", [])
             state.setdefault("converged", False)
             best_file = checkpoint.folder / BEST
             if state.get("best_step") is not None and best_file.is_file():
-                with np.load(best_file) as saved:
-                    best["weights"] = [saved[k] for k in sorted(saved.files)]
+                try:
+                    with np.load(best_file, allow_pickle=False) as saved:
+                        best["weights"] = [saved[k] for k in sorted(saved.files)]
+                except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+                    raise CheckpointError(
+                        f"The best-weights file {best_file} of the checkpoint cannot be read ({type(e).__name__}: "
+                        f"{' '.join(str(e).split())[:200]}). Pass --restart (`restart=True`) to discard the "
+                        "checkpoint and train from step 0."
+                    ) from None
             print(f"resuming from step {state['step']} of {total} ({checkpoint.path})", flush=True)
     run = {"command": command, "from_step": state["step"], "to_step": state["step"], "wall_time_s": 0.0}
     state["runs"].append(run)

@@ -4,14 +4,143 @@ sources whose every epoch is a pure function of `(seed, epoch)`, so that a
 resumed run sees exactly the batches an uninterrupted one would."""
 
 import dataclasses
+import difflib
 import inspect
+import json
 from typing import Any
 from typing import Callable
 from typing import Mapping
 
 import numpy as np
 
+from keras_perceptual import validation as check
+
 PICTURES = ("samples", "reconstructions", "noise", "classes")
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """The type and range of one recipe option: every option given to a
+    recipe (`--option KEY=VALUE`, `train(options=...)`) is checked against
+    one of these, through `keras_perceptual.validation`, before anything is
+    built.
+
+    Args:
+        kind: "int", "number", "bool", "ints" (a list of ints), "choice",
+            "text", "texts" (a list of strings) or "any".
+        minimum: smallest accepted value (ints, numbers, list entries).
+        above: numbers only: the value must be greater.
+        choices: the accepted values of a "choice".
+        allow_empty: "ints"/"texts": an empty list is accepted.
+    """
+
+    kind: str
+    minimum: Any = None
+    above: Any = None
+    choices: tuple = ()
+    allow_empty: bool = False
+
+    def check(self, name, value, allow_none=False):
+        """`value` checked (and normalised: a JSON number given as a string
+        is read as that number, a list as a tuple); raises `ValueError`."""
+        if value is None and (allow_none or self.kind == "any"):
+            return None
+        if self.kind in ("int", "number") and isinstance(value, str):
+            value = _number_from_text(value)
+        if self.kind == "int":
+            return check.expect_int(name, value, minimum=self.minimum)
+        if self.kind == "number":
+            if isinstance(value, (bool, np.bool_)):
+                raise check.fail(name, "a finite number", _received(name, value))
+            return check.expect_float(name, value, minimum=self.minimum, above=self.above)
+        if self.kind == "bool":
+            return check.expect_bool(name, value)
+        if self.kind == "ints":
+            return tuple(check.expect_int_list(name, value, minimum=self.minimum or 0,
+                                               allow_empty=self.allow_empty))
+        if self.kind == "choice":
+            # Of the same type too: 1 is not True, nor 0 False.
+            if not any(type(value) is type(c) and value == c for c in self.choices):
+                raise check.fail(name, f"one of {self.choices}", _received(name, value))
+            return value
+        if self.kind == "text":
+            if not isinstance(value, str) or not value:
+                raise check.fail(name, "a non-empty string", _received(name, value))
+            return value
+        if self.kind == "texts":
+            if (not isinstance(value, (list, tuple)) or (not value and not self.allow_empty)
+                    or not all(isinstance(v, str) and v for v in value)):
+                raise check.fail(name, "a list of strings", _received(name, value))
+            return tuple(value)
+        return value
+
+
+def _received(name, value):
+    text = repr(value)
+    return f"{name}={text if len(text) <= 80 else text[:77] + '...'} ({type(value).__name__})"
+
+
+def _number_from_text(text):
+    """A JSON number written as a string ("0.01") as that number; any other
+    string is returned unchanged (and refused by the number check)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else text
+
+
+# The options several recipes share, by name; a recipe's `option_types`
+# override these, and an option in neither is typed by its default (a bool
+# is a bool, an int an int >= 0, a float a number >= 0, a tuple of ints a
+# list of ints >= 1, a string a string), a name ending in `_weight` is a
+# number >= 0.
+OPTION_TYPES = {
+    "learning_rate": Option("number", above=0),
+    "discriminator_learning_rate": Option("number", above=0),
+    "lr_decay_steps": Option("int", minimum=1),
+    "limit": Option("int", minimum=1),
+    "data_dir": Option("text"),
+    "jit_compile": Option("choice", choices=(True, False, "auto")),
+    "conv_filters": Option("ints", minimum=1, allow_empty=True),
+    "filters": Option("ints", minimum=1),
+    "units": Option("ints", minimum=1),
+    "discriminator_units": Option("ints", minimum=1),
+    "latent_dim": Option("int", minimum=1),
+    "num_classes": Option("int", minimum=1),
+    "num_clusters": Option("int", minimum=1),
+    "style_dim": Option("int", minimum=0),
+    "labelled": Option("int", minimum=1),
+    "encoder_noise_dim": Option("int", minimum=0),
+    "decoder_noise_dim": Option("int", minimum=0),
+    "gumbel_temperature": Option("number", above=0),
+    "straight_through": Option("choice", choices=(False, True, "decoder")),
+    "style_discriminator": Option("bool"),
+    "discriminator_noise": Option("number", minimum=0),
+    "samples_picture": Option("choice", choices=PICTURES),
+    "conditional": Option("bool"),
+    "condition_encoder": Option("bool"),
+}
+
+
+def option_type(name, default):
+    """The `Option` of an option not declared anywhere, from its default."""
+    if name.endswith("_weight") and (default is None or isinstance(default, (int, float))) \
+            and not isinstance(default, bool):
+        return Option("number", minimum=0)
+    if isinstance(default, bool):
+        return Option("bool")
+    if isinstance(default, int):
+        return Option("int", minimum=0)
+    if isinstance(default, float):
+        return Option("number", minimum=0)
+    if isinstance(default, (tuple, list)) and default and all(isinstance(v, int) for v in default):
+        return Option("ints", minimum=1)
+    if isinstance(default, (tuple, list)) and default and all(isinstance(v, str) for v in default):
+        return Option("texts")
+    if isinstance(default, str):
+        return Option("text")
+    return Option("any")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +278,9 @@ class Recipe:
             recipe-specific files into the run folder.
         skip_networks: sub-networks left out of the preset by default.
         validation: optional `Validation`: the validation curve of a run.
+        option_types: `{option: Option}` of this recipe's own options
+            (over the shared `OPTION_TYPES`; others are typed by their
+            default, see `option_type`).
     """
 
     name: str
@@ -171,6 +303,7 @@ class Recipe:
     save: Callable = None
     skip_networks: tuple = ()
     validation: Validation = None
+    option_types: Mapping = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         bad = [p for p in self.pictures if p not in PICTURES]
@@ -207,7 +340,9 @@ class Recipe:
         for cls in classes:
             if cls is not None:
                 params = inspect.signature(cls.__init__).parameters
-                names += [n for n, p in params.items() if n != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+                # The networks (arguments without a default) and the seed are the recipe's, not options.
+                names += [n for n, p in params.items() if n not in ("self", "seed")
+                          and p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty]
         return names
 
     def resolve(self, options=None, *, dataset=None, smoke=False, seed=0):
@@ -220,12 +355,7 @@ class Recipe:
             raise ValueError(
                 f"The {self.name!r} recipe trains on {list(self.datasets)}. Received: dataset={dataset!r}"
             )
-        unknown = sorted(set(options) - self.accepted_options())
-        if unknown:
-            raise ValueError(
-                f"Unknown option(s) {unknown} for the {self.name!r} recipe. Expected among "
-                f"{sorted(self.accepted_options())}."
-            )
+        options = self.check_options(options, dataset)
         resolved = {**self.defaults, **self.dataset_defaults.get(dataset, {})}
         if smoke:
             resolved.update(self.smoke)
@@ -234,6 +364,45 @@ class Recipe:
         if self.finalize is not None:
             resolved = self.finalize(resolved)
         return resolved
+
+    def option_types_of(self, dataset=None):
+        """`{option: (Option, default)}` of every accepted option."""
+        defaults = {**self.defaults, **self.dataset_defaults.get(dataset or self.datasets[0], {})}
+        out = {}
+        classes = self.model_class if isinstance(self.model_class, tuple) else (self.model_class,)
+        for cls in classes:
+            if cls is None:
+                continue
+            for name, p in inspect.signature(cls.__init__).parameters.items():
+                if name in self.model_parameters() and name not in out:
+                    default = p.default
+                    out[name] = (self.option_types.get(name) or OPTION_TYPES.get(name)
+                                 or option_type(name, default), default)
+        for name in self.accepted_options() - set(out):
+            default = defaults.get(name)
+            out[name] = (self.option_types.get(name) or OPTION_TYPES.get(name) or option_type(name, default),
+                         default)
+        return out
+
+    def check_options(self, options, dataset=None):
+        """`options` checked against the recipe's option types (unknown
+        names refused, with the closest known ones); returns them
+        normalised."""
+        if not isinstance(options, Mapping):
+            raise check.fail("options", "a dict of {option: value}", _received("options", options))
+        known = sorted(self.accepted_options())
+        types = self.option_types_of(dataset)
+        out = {}
+        for name, value in options.items():
+            if not isinstance(name, str) or name not in types:
+                close = difflib.get_close_matches(str(name), known, n=3)
+                hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+                raise ValueError(
+                    f"Unknown option {name!r} for the {self.name!r} recipe.{hint} Expected one of {known}."
+                )
+            spec, default = types[name]
+            out[name] = spec.check(name, value, allow_none=default is None)
+        return out
 
     def default_epochs(self, dataset):
         return self.epochs[dataset] if isinstance(self.epochs, Mapping) else self.epochs

@@ -68,7 +68,7 @@ def resave(name, folder):
     for key in ("files", "format_version", "versions", "input", "parameters", "skipped_networks", "model"):
         meta.pop(key, None)
     samples = meta.pop("samples_description", None)
-    save_preset(model, folder, meta, samples=64, skip_networks=skipped_networks(name, model))
+    save_preset(model, folder, meta, samples=64, skip_networks=skipped_networks(name, model), overwrite=True)
     if samples:
         write_pictures(name, model, folder)
 
@@ -118,7 +118,8 @@ def train_one(name, args):
         metadata.update(dataset="fashion_mnist", recipe=f"keras_perceptual.recipes.{plan['recipe']}",
                         recipe_options=options, command=record.pop("command"), steps=record["steps"],
                         wall_time_s=record.get("wall_time_s"), training=record)
-        save_preset(model, folder, metadata, samples=64, skip_networks=skipped_networks(name, model))
+        save_preset(model, folder, metadata, samples=64, skip_networks=skipped_networks(name, model),
+                    overwrite=args.force)
         write_pictures(name, model, folder)
         steps, wall = record["steps"], record.get("wall_time_s")
     else:

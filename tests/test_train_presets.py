@@ -133,7 +133,8 @@ def test_smoke_run_writes_verified_presets(tmp_path, splits):
     # The preset table: a row per Fashion-MNIST spec, with the steps of the
     # weights in the folder, or the command that trains a preset without.
     steps = kp.hub.verify_folder(tmp_path / "w" / "vae_fashion_mnist")["steps"]
-    assert f"| `vae_fashion_mnist` | {kp.presets.get_spec('vae_fashion_mnist').description} | {steps} steps, " in table
+    assert (f"| [`vae_fashion_mnist`](weights/vae_fashion_mnist/README.md) | "
+            f"{kp.presets.get_spec('vae_fashion_mnist').description} | {steps} steps, ") in table
     assert "| `deepsim_vae_fashion_mnist` |" in table and \
         "not trained yet (`python benchmarks/train_presets.py --only deepsim_vae_fashion_mnist`)" in table
     assert "| claim | evidence | verdict |" in text and "`vae_fashion_mnist`" in text

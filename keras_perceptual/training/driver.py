@@ -386,7 +386,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     if work is not None and recipe.save is not None:
         recipe.save(model, work, opts, record)
     if output is not None and save:
-        write_preset(recipe, model, Path(output), record, images, conditions, metadata, skip_networks)
+        write_preset(recipe, model, Path(output), record, images, conditions, metadata, skip_networks, overwrite)
     elif work is not None and recipe.pictures and images is not None:
         write_pictures(model, recipe.pictures, work, images, conditions, seed=seed, dataset=opts["dataset"])
     if checkpoint is not None:
@@ -403,7 +403,8 @@ def _first(conditions, n):
     return conditions[0], conditions[1][:n]
 
 
-def write_preset(recipe, model, folder, record, images=None, conditions=None, metadata=None, skip_networks=None):
+def write_preset(recipe, model, folder, record, images=None, conditions=None, metadata=None, skip_networks=None,
+                 overwrite=False):
     """The preset folder of a finished run: config, weights, card,
     `metadata.json` (with the commands that produced the weights) and
     `samples.png` (`recipe.preset_picture`: prior samples, or the picture
@@ -425,7 +426,7 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
         skip_networks = skip_networks(model)
     skip = list(recipe.skip_networks if skip_networks is None else skip_networks)
     kind = recipe.preset_picture(record.options)
-    save_preset(model, folder, meta, samples=64 if kind == "samples" else 0, skip_networks=skip)
+    save_preset(model, folder, meta, samples=64 if kind == "samples" else 0, skip_networks=skip, overwrite=overwrite)
     shown = preset_samples_picture(model, kind, images, conditions, dataset=record.dataset)
     if shown is not None:
         update_preset(folder, pictures=shown.images, samples_description=shown.description, **shown.captions())

@@ -22,6 +22,8 @@ import keras
 import numpy as np
 import pytest
 
+from tests.test_hub import tiny_vaegan
+
 GLOBAL_BATCH = 8
 STEPS = 4  # two before the checkpoint, two after
 HALF = STEPS // 2
@@ -50,7 +52,6 @@ def _worker(argv):
     p.add_argument("--data-parallel", action="store_true")
     args = p.parse_args(argv)
 
-    import keras_perceptual as kp
     from keras_perceptual.training import distributed
     from keras_perceptual.training.checkpoint import Checkpoint
 
@@ -58,8 +59,7 @@ def _worker(argv):
     assert keras.distribution.distribution() is not None
     assert len(keras.distribution.list_devices()) == 2
     keras.utils.set_random_seed(0)
-    nets = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4)
-    model = kp.VAEGAN(**nets, gamma=1e-3, equilibrium=False, seed=0)
+    model = tiny_vaegan(seed=0)
     model.compile(optimizer=keras.optimizers.RMSprop(1e-3))
     model.optimizer.build(model.trainable_variables)
     checkpoint = Checkpoint(args.checkpoint)
@@ -155,10 +155,11 @@ def test_two_processes_train_like_one_process_over_two_devices_and_resume(tmp_pa
     single = _load(tmp_path / "single.npz")
     for state in (*full, single):
         assert int(state.pop("sharded_over")) == 2  # the weights live on both devices
-    # the variables and optimizer state moved, and both processes hold the same
-    start = Checkpoint_arrays(checkpoint)
-    assert any(not np.allclose(start[k], full[0][k]) for k in start if k.startswith("model/"))
-    assert int(full[0]["optimizer/00000"]) == STEPS * 1 or full[0]["optimizer/00000"].size >= 1
+    # the weights and the optimizer state moved after the checkpoint (so the
+    # comparisons below see training), and both processes hold the same
+    start = _checkpoint_arrays(checkpoint)
+    for group in ("model/", "optimizer/"):
+        assert any(not np.allclose(start[k], full[0][k]) for k in start if k.startswith(group)), group
     _assert_same(full[0], full[1], "process 0 vs process 1", exact=True)
     _assert_same(full[0], single, "two processes vs one process over two devices")
     resumed = [_load(tmp_path / f"resume{i}.npz") for i in range(2)]
@@ -168,7 +169,7 @@ def test_two_processes_train_like_one_process_over_two_devices_and_resume(tmp_pa
     _assert_same(resumed[0], full[0], "resumed vs uninterrupted", exact=True)
 
 
-def Checkpoint_arrays(folder):
+def _checkpoint_arrays(folder):
     with np.load(Path(folder) / "checkpoint.npz") as data:
         return {k: data[k] for k in data.files if not k.startswith("__")}
 

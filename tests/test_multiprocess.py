@@ -22,6 +22,11 @@ import keras
 import numpy as np
 import pytest
 
+from keras_perceptual.cluster import ClusterSpec
+from keras_perceptual.cluster import add_cluster_arguments
+from keras_perceptual.cluster import first_host
+from keras_perceptual.cluster import resolve_cluster
+from keras_perceptual.training import distributed
 from tests.test_hub import tiny_vaegan
 
 GLOBAL_BATCH = 8
@@ -123,6 +128,7 @@ def _assert_same(a, b, what, exact=False):
             np.testing.assert_allclose(a[key], b[key], rtol=1e-4, atol=1e-5, err_msg=f"{what}: {key}")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(keras.backend.backend() != "jax",
                     reason="multi-process data parallelism runs on JAX's distributed runtime (keras.distribution); "
                            "this backend is not JAX")
@@ -172,6 +178,109 @@ def test_two_processes_train_like_one_process_over_two_devices_and_resume(tmp_pa
 def _checkpoint_arrays(folder):
     with np.load(Path(folder) / "checkpoint.npz") as data:
         return {k: data[k] for k in data.files if not k.startswith("__")}
+
+
+# The cluster a process belongs to, from flags and launcher variables (pure functions).
+
+
+def test_one_process_when_nothing_or_a_count_of_one_is_given():
+    assert resolve_cluster() is None
+    assert resolve_cluster(environ={"PATH": "/bin"}) is None
+    assert resolve_cluster(num_processes=1, process_id=0) is None
+    assert resolve_cluster(environ={"SLURM_PROCID": "0", "SLURM_NTASKS": "1", "SLURM_STEP_NODELIST": "gpu1"}) is None
+
+
+def test_flags_give_the_cluster_and_win_over_the_environment():
+    spec = resolve_cluster("10.0.0.1:1234", 4, 3, environ={"JAX_PROCESS_ID": "1", "SLURM_PROCID": "2"})
+    assert spec == ClusterSpec("10.0.0.1:1234", 4, 3)
+    assert spec.sources == {"coordinator_address": "--coordinator-address", "num_processes": "--num-processes",
+                            "process_id": "--process-id"}
+    assert not spec.is_writer and resolve_cluster("h:1", 2, 0).is_writer
+
+
+def test_each_value_from_the_first_source_that_gives_it():
+    env = {"KERAS_DISTRIBUTION_JOB_ADDRESSES": "a:1,b:2", "JAX_NUM_PROCESSES": "2", "JAX_PROCESS_ID": "1",
+           "JAX_COORDINATOR_ADDRESS": "ignored:9"}
+    spec = resolve_cluster(environ=env)
+    assert (spec.coordinator_address, spec.num_processes, spec.process_id) == ("a:1", 2, 1)
+    assert spec.sources["coordinator_address"] == "KERAS_DISTRIBUTION_JOB_ADDRESSES"
+    assert resolve_cluster(process_id=0, environ=env).process_id == 0
+
+
+def test_slurm_gives_rank_count_and_the_first_host_on_jaxs_port():
+    env = {"SLURM_PROCID": "5", "SLURM_NTASKS": "8", "SLURM_STEP_NODELIST": "gpu[003-006,9],login1",
+           "SLURM_JOB_ID": "123456"}
+    spec = resolve_cluster(environ=env)
+    assert spec == ClusterSpec(f"gpu003:{123456 % 4096 + 61440}", 8, 5)
+    assert resolve_cluster(environ=dict(env, KERAS_PERCEPTUAL_COORDINATOR_PORT="2222")).coordinator_address == \
+        "gpu003:2222"
+    assert resolve_cluster(coordinator_address="head:7", environ=env).coordinator_address == "head:7"
+    # without SLURM_PROCID (not inside srun), SLURM's variables are not read
+    assert resolve_cluster(environ={k: v for k, v in env.items() if k != "SLURM_PROCID"}) is None
+
+
+def test_first_host_of_slurm_host_lists():
+    assert first_host("node1") == "node1"
+    assert first_host("a,b") == "a"
+    assert first_host("gpu[003-006,9]") == "gpu003"
+    assert first_host("rack[2-3]-n[08-09],x") == "rack2-n08"
+    for bad in ("", "  ", "[", "a b", None):
+        with pytest.raises(ValueError, match="SLURM_STEP_NODELIST"):
+            first_host(bad)
+
+
+@pytest.mark.parametrize("kwargs, environ, message", [
+    (dict(num_processes=2, process_id=0), {}, "Expected `--coordinator-address` to be process 0's HOST:PORT"),
+    (dict(coordinator_address="h:1", num_processes=2), {}, "Expected `--process-id` to be this process's index"),
+    (dict(coordinator_address="h:1", num_processes=2, process_id=2), {}, r"0\.\.1 \(the process count is 2\)"),
+    (dict(coordinator_address="h:1", num_processes=0, process_id=0), {}, "`--num-processes` to be an int >= 1"),
+    (dict(coordinator_address="h:1", num_processes=2, process_id=-1), {}, "`--process-id` to be an int >= 0"),
+    (dict(num_processes=1, process_id=1), {}, "to be 0 in a one-process run"),
+    (dict(coordinator_address="h", num_processes=2, process_id=0), {}, "an address HOST:PORT"),
+    (dict(coordinator_address="h:70000", num_processes=2, process_id=0), {}, "port 1 to 65535"),
+    (dict(coordinator_address="h:1; rm -rf /", num_processes=2, process_id=0), {}, "an address HOST:PORT"),
+    (dict(), {"SLURM_PROCID": "x", "SLURM_NTASKS": "2"}, "Expected `SLURM_PROCID` to be an integer"),
+    (dict(), {"JAX_NUM_PROCESSES": "2.5"}, "Expected `JAX_NUM_PROCESSES` to be an integer"),
+    (dict(), {"KERAS_DISTRIBUTION_JOB_ADDRESSES": "a:1,b:2,c:3", "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+              "KERAS_DISTRIBUTION_PROCESS_ID": "0"}, "2 addresses, one per process"),
+])
+def test_bad_cluster_settings_are_refused_naming_the_flag_or_variable(kwargs, environ, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_cluster(environ=environ, **kwargs)
+
+
+def test_cluster_flags_parse_and_initialize_a_one_process_run():
+    parser = argparse.ArgumentParser()
+    add_cluster_arguments(parser)
+    args = parser.parse_args(["--coordinator-address", "h:1", "--num-processes", "3", "--process-id", "2"])
+    assert resolve_cluster(args.coordinator_address, args.num_processes, args.process_id) == ClusterSpec("h:1", 3, 2)
+    assert not parser.parse_args([]).data_parallel
+    # no cluster: nothing is initialised and this process writes
+    assert distributed.initialize_from_args(parser.parse_args([])) is None
+    assert distributed.is_writer() and distributed.num_processes() == 1
+
+
+def test_process_shard_gives_each_process_its_slice_of_every_global_batch():
+    rows = np.arange(12)
+    assert distributed.process_shard(rows, 4, processes=2, index=0).tolist() == [0, 1, 4, 5, 8, 9]
+    assert distributed.process_shard(rows, 4, processes=2, index=1).tolist() == [2, 3, 6, 7, 10, 11]
+    shards = [distributed.process_shard(rows, 6, processes=3, index=i) for i in range(3)]
+    assert sorted(np.concatenate(shards).tolist()) == rows.tolist()
+    assert distributed.process_shard(rows, 4, processes=1, index=0) is rows
+    with pytest.raises(ValueError, match="a multiple of the process count 2"):
+        distributed.process_shard(rows, 3, processes=2, index=0)
+    with pytest.raises(ValueError, match="whole batches of 5 rows"):
+        distributed.process_shard(rows, 5, processes=1, index=0)
+    with pytest.raises(ValueError, match="`index` to be an int >= 0 and <= 1"):
+        distributed.process_shard(rows, 4, processes=2, index=2)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="checks the refusal on the other backends")
+def test_data_parallel_on_another_backend_is_refused():
+    with pytest.raises(ValueError, match="Expected `the Keras backend` to be 'jax'"):
+        distributed.initialize(data_parallel=True)
+    with pytest.raises(ValueError, match="a run of 2 processes"):
+        distributed.initialize("h:1", 2, 0)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:

@@ -89,6 +89,13 @@ def _worker(argv):
         for i, v in enumerate(variables):
             arrays[f"{group}/{i:05d}"] = np.asarray(keras.ops.convert_to_numpy(v.value))
     arrays["sharded_over"] = np.array(len(model.encoder.trainable_variables[0].value.sharding.device_set))
+    # after the run, process 0 alone computes with a local copy (the others may have exited)
+    local = distributed.local_model(model)
+    if distributed.is_writer():
+        arrays["local_reconstruction"] = keras.ops.convert_to_numpy(local.reconstruct(x[:2]))
+        arrays["local_weights_equal"] = np.array(all(
+            np.array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+            for a, b in zip(local.weights, model.weights)))
     np.savez(args.out, **arrays)
     print("worker done", "process", distributed.process_id(), "of", distributed.num_processes(), spec, flush=True)
 
@@ -161,6 +168,10 @@ def test_two_processes_train_like_one_process_over_two_devices_and_resume(tmp_pa
     single = _load(tmp_path / "single.npz")
     for state in (*full, single):
         assert int(state.pop("sharded_over")) == 2  # the weights live on both devices
+    for state in (full[0], single):  # the writers' local copies: the trained weights, usable alone
+        assert bool(state.pop("local_weights_equal"))
+    np.testing.assert_allclose(full[0].pop("local_reconstruction"), single.pop("local_reconstruction"),
+                               rtol=1e-4, atol=1e-5)
     # the weights and the optimizer state moved after the checkpoint (so the
     # comparisons below see training), and both processes hold the same
     start = _checkpoint_arrays(checkpoint)
@@ -171,6 +182,7 @@ def test_two_processes_train_like_one_process_over_two_devices_and_resume(tmp_pa
     resumed = [_load(tmp_path / f"resume{i}.npz") for i in range(2)]
     for state in resumed:
         state.pop("sharded_over")
+    resumed[0].pop("local_weights_equal"), resumed[0].pop("local_reconstruction")
     _assert_same(resumed[0], resumed[1], "resumed: process 0 vs process 1", exact=True)
     _assert_same(resumed[0], full[0], "resumed vs uninterrupted", exact=True)
 

@@ -185,3 +185,27 @@ def shard_fit_data(fit_kwargs, batch_size=None):
         if out.get(key) is not None:
             out[key] = keras.tree.map_structure(lambda a: process_shard(a, batch_size), out[key])
     return out
+
+
+def local_model(model):
+    """After a run of several processes: a copy of `model` whose weights
+    live on this process alone, with the distribution cleared, so process 0
+    can draw samples, measure and write the preset without the others (a
+    computation on the distributed model waits for every process). Every
+    process calls it; reading the replicated weights needs no collective.
+    A one-process run gets `model` back unchanged.
+
+    The copy is the model's class rebuilt from its config with the weights
+    assigned (not compiled: it is for inference and writing)."""
+    if num_processes() == 1:
+        return model
+    if keras.backend.backend() == "jax":
+        model.jax_state_sync()  # after fit, the trainer holds the latest values
+    values = [np.asarray(keras.ops.convert_to_numpy(v.value)) for v in model.weights]
+    keras.distribution.set_distribution(None)
+    clone = model.__class__.from_config(model.get_config())
+    if len(clone.weights) != len(values):
+        raise fail("the local copy", f"{len(values)} weights, as the trained model", f"{len(clone.weights)}")
+    for variable, value in zip(clone.weights, values):
+        variable.assign(value)
+    return clone

@@ -137,7 +137,8 @@ def run_benchmarks(args, folder, clock, log):
         out = folder / f"{name}.json"
         cmd = [sys.executable, str(TRAIN_STEP), "--family", family, "--batch-size", str(batch_size),
                "--steps", str(steps), "--warmup", str(warmup), "--repeats", str(repeats),
-               "--flops", "none" if args.dry_run else "xla", "--json", str(out)] + (["--mixed-bfloat16"] if bf16 else [])
+               "--flops", "none" if args.dry_run else "xla", "--json", str(out)]
+        cmd += ["--mixed-bfloat16"] if bf16 else []
         log(f"$ {' '.join(cmd[1:])}  (limit {limit:.0f} s)")
         try:
             done = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=limit)
@@ -267,7 +268,8 @@ def train_child(args):
 
 def summary_markdown(summary):
     lines = [f"# GPU run{' (dry run, CPU)' if summary['env'].get('dry_run') else ''}", "",
-             f"card: {summary['env'].get('gpu')}; JAX {summary['env'].get('jax')}, Keras {summary['env'].get('keras')}; "
+             f"card: {summary['env'].get('gpu')}; JAX {summary['env'].get('jax')}, "
+             f"Keras {summary['env'].get('keras')}; "
              f"peaks (dense TFLOP/s): {summary['peaks']}", "",
              "| family | batch | policy | library img/s | hand-written img/s | ratio | step GFLOP | library TFLOP/s | "
              "of bf16 peak | of policy peak |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -289,7 +291,8 @@ def summary_markdown(summary):
         {k: v for k, v in t.items() if k != "record"}, indent=1), "```"]
     if t.get("record"):
         rec = t["record"]
-        lines.append(f"\n{rec.get('steps')} steps in {rec.get('wall_time_s')} s; final losses {rec.get('final_losses')}")
+        lines.append(f"\n{rec.get('steps')} steps in {rec.get('wall_time_s')} s; "
+                     f"final losses {rec.get('final_losses')}")
     return "\n".join(lines) + "\n"
 
 

@@ -27,6 +27,7 @@ from keras_perceptual.cluster import add_cluster_arguments
 from keras_perceptual.cluster import first_host
 from keras_perceptual.cluster import resolve_cluster
 from keras_perceptual.training import distributed
+from keras_perceptual.training.checkpoint import Checkpoint
 from tests.test_hub import tiny_vaegan
 
 GLOBAL_BATCH = 8
@@ -56,9 +57,6 @@ def _worker(argv):
     p.add_argument("--process-id", type=int)
     p.add_argument("--data-parallel", action="store_true")
     args = p.parse_args(argv)
-
-    from keras_perceptual.training import distributed
-    from keras_perceptual.training.checkpoint import Checkpoint
 
     spec = distributed.initialize_from_args(args, environ=os.environ)
     assert keras.distribution.distribution() is not None

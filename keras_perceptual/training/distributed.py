@@ -122,7 +122,8 @@ def check_batch_size(batch_size):
     devices = max(device_count(), num_processes())
     if batch_size % devices:
         raise fail("batch_size", f"a multiple of {devices} (the devices the batch is split over)",
-                   f"batch_size={batch_size}", hint=f"Pass --batch-size {max(devices, batch_size // devices * devices)}.")
+                   f"batch_size={batch_size}",
+                   hint=f"Pass --batch-size {max(devices, batch_size // devices * devices)}.")
     return batch_size
 
 

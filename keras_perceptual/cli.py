@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_perceptual.cluster import add_cluster_arguments  # no Keras import
+
 # Before anything loads TensorFlow (a user's own setting wins).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -490,6 +492,7 @@ def build_parser():
     p.add_argument("--restore-best", action="store_true",
                    help="end with the weights of the best validation measurement, not the last step's "
                         "(implies --validate)")
+    add_cluster_arguments(p)  # --coordinator-address, --num-processes, --process-id, --data-parallel
     p.set_defaults(func=cmd_train)
 
     p = command("evaluate", help="reconstruction MSE/PSNR/SSIM and feature-space FID on a test set",
@@ -555,6 +558,10 @@ def main(argv=None):
     debug = bool(getattr(args, "debug", False)) or os.environ.get("KERAS_PERCEPTUAL_DEBUG", "") not in ("", "0")
     prefix = f"keras-perceptual {args.command}"
     try:
+        if args.command == "train":  # joins a cluster (if any) before the backend starts its devices
+            from keras_perceptual.training import distributed
+
+            distributed.initialize_from_args(args, environ=os.environ)
         _import_backend()  # quietly: `push` too, whose writer imports Keras
         return args.func(args)
     except KeyboardInterrupt:

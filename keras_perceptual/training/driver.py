@@ -23,6 +23,7 @@ from keras_perceptual.preset_format import LEARNING_CURVE
 from keras_perceptual.preset_format import METADATA
 from keras_perceptual.preset_format import PRESET_FILES
 from keras_perceptual.preset_format import WEIGHTS
+from keras_perceptual.training import distributed
 from keras_perceptual.training.checkpoint import Checkpoint
 from keras_perceptual.training.checkpoint import CheckpointError
 from keras_perceptual.training.checkpoint import StepCheckpoint
@@ -232,7 +233,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         )
     if epochs is not None and steps is not None:
         raise ValueError(f"Pass `epochs` or `steps`, not both. Received: epochs={epochs}, steps={steps}")
-    batch_size = batch_size or recipe.batch_size
+    batch_size = distributed.check_batch_size(batch_size or recipe.batch_size)
     opts = recipe.resolve(options, dataset=dataset, smoke=smoke, seed=seed)
     if smoke and recipe.smoke_batches and (options or {}).get("limit") is None:
         opts["limit"] = recipe.smoke_batches * batch_size
@@ -279,9 +280,10 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
                 print(f"discarding the checkpoint of a run with other options: {e}", flush=True)
     if checkpoint is not None and checkpoint.exists():
         if restart:
-            checkpoint.remove()
-            if (checkpoint.folder / BEST).is_file():
-                (checkpoint.folder / BEST).unlink()
+            if distributed.is_writer():
+                checkpoint.remove()
+                if (checkpoint.folder / BEST).is_file():
+                    (checkpoint.folder / BEST).unlink()
         else:
             state = checkpoint.restore(model)
             state["fingerprint"] = fingerprint
@@ -307,7 +309,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     def save_checkpoint():
         run["to_step"] = state["step"]
         run["wall_time_s"] = round(time.monotonic() - start, 1)
-        if checkpoint is not None and stats["saved_step"] != state["step"]:
+        if checkpoint is not None and distributed.is_writer() and stats["saved_step"] != state["step"]:
             stats["bytes"] = checkpoint.save(model, {k: v for k, v in state.items()})
             stats["written"] += 1
             stats["saved_step"] = state["step"]
@@ -315,7 +317,7 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     fit_callbacks = [StepCheckpoint(save_checkpoint, state, checkpoint_every, checkpoint_seconds),
                      StopOnNonFinite(state["step"], total, _diagnose(data, seed, per_epoch))]
     images, conditions = recipe.picture_data(opts) if recipe.picture_data else (None, None)
-    if work is not None and recipe.pictures and images is not None:
+    if work is not None and recipe.pictures and images is not None and distributed.is_writer():
         fit_callbacks.append(EpochPictures(work / "grids", recipe.pictures, images[:16],
                                            _first(conditions, 16), seed=seed, dataset=opts["dataset"]))
     fit_callbacks += list(callbacks) + [_EndEpoch()]
@@ -354,7 +356,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
         last = min(per_epoch, total - epoch * per_epoch)
         if every:  # stop the chunk at the next validation step
             last = min(last, first + every - state["step"] % every)
-        history = model.fit(**data.epoch(seed, epoch, first, last), epochs=epochs, initial_epoch=epoch,
+        history = model.fit(**distributed.shard_fit_data(data.epoch(seed, epoch, first, last), batch_size),
+                            epochs=epochs, initial_epoch=epoch,
                             verbose=verbose, callbacks=fit_callbacks)
         state["last_logs"] = {k: float(v[-1]) for k, v in history.history.items() if v}
         if due():
@@ -383,6 +386,9 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
             "restored_best": restored},
         extra=recipe.evaluate(model, opts) if recipe.evaluate else {}, model=model,
     )
+    record.model = model = distributed.local_model(model)  # several processes: a local copy each
+    if not distributed.is_writer():  # process 0 writes the run's files, alone
+        return record
     if work is not None and recipe.save is not None:
         recipe.save(model, work, opts, record)
     if output is not None and save:

@@ -7,9 +7,9 @@ import copy
 import keras
 import numpy as np
 
+from keras_perceptual import validation
 from keras_perceptual.hub import PretrainedMixin
 from keras_perceptual.models.image_autoencoder import DEFAULT_BATCH_SIZE
-from keras_perceptual.models.checks import check_images
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
@@ -54,7 +54,8 @@ class Classifier(PretrainedMixin, keras.Model):
     def features(self, images, *, layer="fc1_act", batch_size=None):
         """Activations of the layer named `layer` for `images` in [-1, 1].
         NumPy `(n,) + layer output shape`."""
-        images = check_images(images, self.image_shape, "images")
+        images = validation.expect_images("images", images, self.image_shape)
+        batch_size = validation.expect_int("batch_size", batch_size, minimum=1, allow_none=True)
         names = [sub.name for sub in self.network.layers]
         if layer not in names:
             raise ValueError(f"`layer` must name a layer of the network, one of {names}. Received: layer={layer!r}")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.images import check_image_file
 
 FASHION_MNIST_CLASSES = (

@@ -9,7 +9,7 @@ from PIL import Image
 from PIL import ImageDraw
 from PIL import ImageFont
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 
 # Pillow modes of high-bit-depth grayscale (16-bit PNGs open as "I;16" or "I"):
 # scaled by their full range, never clipped to 8 bits.

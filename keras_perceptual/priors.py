@@ -18,24 +18,23 @@ import keras
 import numpy as np
 from keras import ops
 
+import keras_perceptual.validation as validation
+
 
 def _check_positive(name, value, integer=False):
-    ok = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.number))
-    if not ok or isinstance(value, bool) or value <= 0:
-        kind = "a positive int" if integer else "a positive number"
-        raise ValueError(f"`{name}` must be {kind}. Received: {name}={value!r}")
+    if integer:
+        return validation.expect_int(name, value, minimum=1)
+    return validation.expect_float(name, value, above=0)
 
 
 def _check_n(n):
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"`n` must be a non-negative int. Received: n={n!r}")
-    return int(n)
+    return validation.expect_int("n", n, minimum=0)
 
 
 def check_labels(labels, num_classes, n=None, name="labels", allow_unlabelled=False):
     """Integer labels in [0, num_classes) as a NumPy int array (`-1` also
     allowed, meaning "unlabelled", when `allow_unlabelled`)."""
-    arr = np.asarray(labels)
+    arr = validation.expect_array(name, labels, dtype=None)
     if arr.ndim == 2 and arr.shape[1] == num_classes and arr.shape[1] > 1:
         arr = arr.argmax(-1)  # one-hot
     if arr.ndim != 1 or (n is not None and len(arr) != n):

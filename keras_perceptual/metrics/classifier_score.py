@@ -13,7 +13,7 @@ preset trains against) says about generated images:
 import numpy as np
 from scipy.special import softmax
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.metrics.features import EVALUATOR_RANGE
 from keras_perceptual.metrics.features import DEFAULT_LOGITS
 from keras_perceptual.metrics.features import default_feature_model

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 
 METHODS = ("auto", "hungarian", "majority")
 

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.metrics.features import DEFAULT_LAYER
 from keras_perceptual.metrics.features import extract_features
 

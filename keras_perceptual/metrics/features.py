@@ -20,7 +20,7 @@ import weakref
 import keras
 import numpy as np
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 
 # The feature space of every FID/KID and the judge of every classifier-based
 # score of the zoo: (preset, feature layer). Never a network any preset

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 
 
 def _check_codes(codes, labels, name):

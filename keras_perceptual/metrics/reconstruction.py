@@ -5,7 +5,7 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio
 from skimage.metrics import structural_similarity
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.metrics.features import check_image_batch
 
 SSIM_SIGMA = 1.5

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.metrics.features import EVALUATOR_RANGE
 from keras_perceptual.metrics.features import check_image_batch
 from keras_perceptual.metrics.distribution import frechet_distance_from_statistics

@@ -15,7 +15,7 @@ import copy
 import keras
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.backend import AdversarialTrainer
 from keras_perceptual.hub import PretrainedMixin
 from keras_perceptual.training.guards import StopOnNonFinite

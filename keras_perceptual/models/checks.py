@@ -5,7 +5,7 @@ generic checks (numbers, choices, images, codes) live in
 import keras
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 
 
 def check_choice(name, value, choices):

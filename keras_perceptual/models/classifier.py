@@ -7,7 +7,7 @@ import copy
 import keras
 import numpy as np
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.hub import PretrainedMixin
 from keras_perceptual.models.image_autoencoder import DEFAULT_BATCH_SIZE
 

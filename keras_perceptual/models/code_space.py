@@ -17,7 +17,7 @@ or a NumPy `Generator` (in inference).
 import keras
 import numpy as np
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.layers.sampling import reparameterize
 
 

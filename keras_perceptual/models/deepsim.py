@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.comparators import Comparator
 from keras_perceptual.losses.deepsim import check_feature_weights

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual.models.adversarial_model import AdversarialModel
 
 DEFAULT_BATCH_SIZE = 256

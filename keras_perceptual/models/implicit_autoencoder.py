@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.models.checks import split_conditional_data

@@ -5,7 +5,7 @@ encoder and decoder networks."""
 import keras
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
 from keras_perceptual.models.checks import split_conditional_data

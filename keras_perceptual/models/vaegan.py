@@ -4,7 +4,7 @@ discriminator's l-th layer (Larsen et al., ICML 2016)."""
 import keras
 from keras import ops
 
-from keras_perceptual import validation
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
 from keras_perceptual.models.checks import split_conditional_data

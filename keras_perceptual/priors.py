@@ -39,15 +39,15 @@ def check_labels(labels, num_classes, n=None, name="labels", allow_unlabelled=Fa
         arr = arr.argmax(-1)  # one-hot
     if arr.ndim != 1 or (n is not None and len(arr) != n):
         expected = f"({n},)" if n is not None else "(n,)"
-        raise ValueError(f"`{name}` must have shape {expected}. Received: {name}.shape={arr.shape}")
+        raise validation.fail(name, f"class indices of shape {expected}", f"an array of shape {arr.shape}")
     if arr.size and not np.all(np.equal(np.mod(arr, 1), 0)):
-        raise ValueError(f"`{name}` must hold integer class indices. Received: {arr[:5]}...")
+        raise validation.fail(name, "integer class indices", f"values {arr[:5].tolist()}")
     arr = arr.astype("int64")
     low = -1 if allow_unlabelled else 0
     if arr.size and (arr.min() < low or arr.max() >= num_classes):
         bad = arr[(arr < low) | (arr >= num_classes)][:5]
         expected = f"[0, {num_classes})" + (" or -1 (unlabelled)" if allow_unlabelled else "")
-        raise ValueError(f"`{name}` must be in {expected}. Received values {bad.tolist()}")
+        raise validation.fail(name, f"class indices in {expected}", f"values {bad.tolist()}")
     return arr
 
 

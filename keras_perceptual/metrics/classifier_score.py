@@ -71,9 +71,7 @@ def classifier_score(images, labels, classifier=None, batch_size=500, verbose=Fa
     images = check_image_batch(images, value_range=EVALUATOR_RANGE if classifier is None else None)
     labels = validation.expect_array("labels", labels, dtype=None)
     if labels.ndim in (1, 2) and len(labels) != len(images):
-        raise ValueError(
-            f"`images` and `labels` must have the same length. Received: {len(images)} and {len(labels)}"
-        )
+        raise validation.fail("labels", f"{len(images)} labels, one per image", f"{len(labels)} labels")
     scores = class_scores(images, classifier, batch_size, verbose)
     ids = _labels_to_ids(labels, len(scores), scores.shape[1])
     return float(np.mean(scores.argmax(1) == ids))

@@ -167,7 +167,7 @@ def _check_batch_size(batch_size):
     return validation.expect_int("batch_size", batch_size, minimum=1)
 
 
-def _check_input_shape(model, images, name):
+def check_input_shape(model, images, name):
     try:
         expected = tuple(model.inputs[0].shape[1:]) if _is_functional(model) else None
     except Exception:
@@ -176,10 +176,8 @@ def _check_input_shape(model, images, name):
         return
     got = images.shape[1:]
     if len(expected) != len(got) or any(e is not None and e != g for e, g in zip(expected, got)):
-        raise ValueError(
-            f"`{name}` do not fit the model {model.name!r}, which expects inputs of shape "
-            f"(n, {', '.join(str(e) for e in expected)}). Received: {name}.shape={images.shape}"
-        )
+        raise validation.fail(name, f"images that fit the model {model.name!r}, which expects inputs of shape "
+                              f"(n, {', '.join(str(e) for e in expected)})", f"an array of shape {images.shape}")
 
 
 def run_model(model, images, batch_size=500, verbose=False, name="images", description="features"):
@@ -187,7 +185,7 @@ def run_model(model, images, batch_size=500, verbose=False, name="images", descr
     float64 array `(n, ...)`."""
     images = check_image_batch(images, name)
     batch_size = _check_batch_size(batch_size)
-    _check_input_shape(model, images, name)
+    check_input_shape(model, images, name)
     starts = range(0, len(images), batch_size)
     if verbose:
         from tqdm.auto import tqdm

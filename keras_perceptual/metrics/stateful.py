@@ -13,6 +13,7 @@ from keras import ops
 import keras_perceptual.validation as validation
 from keras_perceptual.metrics.features import EVALUATOR_RANGE
 from keras_perceptual.metrics.features import check_image_batch
+from keras_perceptual.metrics.features import check_input_shape
 from keras_perceptual.metrics.distribution import frechet_distance_from_statistics
 from keras_perceptual.metrics.features import DEFAULT_LAYER
 from keras_perceptual.metrics.features import default_feature_model
@@ -76,6 +77,7 @@ class _FeatureMetric(keras.metrics.Metric):
         if host is not None:
             value_range = EVALUATOR_RANGE if self.feature_model is None else None
             images = check_image_batch(host, name, value_range=value_range)
+            check_input_shape(self._network, images, name)
         images = ops.convert_to_tensor(images)
         if len(images.shape) != 4:
             raise validation.fail(name, "a 4-D batch `(n, height, width, channels)`", f"shape {images.shape}")

@@ -340,7 +340,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
                 "(images, labels). Received images only."
             )
         semi = self.mode == "semi_supervised"
-        labels = np.asarray(labels)
+        labels = validation.expect_array("labels", labels, dtype=None)
         if labels.ndim == 2:
             labels = np.where(labels.sum(-1) > 0, labels.argmax(-1), -1)
         labels = kp_priors.check_labels(labels, self.prior.num_classes, allow_unlabelled=semi)

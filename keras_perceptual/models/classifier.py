@@ -57,13 +57,12 @@ class Classifier(PretrainedMixin, keras.Model):
         images = validation.expect_images("images", images, self.image_shape)
         batch_size = validation.expect_int("batch_size", batch_size, minimum=1, allow_none=True)
         names = [sub.name for sub in self.network.layers]
-        if layer not in names:
-            raise ValueError(f"`layer` must name a layer of the network, one of {names}. Received: layer={layer!r}")
+        validation.expect_choice("layer", layer, names)
         tap = keras.Model(self.network.inputs, self.network.get_layer(layer).output)
         batch_size = batch_size or DEFAULT_BATCH_SIZE
         outs = [keras.ops.convert_to_numpy(tap(images[i : i + batch_size], training=False))
                 for i in range(0, len(images), batch_size)]
-        return np.concatenate(outs) if outs else np.zeros((0,), "float32")
+        return np.concatenate(outs) if outs else np.zeros((0,) + tuple(tap.output.shape[1:]), "float32")
 
     def get_config(self):
         config = super().get_config()

@@ -18,6 +18,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+import keras_perceptual.validation as validation
+from keras_perceptual.images import check_image_file
+
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -49,11 +52,11 @@ FASHION_MNIST_SEARCH_PATH = (
     "~/.keras/datasets/fashion-mnist",
 )
 AUTOTUNE = tf.data.AUTOTUNE
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
 def _check_split(split, splits):
-    if split not in splits:
-        raise ValueError(f"`split` must be one of {tuple(splits)}. Received: split={split!r}")
+    validation.expect_choice("split", split, splits)
 
 
 def _read_idx(path):
@@ -139,6 +142,8 @@ def fashion_mnist_arrays(split="train", limit=None, labels=False, path=None):
     (and int64 labels `(n,)` when `labels=True`); the first `limit` images
     of `split` (see `load_fashion_mnist`: "train", "validation", "test",
     "train+validation") when given."""
+    limit = validation.expect_int("limit", limit, minimum=1, allow_none=True)
+    validation.expect_bool("labels", labels)
     x, y = load_fashion_mnist(split, path)
     if limit is not None:
         x, y = x[:limit], y[:limit]
@@ -170,6 +175,8 @@ def fashion_mnist_dataset(
         limit: use only the first `limit` images (smoke runs, tests).
         path: folder of the IDX files (see `find_fashion_mnist`).
     """
+    validation.expect_bool("one_hot", one_hot)
+    validation.expect_bool("labels", labels)
     images, targets = fashion_mnist_arrays(split, limit, labels=True, path=path)
     targets = np.eye(10, dtype="float32")[targets] if one_hot else targets.astype("int32")
     ds = tf.data.Dataset.from_tensor_slices((images, targets) if labels else images)
@@ -178,8 +185,10 @@ def fashion_mnist_dataset(
 
 
 def _batch(ds, n, batch_size, shuffle, drop_remainder, seed):
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}")
+    batch_size = validation.expect_int("batch_size", batch_size, minimum=1)
+    shuffle = validation.expect_bool("shuffle", shuffle)
+    drop_remainder = validation.expect_bool("drop_remainder", drop_remainder)
+    seed = validation.expect_seed("seed", seed)
     if shuffle:
         ds = ds.shuffle(min(n, 20000), seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(AUTOTUNE)
@@ -257,22 +266,28 @@ def image_folder_dataset(directory, image_size=64, channels=3, batch_size=64, sh
                          drop_remainder=True, seed=0):
     """Every image under `directory` (recursively), resized to
     `image_size` x `image_size`, as a batched dataset of floats in [-1, 1]."""
+    if not isinstance(directory, (str, os.PathLike)) or not Path(directory).is_dir():
+        raise validation.fail("directory", "an existing folder of images",
+                              f"directory={str(directory)!r}, which is not a folder")
     directory = Path(directory)
-    if not directory.is_dir():
-        raise ValueError(f"`directory` must be a folder of images. Received: directory={str(directory)!r}")
-    if channels not in (1, 3):
-        raise ValueError(f"`channels` must be 1 or 3. Received: channels={channels}")
+    validation.expect_choice("channels", channels, (1, 3))
+    image_size = validation.expect_int("image_size", image_size, minimum=1, maximum=8192)
     files = sorted(
         str(p) for p in directory.rglob("*")
-        if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
     )
     if not files:
-        raise ValueError(f"No .png/.jpg/.jpeg/.bmp/.gif images under {directory}.")
+        raise validation.fail("directory", f"a folder holding {'/'.join(IMAGE_SUFFIXES)} images",
+                              f"{str(directory)!r}, which holds none")
+    for path in files:  # a broken file is named here, not deep inside a tf.data iterator
+        check_image_file(path)
 
     def load(path):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        # dtype float32: scaled to [0, 1] by the file's bit depth (255 for 8-bit, 65535 for 16-bit PNGs).
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, dtype=tf.float32,
+                                   expand_animations=False)
         image = tf.image.resize(image, (image_size, image_size), antialias=True)
-        return tf.clip_by_value(image, 0.0, 255.0) / 127.5 - 1.0
+        return tf.clip_by_value(image, 0.0, 1.0) * 2.0 - 1.0
 
     ds = tf.data.Dataset.from_tensor_slices(files).map(load, num_parallel_calls=AUTOTUNE)
     return _batch(ds, len(files), batch_size, shuffle, drop_remainder, seed)

@@ -9,6 +9,72 @@ from PIL import Image
 from PIL import ImageDraw
 from PIL import ImageFont
 
+import keras_perceptual.validation as validation
+
+# Pillow modes of high-bit-depth grayscale (16-bit PNGs open as "I;16" or "I"):
+# scaled by their full range, never clipped to 8 bits.
+HIGH_DEPTH_MODES = {"I;16": 65535, "I;16B": 65535, "I;16L": 65535, "I;16N": 65535, "I": 65535}
+
+
+def open_image(path):
+    """The decoded Pillow image of the file `path`, or a ValueError naming
+    the file (missing, unreadable, not an image, truncated or corrupt)."""
+    try:
+        image = Image.open(path)
+        image.load()
+    except Exception as e:  # Pillow raises OSError, SyntaxError, DecompressionBombError, ...
+        raise validation.fail("image file", "a readable image (PNG, JPEG, BMP, GIF, ...)",
+                              f"{str(path)!r}, which cannot be read ({type(e).__name__}: {e})") from e
+    return image
+
+
+def check_image_file(path):
+    """Refuses (ValueError naming the file) a file Pillow cannot open and
+    verify, without decoding all of it."""
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except Exception as e:
+        raise validation.fail("image file", "a readable image (PNG, JPEG, BMP, GIF, ...)",
+                              f"{str(path)!r}, which cannot be read ({type(e).__name__}: {e})") from e
+    return path
+
+
+def read_image(path, image_shape):
+    """One image file -> float32 `(h, w, c)` in [-1, 1] at `image_shape`
+    (resized with Pillow, bicubic, when needed; c is 1 or 3). The pixel
+    values are scaled by the file's real bit depth: 8-bit by 255, 16-bit
+    grayscale by 65535."""
+    height, width, channels = image_shape
+    validation.expect_choice("channels", channels, (1, 3))
+    image = open_image(path)
+    if image.mode in HIGH_DEPTH_MODES:
+        top = HIGH_DEPTH_MODES[image.mode]
+        values = np.asarray(image, dtype="float64")
+        if values.size and (values.min() < 0 or values.max() > top):
+            raise validation.fail("image file", f"a {image.mode} image with values in [0, {top}]",
+                                  f"{str(path)!r} with values in [{values.min():g}, {values.max():g}]")
+        gray = Image.fromarray((values / top).astype("float32"), mode="F")
+        if gray.size != (width, height):
+            gray = gray.resize((width, height), Image.BICUBIC)
+        unit = np.clip(np.asarray(gray, dtype="float32"), 0.0, 1.0)[..., None]
+        unit = np.repeat(unit, channels, axis=-1)
+    elif image.mode == "F":
+        raise validation.fail("image file", "an 8- or 16-bit image", f"{str(path)!r}, a 32-bit float image "
+                              "of unknown range", hint="Save it as an 8- or 16-bit PNG.")
+    else:
+        image = image.convert("L" if channels == 1 else "RGB")
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.BICUBIC)
+        unit = np.asarray(image, dtype="float32").reshape(height, width, channels) / 255.0
+    return (2.0 * unit - 1.0).astype("float32")
+
+
+def read_images(paths, image_shape):
+    """Image files -> float32 `(n, h, w, c)` in [-1, 1] (see `read_image`)."""
+    out = [read_image(path, image_shape) for path in paths]
+    return np.stack(out) if out else np.zeros((0,) + tuple(image_shape), "float32")
+
 
 def to_uint8(images):
     """[-1, 1] floats -> uint8 [0, 255], clipping."""

@@ -18,37 +18,36 @@ import keras
 import numpy as np
 from keras import ops
 
+import keras_perceptual.validation as validation
+
 
 def _check_positive(name, value, integer=False):
-    ok = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.number))
-    if not ok or isinstance(value, bool) or value <= 0:
-        kind = "a positive int" if integer else "a positive number"
-        raise ValueError(f"`{name}` must be {kind}. Received: {name}={value!r}")
+    if integer:
+        return validation.expect_int(name, value, minimum=1)
+    return validation.expect_float(name, value, above=0)
 
 
 def _check_n(n):
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"`n` must be a non-negative int. Received: n={n!r}")
-    return int(n)
+    return validation.expect_int("n", n, minimum=0)
 
 
 def check_labels(labels, num_classes, n=None, name="labels", allow_unlabelled=False):
     """Integer labels in [0, num_classes) as a NumPy int array (`-1` also
     allowed, meaning "unlabelled", when `allow_unlabelled`)."""
-    arr = np.asarray(labels)
+    arr = validation.expect_array(name, labels, dtype=None)
     if arr.ndim == 2 and arr.shape[1] == num_classes and arr.shape[1] > 1:
         arr = arr.argmax(-1)  # one-hot
     if arr.ndim != 1 or (n is not None and len(arr) != n):
         expected = f"({n},)" if n is not None else "(n,)"
-        raise ValueError(f"`{name}` must have shape {expected}. Received: {name}.shape={arr.shape}")
+        raise validation.fail(name, f"class indices of shape {expected}", f"an array of shape {arr.shape}")
     if arr.size and not np.all(np.equal(np.mod(arr, 1), 0)):
-        raise ValueError(f"`{name}` must hold integer class indices. Received: {arr[:5]}...")
+        raise validation.fail(name, "integer class indices", f"values {arr[:5].tolist()}")
     arr = arr.astype("int64")
     low = -1 if allow_unlabelled else 0
     if arr.size and (arr.min() < low or arr.max() >= num_classes):
         bad = arr[(arr < low) | (arr >= num_classes)][:5]
         expected = f"[0, {num_classes})" + (" or -1 (unlabelled)" if allow_unlabelled else "")
-        raise ValueError(f"`{name}` must be in {expected}. Received values {bad.tolist()}")
+        raise validation.fail(name, f"class indices in {expected}", f"values {bad.tolist()}")
     return arr
 
 

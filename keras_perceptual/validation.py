@@ -101,18 +101,15 @@ def expect_int_list(name, value, minimum=1, allow_empty=False):
 
 def expect_array(name, value, shape=None, finite=True, value_range=None, dtype="float32"):
     """`value` as a float array of `shape` (None entries: any size), every
-    value finite and in `value_range` when given."""
-    try:
-        arr = np.asarray(value)
-    except Exception as e:  # ragged lists, objects NumPy cannot hold
-        raise fail(name, "an array of numbers", f"{type(value).__name__} ({type(e).__name__}: {e})") from e
-    if arr.dtype.kind not in "biuf":
-        raise fail(name, "an array of numbers", f"an array of dtype {arr.dtype} and shape {arr.shape}")
+    value finite and in `value_range` when given (`dtype` None: the array's
+    own numeric dtype)."""
+    arr = _as_numeric(name, value, "an array of numbers")
     if shape is not None:
         expected = tuple(shape)
         if arr.ndim != len(expected) or any(e is not None and e != s for e, s in zip(expected, arr.shape)):
             raise fail(name, f"an array of shape {_shape_text(expected)}", f"shape {arr.shape}")
-    arr = arr.astype(dtype, copy=False)
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
     if finite:
         bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
         if bad:
@@ -147,6 +144,88 @@ def expect_allocation(name, count, bytes_each, limit=MAX_OUTPUT_BYTES):
                    f"{limit / 2**30:.0f} GiB)", _received(name, count),
                    hint="Ask for fewer and call again in chunks.")
     return count
+
+
+def expect_count(name, value, minimum=0, bytes_each=None, limit=MAX_OUTPUT_BYTES):
+    """A count of things to make (`num_samples`, `steps`): an int >= minimum,
+    refused up front when its output (`bytes_each` per item) would not fit."""
+    value = expect_int(name, value, minimum=minimum)
+    if bytes_each is not None:
+        expect_allocation(name, value, bytes_each, limit)
+    return value
+
+
+# How far a float image may stray outside [-1, 1] (float32 round-off of a tanh).
+IMAGE_RANGE_TOLERANCE = 1e-3
+
+
+def expect_images(name, value, image_shape=None, value_range=(-1.0, 1.0), allow_empty=True):
+    """A batch of images `(n, h, w, c)` as float32: floats (not integers),
+    finite, in `value_range` (default [-1, 1], what every model reads), of
+    `image_shape` `(h, w, c)` when given. Never rescales: integer data is
+    refused with the scaling to apply."""
+    expected_shape = (None,) + (tuple(image_shape) if image_shape is not None else (None, None, None))
+    arr = _as_numeric(name, value, f"a batch of images of shape {_shape_text(expected_shape)}")
+    if arr.ndim != 4 or any(e is not None and e != s for e, s in zip(expected_shape, arr.shape)):
+        raise fail(name, f"a batch of images of shape {_shape_text(expected_shape)} (batch, height, width, "
+                   "channels)", f"an array of shape {arr.shape}",
+                   hint="Add a batch axis with `images[None]` for a single image." if arr.ndim == 3 else None)
+    if not allow_empty and arr.shape[0] == 0:
+        raise fail(name, "a non-empty batch of images", f"an array of shape {arr.shape}")
+    lo_text, hi_text = f"{value_range[0]:g}", f"{value_range[1]:g}"
+    if arr.dtype.kind != "f":
+        hint = (f"Scale uint8 images in [0, 255] with `x / 127.5 - 1` (keras_perceptual.datasets does this)."
+                if tuple(value_range) == (-1.0, 1.0) else
+                f"Scale them to [{lo_text}, {hi_text}] as floats.")
+        raise fail(name, f"float images in [{lo_text}, {hi_text}]",
+                   f"an array of dtype {arr.dtype} and shape {arr.shape}", hint=hint)
+    arr = arr.astype("float32", copy=False)
+    bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+    if bad:
+        raise fail(name, f"finite images in [{lo_text}, {hi_text}]",
+                   f"{bad} NaN/Inf value(s) among {arr.size} (shape {arr.shape})")
+    if arr.size:
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo < value_range[0] - IMAGE_RANGE_TOLERANCE or hi > value_range[1] + IMAGE_RANGE_TOLERANCE:
+            hint = ("For [0, 255] data use `x / 127.5 - 1`, for [0, 1] data `2 * x - 1`."
+                    if tuple(value_range) == (-1.0, 1.0) else None)
+            raise fail(name, f"images with values in [{lo_text}, {hi_text}]",
+                       f"values in [{lo:.4g}, {hi:.4g}]", hint=hint)
+    return arr
+
+
+def expect_labels(name, value, num_classes, rows=None):
+    """Integer class indices `(n,)` in [0, num_classes) (integral floats pass)."""
+    arr = _as_numeric(name, value, f"an array of integer class indices in [0, {num_classes})")
+    if arr.ndim != 1 or (rows is not None and arr.shape[0] != rows):
+        raise fail(name, f"an array of class indices of shape ({'n' if rows is None else rows},)",
+                   f"an array of shape {arr.shape}")
+    if arr.dtype.kind == "b":
+        raise fail(name, f"integer class indices in [0, {num_classes})", f"an array of dtype {arr.dtype}")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise fail(name, f"integer class indices in [0, {num_classes})",
+                       f"non-integral values, e.g. {arr[np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)))[:3]].tolist()}")
+    arr = arr.astype("int64")
+    bad = arr[(arr < 0) | (arr >= num_classes)]
+    if bad.size:
+        raise fail(name, f"class indices in [0, {num_classes})",
+                   f"{bad.size} value(s) outside, e.g. {np.unique(bad)[:5].tolist()}")
+    return arr
+
+
+def _as_numeric(name, value, expected):
+    """`value` as a NumPy array of numbers (bool, int, uint or float), or a
+    `ValueError` naming what it was (strings, objects, ragged lists)."""
+    if isinstance(value, (str, bytes)):
+        raise fail(name, expected, _received(name, value))
+    try:
+        arr = np.asarray(value)
+    except Exception as e:  # ragged lists, objects NumPy cannot hold
+        raise fail(name, expected, f"{type(value).__name__} ({type(e).__name__}: {e})") from e
+    if arr.dtype.kind not in "biuf":
+        raise fail(name, expected, f"an array of dtype {arr.dtype} and shape {arr.shape}")
+    return arr
 
 
 def inside(folder, relative, name="path"):

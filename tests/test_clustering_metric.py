@@ -47,11 +47,11 @@ def test_majority_for_more_clusters():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="2 cluster ids, one per label, received 1 ids"):
         metrics.clustering_accuracy([0, 1], [0])
     with pytest.raises(ValueError, match="method"):
         metrics.clustering_accuracy([0, 1], [0, 1], method="greedy")
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match=r"indices in \[0, .*received 1 value\(s\) outside, e.g. \[-1\]"):
         metrics.clustering_accuracy([0, 1], [-1, 1])
     with pytest.raises(ValueError, match="majority"):
         metrics.clustering_accuracy([0, 1, 0], [0, 1, 2], method="hungarian")

@@ -140,7 +140,7 @@ def test_classifier_zoo_class(tmp_path, random_images):
     net = clf.network
     expected = keras.Model(net.inputs, net.get_layer("fc1_act").output)(x, training=False)
     np.testing.assert_allclose(clf.features(x, layer="fc1_act"), keras.ops.convert_to_numpy(expected), atol=1e-6)
-    with pytest.raises(ValueError, match="must name a layer"):
+    with pytest.raises(ValueError, match="Expected `layer` to be one of .*received layer='nope'"):
         clf.features(x, layer="nope")
     folder = clf.save_pretrained(tmp_path / "clf")
     loaded = kp.Classifier.from_pretrained(folder)

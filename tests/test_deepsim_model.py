@@ -85,7 +85,7 @@ def test_user_api(random_images):
         model.sample_prior(4)
     with pytest.raises(ValueError, match="steps"):
         model.reencode_chain(x, steps=0)
-    with pytest.raises(ValueError, match="codes.shape"):
+    with pytest.raises(ValueError, match=r"Expected `codes` to be codes of shape .*received an array of shape \(2, 7\)"):
         model.decode(np.zeros((2, 7), "float32"))
     assert _model("vae").generate(3, seed=1).shape == (3, 28, 28, 1)
     inverter = _model("inverter")
@@ -120,7 +120,7 @@ def test_bad_input(random_images):
         kp.DeePSiMInverter(**nets, comparator=comp)
     with pytest.raises(ValueError, match="Comparator"):
         kp.DeePSiMAutoencoder(**nets, comparator=nets["encoder"])
-    with pytest.raises(ValueError, match=r"Expected shape \(None, 28, 28, 1\)"):
+    with pytest.raises(ValueError, match=r"shape \(any, 28, 28, 1\).*received an array of shape \(8, 32, 32, 1\)"):
         _model().fit(random_images(8, size=32), batch_size=8, verbose=0)
 
 

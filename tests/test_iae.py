@@ -93,7 +93,7 @@ def test_bad_input(random_images):
     with pytest.raises(ValueError, match="not an IAE"):
         kp.ImplicitAutoencoder(**nets, prior=prior)
     model = make(prior)
-    with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
+    with pytest.raises(ValueError, match=r"shape \(n,\) \+ \(4,\) or \(n, 4\), received an array of shape \(2, 5\)"):
         model.vary_noise(np.zeros((2, 5), "float32"))
     with pytest.raises(ValueError, match="num_samples"):
         model.vary_noise(random_images(2), num_samples=0)

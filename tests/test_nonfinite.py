@@ -93,14 +93,14 @@ def test_diverging_run_exits_nonzero_without_a_preset(tmp_path, capsys):
 
 
 def test_image_checks_count_nan_and_inf(random_images):
-    from keras_perceptual.models.checks import check_images
+    from keras_perceptual.validation import expect_images
 
     x = random_images(4)
     x[0, 1, 1, 0], x[2, 3, 3, 0], x[3, 0, 0, 0] = np.nan, np.inf, -np.inf
-    with pytest.raises(ValueError, match=r"Received 3 NaN/Inf value\(s\) among 3136"):
-        check_images(x, (28, 28, 1), "images")
+    with pytest.raises(ValueError, match=r"received 3 NaN/Inf value\(s\) among 3136"):
+        expect_images("images", x, (28, 28, 1))
     model = _tiny_aae()
     with pytest.raises(ValueError, match="1 NaN/Inf"):
         model.reconstruct(np.where(np.isinf(x), 0.0, x)[:1])
-    with pytest.raises(ValueError, match=r"`x` must hold finite values.*1 NaN/Inf"):
+    with pytest.raises(ValueError, match=r"`x` to be finite images.*1 NaN/Inf"):
         model.fit(np.where(np.isinf(x), 0.0, x)[:1], batch_size=1, epochs=1, verbose=0)

@@ -96,7 +96,7 @@ def test_user_api_and_attribute_vectors():
     vectors = model.attribute_vectors(x, attrs)
     z = model.encode(x)
     np.testing.assert_allclose(vectors[0], z[1::2].mean(0) - z[0::2].mean(0), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="present in all or none"):
+    with pytest.raises(ValueError, match=r"present in some images and absent from others.*received it present in 12 of 12"):
         model.attribute_vectors(x, np.ones((12, 1)))
 
 
@@ -105,11 +105,11 @@ def test_conditional_api():
     x = images(4)
     assert model.generate(3, conditions=onehot(1)).shape == (3, 28, 28, 1)
     assert model.reconstruct(x, conditions=onehot(4)).shape == x.shape
-    with pytest.raises(ValueError, match="This model is conditional"):
+    with pytest.raises(ValueError, match="this model is conditional"):
         model.generate(3)
-    with pytest.raises(ValueError, match=r"`conditions` must have shape \(3, 10\)"):
+    with pytest.raises(ValueError, match=r"Expected `conditions` to be an array of shape \(3, 10\).*received shape \(3, 4\)"):
         model.generate(3, conditions=np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="the data must be `\\(images, conditions\\)`"):
+    with pytest.raises(ValueError, match="Expected `data` to be `\\(images, conditions\\)`"):
         model.compile(optimizer="rmsprop", jit_compile=False)
         model.fit(x, batch_size=4, verbose=0)
 
@@ -118,24 +118,24 @@ def test_bad_input_is_refused():
     model = tiny_vaegan()
     model.compile(optimizer="rmsprop", jit_compile=False)
     cases = [
-        (np.zeros((4, 28, 28), "float32"), "batch of images"),  # rank 3
-        (np.zeros((4, 32, 32, 1), "float32"), "wrong image size or channel count"),
-        (np.zeros((4, 28, 28, 3), "float32"), "wrong image size or channel count"),
-        (np.zeros((4, 28, 28, 1), "uint8"), "must be floats in \\[-1, 1\\]. Received dtype uint8"),
-        (np.full((4, 28, 28, 1), 255.0, "float32"), "Received values in \\[255, 255\\]"),
+        (np.zeros((4, 28, 28), "float32"), r"batch of images of shape \(any, 28, 28, 1\).*received an array of shape \(4, 28, 28\)"),  # rank 3
+        (np.zeros((4, 32, 32, 1), "float32"), r"shape \(any, 28, 28, 1\).*received .*shape \(4, 32, 32, 1\)"),
+        (np.zeros((4, 28, 28, 3), "float32"), r"shape \(any, 28, 28, 1\).*received .*shape \(4, 28, 28, 3\)"),
+        (np.zeros((4, 28, 28, 1), "uint8"), "float images in \\[-1, 1\\].*dtype uint8.*x / 127.5 - 1"),
+        (np.full((4, 28, 28, 1), 255.0, "float32"), "received values in \\[255, 255\\]"),
     ]
     for x, message in cases:
         with pytest.raises(ValueError, match=message):
             model.fit(x, batch_size=4, verbose=0)
         with pytest.raises(ValueError, match=message):
             model.reconstruct(x)
-    with pytest.raises(ValueError, match="`decoder_gan_loss` must be one of"):
+    with pytest.raises(ValueError, match="Expected `decoder_gan_loss` to be one of"):
         tiny_vaegan(decoder_gan_loss="wasserstein")
-    with pytest.raises(ValueError, match="`gamma` must be >= 0"):
+    with pytest.raises(ValueError, match=r"Expected `gamma` to be a finite number >= 0, received gamma=-1.0"):
         tiny_vaegan(gamma=-1.0)
     with pytest.raises(ValueError, match="`feature_layer` must name a layer"):
         tiny_vaegan(feature_layer="conv9")
-    with pytest.raises(ValueError, match=r"`codes` must have shape \(n,\) \+ \(4,\) or \(n, 4\)"):
+    with pytest.raises(ValueError, match=r"`codes` to be codes of shape \(n,\) \+ \(4,\) or \(n, 4\), received an array of shape \(2, 5\)"):
         model.decode(np.zeros((2, 5)))
 
 

@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+import keras_perceptual.validation as validation
+
 
 def reparameterize(mean, log_var, eps):
     """`mean + exp(log_var / 2) * eps`: a draw of `N(mean, exp(log_var))`
@@ -37,6 +39,7 @@ class GaussianSampling(keras.layers.Layer):
     """
 
     def __init__(self, seed=None, **kwargs):
+        seed = validation.expect_seed("seed", seed)
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

@@ -1,5 +1,7 @@
 import keras
 
+import keras_perceptual.validation as validation
+
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
 class UpConvolution2D(keras.layers.Layer):
@@ -38,15 +40,14 @@ class UpConvolution2D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(filters, int) or filters <= 0:
-            raise ValueError(f"`filters` must be a positive int. Received: filters={filters}")
-        if not isinstance(factor, int) or factor < 1:
-            raise ValueError(f"`factor` must be an int >= 1. Received: factor={factor}")
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(
-                "`interpolation` must be 'nearest' or 'bilinear'. "
-                f"Received: interpolation={interpolation!r}"
-            )
+        filters = validation.expect_int("filters", filters, minimum=1)
+        factor = validation.expect_int("factor", factor, minimum=1)
+        validation.expect_choice("interpolation", interpolation, ("nearest", "bilinear"))
+        if isinstance(kernel_size, (list, tuple)):
+            kernel_size = tuple(validation.expect_int_list("kernel_size", list(kernel_size)))
+        else:
+            kernel_size = validation.expect_int("kernel_size", kernel_size, minimum=1)
+        use_bias = validation.expect_bool("use_bias", use_bias)
         self.filters = filters
         self.kernel_size = kernel_size
         self.factor = factor

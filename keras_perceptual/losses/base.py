@@ -6,10 +6,12 @@ import copy
 
 import keras
 
+import keras_perceptual.validation as validation
+
 
 def check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {tuple(choices)}. Received: {name}={value!r}")
+    """`validation.expect_choice` (the losses' modes)."""
+    return validation.expect_choice(name, value, choices)
 
 
 class LossFunctionWrapper(keras.losses.Loss):

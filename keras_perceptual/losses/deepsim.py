@@ -5,6 +5,7 @@ NIPS 2016)."""
 import keras
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual.comparators import Comparator
 from keras_perceptual.losses.base import LossFunctionWrapper
 from keras_perceptual.losses.base import check_choice
@@ -18,24 +19,19 @@ def _mean_per_sample(x):
 
 
 def check_lambdas(**values):
-    for name, value in values.items():
-        if value is None or value < 0:
-            raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
+    """Each weight a finite number >= 0 (`validation.expect_float`)."""
+    return {name: validation.expect_float(name, value, minimum=0) for name, value in values.items()}
 
 
 def check_feature_weights(feature_weights, num_layers):
     """`feature_weights` as a list of `num_layers` non-negative floats."""
     if feature_weights is None:
         return [1.0] * num_layers
-    if isinstance(feature_weights, (int, float)):
-        feature_weights = [feature_weights]
-    feature_weights = [float(w) for w in feature_weights]
-    if len(feature_weights) != num_layers or min(feature_weights) < 0:
-        raise ValueError(
-            f"`feature_weights` must hold one weight >= 0 per comparator layer ({num_layers}). "
-            f"Received: feature_weights={feature_weights}"
-        )
-    return feature_weights
+    weights = validation.expect_array("feature_weights", feature_weights, dtype="float64").reshape(-1)
+    if len(weights) != num_layers or (weights.size and weights.min() < 0):
+        raise validation.fail("feature_weights", f"one weight >= 0 per comparator layer ({num_layers})",
+                              f"feature_weights={feature_weights!r}")
+    return [float(w) for w in weights]
 
 
 def check_deepsim_args(comparator, feature_weights, lambda_feat, lambda_img, lambda_adv, adversarial_mode):

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual.losses.base import LossFunctionWrapper
 from keras_perceptual.losses.base import check_choice
 
@@ -12,12 +13,11 @@ KERNELS = ("imq", "rbf")
 
 def _check_mmd_args(kernel, scales, prior_variance):
     check_choice("kernel", kernel, KERNELS)
-    scales = tuple(float(s) for s in scales)
-    if not scales or min(scales) <= 0:
-        raise ValueError(f"`scales` must be a non-empty sequence of positive numbers. Received: scales={scales}")
-    if prior_variance is None or prior_variance <= 0:
-        raise ValueError(f"`prior_variance` must be > 0. Received: prior_variance={prior_variance}")
-    return scales
+    array = validation.expect_array("scales", scales, dtype="float64")
+    if array.ndim != 1 or not array.size or array.min() <= 0:
+        raise validation.fail("scales", "a non-empty sequence of numbers > 0", f"scales={scales!r}")
+    validation.expect_float("prior_variance", prior_variance, above=0)
+    return tuple(float(s) for s in array)
 
 
 def _squared_distances(a, b):

@@ -13,6 +13,8 @@ preset trains against) says about generated images:
 import numpy as np
 from scipy.special import softmax
 
+import keras_perceptual.validation as validation
+from keras_perceptual.metrics.features import EVALUATOR_RANGE
 from keras_perceptual.metrics.features import DEFAULT_LOGITS
 from keras_perceptual.metrics.features import default_feature_model
 from keras_perceptual.metrics.features import check_image_batch
@@ -21,31 +23,18 @@ from keras_perceptual.metrics.features import run_model
 
 
 def _labels_to_ids(labels, n, num_classes):
-    labels = np.asarray(labels)
+    """Class ids `(n,)` in [0, num_classes) from ids or one-hot / score rows."""
+    labels = validation.expect_array("labels", labels, dtype=None)
     if labels.ndim == 2:
-        if labels.shape[1] != num_classes:
-            raise ValueError(
-                f"One-hot `labels` must have one column per class of the classifier ({num_classes}). "
-                f"Received: labels.shape={labels.shape}"
-            )
+        labels = validation.expect_array("labels", labels, shape=(n, num_classes))
         ids = labels.argmax(1)
     elif labels.ndim == 1:
-        if labels.size and not np.issubdtype(labels.dtype, np.integer):
-            if not np.issubdtype(labels.dtype, np.number) or not np.all(np.mod(labels, 1) == 0):
-                raise ValueError(f"Integer `labels` must hold integers. Received: {labels[:5]}...")
-        ids = labels.astype("int64")
-        if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
-            raise ValueError(
-                f"`labels` must be class ids in [0, {num_classes}) for this classifier. "
-                f"Received values from {ids.min()} to {ids.max()}"
-            )
+        ids = validation.expect_labels("labels", labels, num_classes)
     else:
-        raise ValueError(
-            "`labels` must be class ids `(n,)` or one-hot rows `(n, num_classes)`. "
-            f"Received: labels.shape={labels.shape}"
-        )
+        raise validation.fail("labels", f"class ids `(n,)` or one-hot rows `(n, {num_classes})`",
+                              f"an array of shape {labels.shape}")
     if len(ids) != n:
-        raise ValueError(f"`images` and `labels` must have the same length. Received: {n} and {len(ids)}")
+        raise validation.fail("labels", f"{n} labels, one per image", f"{len(ids)} labels")
     return ids
 
 
@@ -79,12 +68,10 @@ def classifier_score(images, labels, classifier=None, batch_size=500, verbose=Fa
         Larsen, Sønderby, Larochelle, Winther, "Autoencoding beyond pixels
         using a learned similarity metric", ICML 2016, §4.2 (Table 1).
     """
-    images = check_image_batch(images)
-    labels = np.asarray(labels)
+    images = check_image_batch(images, value_range=EVALUATOR_RANGE if classifier is None else None)
+    labels = validation.expect_array("labels", labels, dtype=None)
     if labels.ndim in (1, 2) and len(labels) != len(images):
-        raise ValueError(
-            f"`images` and `labels` must have the same length. Received: {len(images)} and {len(labels)}"
-        )
+        raise validation.fail("labels", f"{len(images)} labels, one per image", f"{len(labels)} labels")
     scores = class_scores(images, classifier, batch_size, verbose)
     ids = _labels_to_ids(labels, len(scores), scores.shape[1])
     return float(np.mean(scores.argmax(1) == ids))
@@ -101,11 +88,11 @@ def class_scores(images, classifier=None, batch_size=500, verbose=False):
         batch_size: images per forward pass.
         verbose: a progress bar over the batches.
     """
+    images = check_image_batch(images, value_range=EVALUATOR_RANGE if classifier is None else None)
     if classifier is None:
         classifier, layer = default_feature_model(), DEFAULT_LOGITS
     else:
         layer = None
-    images = check_image_batch(images)
     scores = run_model(feature_sub_model(classifier, layer), images, batch_size, verbose,
                        description="classifying")
     if scores.ndim != 2 or scores.shape[1] < 2:
@@ -147,9 +134,8 @@ def confident_fraction(images, classifier=None, threshold=0.9, from_logits=True,
         confident-prediction term (Salimans et al., "Improved Techniques for
         Training GANs", NIPS 2016), thresholded.
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) \
-            or not 0 < threshold <= 1:
-        raise ValueError(f"`threshold` must be a number in (0, 1]. Received: threshold={threshold!r}")
+    threshold = validation.expect_float("threshold", threshold, above=0, maximum=1)
+    from_logits = validation.expect_bool("from_logits", from_logits)
     scores = class_scores(images, classifier, batch_size, verbose)
     probabilities = softmax(scores, axis=1) if from_logits else scores
     return float(np.mean(probabilities.max(axis=1) >= threshold))
@@ -186,8 +172,8 @@ def class_agreement(images, variants, labels=None, classifier=None, batch_size=5
         Makhzani, "Implicit Autoencoders", 2018 (§3: one code decoded under
         several noises keeps the content, the noise draws the details).
     """
-    images = check_image_batch(images)
-    variants = np.asarray(variants)
+    images = check_image_batch(images, value_range=EVALUATOR_RANGE if classifier is None else None)
+    variants = validation.expect_array("variants", variants)
     if variants.ndim != 5 or len(variants) != len(images) or variants.shape[2:] != images.shape[1:] \
             or variants.shape[1] < 1:
         raise ValueError(

@@ -3,19 +3,19 @@
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+import keras_perceptual.validation as validation
+
 METHODS = ("auto", "hungarian", "majority")
 
 
 def _as_int_vector(values, name):
-    arr = np.asarray(values)
+    """Class or cluster ids: a 1-D array of ints >= 0 (integral floats pass)."""
+    arr = validation.expect_array(name, values, dtype=None)
     if arr.ndim != 1:
-        raise ValueError(f"`{name}` must be a 1-D array of integers. Received: {name}.shape={arr.shape}")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if not np.all(np.equal(np.mod(arr, 1), 0)):
-            raise ValueError(f"`{name}` must hold integers. Received: {arr[:5]}...")
-    if arr.size and arr.min() < 0:
-        raise ValueError(f"`{name}` must be non-negative. Received a minimum of {arr.min()}")
-    return arr.astype("int64")
+        raise validation.fail(name, "a 1-D array of integer ids", f"an array of shape {arr.shape}")
+    # ids index a table: bounded by the number of samples' worth of rows would be too strict for
+    # cluster ids, so the bound is a table NumPy can allocate (2**31 - 1 ids).
+    return validation.expect_labels(name, arr, 2**31 - 1)
 
 
 def contingency_matrix(labels, assignments):
@@ -23,7 +23,13 @@ def contingency_matrix(labels, assignments):
     cluster and class ids index the rows and columns."""
     labels = _as_int_vector(labels, "labels")
     assignments = _as_int_vector(assignments, "assignments")
-    table = np.zeros((assignments.max() + 1, labels.max() + 1), dtype="int64")
+    if len(labels) != len(assignments):
+        raise validation.fail("assignments", f"{len(labels)} cluster ids, one per label", f"{len(assignments)} ids")
+    if not len(labels):
+        raise validation.fail("labels", "at least one class id", "an empty array")
+    rows, cols = int(assignments.max()) + 1, int(labels.max()) + 1
+    validation.expect_allocation("max(assignments) + 1", rows, 8 * cols)
+    table = np.zeros((rows, cols), dtype="int64")
     np.add.at(table, (assignments, labels), 1)
     return table
 
@@ -40,8 +46,7 @@ def cluster_to_class(labels, assignments, method="auto"):
     - "auto": "hungarian" when the number of clusters is at most the number
       of classes, else "majority".
     """
-    if method not in METHODS:
-        raise ValueError(f"`method` must be one of {METHODS}. Received: method={method!r}")
+    validation.expect_choice("method", method, METHODS)
     table = contingency_matrix(labels, assignments)
     used = np.flatnonzero(table.sum(1))
     table = table[used]
@@ -85,12 +90,9 @@ def clustering_accuracy(labels, assignments, method="auto"):
     labels = _as_int_vector(labels, "labels")
     assignments = _as_int_vector(assignments, "assignments")
     if len(labels) != len(assignments):
-        raise ValueError(
-            "`labels` and `assignments` must have the same length. Received: "
-            f"{len(labels)} and {len(assignments)}"
-        )
+        raise validation.fail("assignments", f"{len(labels)} cluster ids, one per label", f"{len(assignments)} ids")
     if not len(labels):
-        raise ValueError("`labels` is empty: clustering accuracy needs at least one sample.")
+        raise validation.fail("labels", "at least one class id", "an empty array")
     mapping = cluster_to_class(labels, assignments, method)
     predicted = np.array([mapping.get(int(a), -1) for a in assignments])
     return float(np.mean(predicted == labels))

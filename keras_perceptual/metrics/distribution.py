@@ -12,28 +12,16 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+import keras_perceptual.validation as validation
 from keras_perceptual.metrics.features import DEFAULT_LAYER
 from keras_perceptual.metrics.features import extract_features
 
 
 def _check_features(features, name, min_samples=2):
-    array = np.asarray(features)
-    if array.ndim != 2:
-        raise ValueError(
-            f"`{name}` must be a 2-D array `(n, d)` of features. Received: {name}.shape={array.shape}"
-        )
-    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
-        raise ValueError(f"`{name}` must hold real numbers. Received dtype {array.dtype}")
-    if len(array) < min_samples:
-        raise ValueError(
-            f"`{name}` needs at least {min_samples} samples for this statistic. "
-            f"Received: {name}.shape={array.shape}"
-        )
-    if array.shape[1] == 0:
-        raise ValueError(f"`{name}` has no feature dimension. Received: {name}.shape={array.shape}")
-    array = array.astype("float64")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"`{name}` holds NaN or infinite values.")
+    array = validation.expect_array(name, features, dtype="float64")
+    if array.ndim != 2 or array.shape[1] == 0 or len(array) < min_samples:
+        raise validation.fail(name, f"a 2-D array `(n, d)` of features with n >= {min_samples} and d >= 1",
+                              f"an array of shape {array.shape}")
     return array
 
 
@@ -124,10 +112,8 @@ def polynomial_mmd2(x, y):
 
 
 def _check_subsets(num_subsets, subset_size):
-    if isinstance(num_subsets, bool) or not isinstance(num_subsets, (int, np.integer)) or num_subsets < 1:
-        raise ValueError(f"`num_subsets` must be an int >= 1. Received: num_subsets={num_subsets!r}")
-    if isinstance(subset_size, bool) or not isinstance(subset_size, (int, np.integer)) or subset_size < 2:
-        raise ValueError(f"`subset_size` must be an int >= 2. Received: subset_size={subset_size!r}")
+    validation.expect_int("num_subsets", num_subsets, minimum=1)
+    validation.expect_int("subset_size", subset_size, minimum=2)
 
 
 def kernel_distance(real_features, fake_features, num_subsets=10, subset_size=1000, seed=0):
@@ -162,6 +148,7 @@ def kernel_distance(real_features, fake_features, num_subsets=10, subset_size=10
         ICLR 2018; torch-fidelity's `kid`.
     """
     _check_subsets(num_subsets, subset_size)
+    seed = validation.expect_seed("seed", seed)
     real, fake = _check_pair(real_features, fake_features)
     m = min(int(subset_size), len(real), len(fake))
     rng = np.random.RandomState(seed)

@@ -20,6 +20,8 @@ import weakref
 import keras
 import numpy as np
 
+import keras_perceptual.validation as validation
+
 # The feature space of every FID/KID and the judge of every classifier-based
 # score of the zoo: (preset, feature layer). Never a network any preset
 # trains against (the DeePSiM comparator is "fashion_mnist_classifier").
@@ -141,31 +143,31 @@ def feature_sub_model(model, layer=DEFAULT_LAYER):
     return sub
 
 
-def check_image_batch(images, name="images", dtype="float32"):
-    """`images` as a `(n, h, w, c)` array of `dtype`, n >= 1, or a ValueError.
-    Unlike `models.checks.check_images` (the input contract of a
-    model: its shape, values in [-1, 1]) any real values pass: metrics also
-    compare features and other ranges."""
-    array = np.asarray(images)
-    if array.ndim != 4:
-        raise ValueError(
-            f"`{name}` must be a 4-D array `(n, height, width, channels)`. "
-            f"Received: {name}.shape={array.shape}"
-        )
-    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
-        raise ValueError(f"`{name}` must hold real numbers. Received dtype {array.dtype}")
-    if len(array) == 0:
-        raise ValueError(f"`{name}` is empty. Received: {name}.shape={array.shape}")
-    return array.astype(dtype, copy=False)
+# The input range of the zoo's evaluator (and of every model of the zoo).
+EVALUATOR_RANGE = (-1.0, 1.0)
+
+
+def check_image_batch(images, name="images", dtype="float32", value_range=None):
+    """`images` as a non-empty `(n, h, w, c)` array of `dtype` with finite
+    values, or a ValueError. With `value_range` (the zoo's evaluator reads
+    `EVALUATOR_RANGE`) the images must also be floats in that range, as the
+    models' input contract; without, any real values pass (a model of the
+    user's own may read [0, 255] or features)."""
+    if value_range is not None:
+        array = validation.expect_images(name, images, None, value_range, allow_empty=False)
+        return array.astype(dtype, copy=False)
+    array = validation.expect_array(name, images, dtype=dtype)
+    if array.ndim != 4 or len(array) == 0:
+        raise validation.fail(name, "a non-empty batch of images of shape (n, height, width, channels)",
+                              f"an array of shape {array.shape}")
+    return array
 
 
 def _check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}")
-    return int(batch_size)
+    return validation.expect_int("batch_size", batch_size, minimum=1)
 
 
-def _check_input_shape(model, images, name):
+def check_input_shape(model, images, name):
     try:
         expected = tuple(model.inputs[0].shape[1:]) if _is_functional(model) else None
     except Exception:
@@ -174,10 +176,8 @@ def _check_input_shape(model, images, name):
         return
     got = images.shape[1:]
     if len(expected) != len(got) or any(e is not None and e != g for e, g in zip(expected, got)):
-        raise ValueError(
-            f"`{name}` do not fit the model {model.name!r}, which expects inputs of shape "
-            f"(n, {', '.join(str(e) for e in expected)}). Received: {name}.shape={images.shape}"
-        )
+        raise validation.fail(name, f"images that fit the model {model.name!r}, which expects inputs of shape "
+                              f"(n, {', '.join(str(e) for e in expected)})", f"an array of shape {images.shape}")
 
 
 def run_model(model, images, batch_size=500, verbose=False, name="images", description="features"):
@@ -185,7 +185,7 @@ def run_model(model, images, batch_size=500, verbose=False, name="images", descr
     float64 array `(n, ...)`."""
     images = check_image_batch(images, name)
     batch_size = _check_batch_size(batch_size)
-    _check_input_shape(model, images, name)
+    check_input_shape(model, images, name)
     starts = range(0, len(images), batch_size)
     if verbose:
         from tqdm.auto import tqdm
@@ -225,9 +225,10 @@ def extract_features(images, feature_model=None, layer=DEFAULT_LAYER, batch_size
     >>> feats = extract_features(images)            # the evaluator's features
     >>> logits = extract_features(images, layer="logits")
     """
+    value_range = EVALUATOR_RANGE if feature_model is None else None
+    images = check_image_batch(images, value_range=value_range)
     if feature_model is None:
         feature_model = default_feature_model()
-    images = check_image_batch(images)
     sub = feature_sub_model(feature_model, layer)
     features = run_model(sub, images, batch_size, verbose, description=f"features ({layer or 'output'})")
     return features.reshape(len(features), -1)

@@ -3,29 +3,20 @@
 
 import numpy as np
 
+import keras_perceptual.validation as validation
+
 
 def _check_codes(codes, labels, name):
-    codes = np.asarray(codes)
-    labels = np.asarray(labels)
-    if codes.ndim < 2:
-        raise ValueError(
-            f"`{name}_codes` must be an array `(n, ...)` with one code per row. "
-            f"Received: {name}_codes.shape={codes.shape}"
-        )
-    if not np.issubdtype(codes.dtype, np.number) or np.iscomplexobj(codes):
-        raise ValueError(f"`{name}_codes` must hold real numbers. Received dtype {codes.dtype}")
-    if labels.ndim != 1:
-        raise ValueError(
-            f"`{name}_labels` must be a 1-D array of class ids. Received: {name}_labels.shape={labels.shape}"
-        )
-    if len(codes) != len(labels):
-        raise ValueError(
-            f"`{name}_codes` and `{name}_labels` must have the same length. "
-            f"Received: {len(codes)} and {len(labels)}"
-        )
-    if not len(codes):
-        raise ValueError(f"`{name}_codes` is empty.")
-    return codes.reshape(len(codes), -1).astype("float64"), labels
+    codes = validation.expect_array(f"{name}_codes", codes, dtype="float64")
+    if codes.ndim < 2 or len(codes) == 0:
+        raise validation.fail(f"{name}_codes", "a non-empty array `(n, ...)` with one code per row",
+                              f"an array of shape {codes.shape}")
+    labels = validation.expect_array(f"{name}_labels", labels, dtype=None)
+    if labels.ndim != 1 or len(labels) != len(codes):
+        raise validation.fail(f"{name}_labels", f"class ids of shape ({len(codes)},), one per code",
+                              f"an array of shape {labels.shape}")
+    labels = validation.expect_labels(f"{name}_labels", labels, 2**31 - 1)
+    return codes.reshape(len(codes), -1), labels
 
 
 def linear_probe_accuracy(train_codes, train_labels, test_codes, test_labels, seed=0, max_iter=1000):
@@ -67,8 +58,8 @@ def linear_probe_accuracy(train_codes, train_labels, test_codes, test_labels, se
         )
     if len(np.unique(train_labels)) < 2:
         raise ValueError("`train_labels` must hold at least two classes for a linear probe.")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"`max_iter` must be a positive int. Received: max_iter={max_iter!r}")
+    max_iter = validation.expect_int("max_iter", max_iter, minimum=1)
+    seed = validation.expect_seed("seed", seed)
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=int(max_iter), random_state=seed))
     probe.fit(train_codes, train_labels)
     return float(probe.score(test_codes, test_labels))

@@ -5,6 +5,7 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio
 from skimage.metrics import structural_similarity
 
+import keras_perceptual.validation as validation
 from keras_perceptual.metrics.features import check_image_batch
 
 SSIM_SIGMA = 1.5
@@ -15,14 +16,12 @@ def _check_pair(a, b):
     a = check_image_batch(a, "a", "float64")
     b = check_image_batch(b, "b", "float64")
     if a.shape != b.shape:
-        raise ValueError(f"`a` and `b` must have the same shape. Received: a.shape={a.shape}, b.shape={b.shape}")
+        raise validation.fail("b", f"images of the shape of `a`, {a.shape}", f"an array of shape {b.shape}")
     return a, b
 
 
 def _check_data_range(data_range):
-    if isinstance(data_range, bool) or not np.isscalar(data_range) or not data_range > 0:
-        raise ValueError(f"`data_range` must be a positive number. Received: data_range={data_range!r}")
-    return float(data_range)
+    return validation.expect_float("data_range", data_range, above=0)
 
 
 def mse(a, b):

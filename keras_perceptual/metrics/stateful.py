@@ -10,6 +10,10 @@ import keras
 import numpy as np
 from keras import ops
 
+import keras_perceptual.validation as validation
+from keras_perceptual.metrics.features import EVALUATOR_RANGE
+from keras_perceptual.metrics.features import check_image_batch
+from keras_perceptual.metrics.features import check_input_shape
 from keras_perceptual.metrics.distribution import frechet_distance_from_statistics
 from keras_perceptual.metrics.features import DEFAULT_LAYER
 from keras_perceptual.metrics.features import default_feature_model
@@ -34,16 +38,25 @@ def _concrete(value):
         return None
 
 
+def _host_array(value):
+    """`value` as a NumPy-readable value when it has concrete values (a
+    NumPy array, a list, an eager tensor), None when it is traced."""
+    if not ops.is_tensor(value):
+        return value
+    try:
+        return ops.convert_to_numpy(value)
+    except Exception:
+        return None
+
+
 class _FeatureMetric(keras.metrics.Metric):
     """Shared by FID and KID: the feature network and `update_state`."""
 
     def __init__(self, feature_model=None, layer=DEFAULT_LAYER, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
         if feature_model is not None and not isinstance(feature_model, keras.Model):
-            raise ValueError(
-                f"`feature_model` must be a `keras.Model` or None (the zoo's evaluator). "
-                f"Received: feature_model={feature_model!r}"
-            )
+            raise validation.fail("feature_model", "a `keras.Model` or None (the zoo's evaluator)",
+                                  f"feature_model={feature_model!r} ({type(feature_model).__name__})")
         self.feature_model = feature_model
         self.layer = layer
         network = default_feature_model() if feature_model is None else feature_model
@@ -54,13 +67,20 @@ class _FeatureMetric(keras.metrics.Metric):
         self._dim = int(np.prod(shape))
         self._state = _state_dtype()
 
-    def features(self, images):
-        """The feature rows `(n, d)` of a batch of images, in the state dtype."""
+    def features(self, images, name="images"):
+        """The feature rows `(n, d)` of a batch of images, in the state dtype.
+        Concrete images (NumPy, eager tensors) are checked first, as every
+        public entry: numbers, finite, `(n, h, w, c)`, and for the zoo's
+        evaluator floats in [-1, 1]; a traced batch (a compiled `evaluate()`)
+        gets the static rank check only."""
+        host = _host_array(images)
+        if host is not None:
+            value_range = EVALUATOR_RANGE if self.feature_model is None else None
+            images = check_image_batch(host, name, value_range=value_range)
+            check_input_shape(self._network, images, name)
         images = ops.convert_to_tensor(images)
         if len(images.shape) != 4:
-            raise ValueError(
-                f"Images must be a 4-D batch `(n, height, width, channels)`. Received: shape={images.shape}"
-            )
+            raise validation.fail(name, "a 4-D batch `(n, height, width, channels)`", f"shape {images.shape}")
         out = self._network(ops.cast(images, "float32"), training=False)
         return ops.cast(ops.reshape(out, (-1, self._dim)), self._state)
 
@@ -79,10 +99,13 @@ class _FeatureMetric(keras.metrics.Metric):
             raise ValueError("Pass images either as `real=`/`fake=` or as `(y_true, y_pred)`, not both.")
         if real is None and fake is None:
             raise ValueError("`update_state` needs `real=` and/or `fake=` images.")
+        # Both checked before either is added: a bad `fake` leaves the state as it was.
+        real = None if real is None else self.features(real, "real")
+        fake = None if fake is None else self.features(fake, "fake")
         if real is not None:
-            self._add("real", self.features(real))
+            self._add("real", real)
         if fake is not None:
-            self._add("fake", self.features(fake))
+            self._add("fake", fake)
 
     def get_config(self):
         config = super().get_config()
@@ -230,10 +253,10 @@ class KID(_FeatureMetric):
 
     def __init__(self, feature_model=None, layer=DEFAULT_LAYER, num_subsets=10, subset_size=1000,
                  max_samples=10000, seed=0, name="kid", dtype=None):
-        for arg, value, low in (("num_subsets", num_subsets, 1), ("subset_size", subset_size, 2),
-                                ("max_samples", max_samples, 2)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"`{arg}` must be an int >= {low}. Received: {arg}={value!r}")
+        num_subsets = validation.expect_int("num_subsets", num_subsets, minimum=1)
+        subset_size = validation.expect_int("subset_size", subset_size, minimum=2)
+        max_samples = validation.expect_int("max_samples", max_samples, minimum=2)
+        seed = validation.expect_seed("seed", seed)
         super().__init__(feature_model, layer, name=name, dtype=dtype)
         self.num_subsets = int(num_subsets)
         self.subset_size = int(subset_size)

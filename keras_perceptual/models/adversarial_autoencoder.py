@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
 from keras_perceptual.losses.mmd import KERNELS
@@ -14,8 +15,6 @@ from keras_perceptual.models import latent_regularizers
 from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
 from keras_perceptual.models.prior_autoencoder import check_code_size
 from keras_perceptual.models.prior_autoencoder import input_size
-from keras_perceptual.models.checks import check_choice
-from keras_perceptual.models.checks import check_nonnegative
 from keras_perceptual.models.checks import split_conditional_data
 
 MODES = ("unsupervised", "supervised", "semi_supervised", "clustering")
@@ -147,11 +146,12 @@ class AdversarialAutoencoder(PriorAutoencoder):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        check_choice("regularizer", regularizer, REGULARIZERS)
-        check_choice("mode", mode, MODES)
-        check_choice("mmd_kernel", mmd_kernel, KERNELS)
-        check_nonnegative(regularizer_weight=regularizer_weight, reconstruction_weight=reconstruction_weight,
-                          supervised_weight=supervised_weight)
+        validation.expect_choice("regularizer", regularizer, REGULARIZERS)
+        validation.expect_choice("mode", mode, MODES)
+        validation.expect_choice("mmd_kernel", mmd_kernel, KERNELS)
+        regularizer_weight = validation.expect_float("regularizer_weight", regularizer_weight, minimum=0)
+        reconstruction_weight = validation.expect_float("reconstruction_weight", reconstruction_weight, minimum=0)
+        supervised_weight = validation.expect_float("supervised_weight", supervised_weight, minimum=0)
         self.encoder = encoder
         self.decoder = decoder
         self.prior = kp_priors.get(prior)
@@ -166,8 +166,8 @@ class AdversarialAutoencoder(PriorAutoencoder):
         self.mmd_scales = tuple(float(s) for s in mmd_scales)
         self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
             gumbel_temperature, straight_through, marginal_entropy_weight)
-        check_nonnegative(discriminator_noise=discriminator_noise,
-                          code_reconstruction_weight=code_reconstruction_weight)
+        validation.expect_float("discriminator_noise", discriminator_noise, minimum=0)
+        validation.expect_float("code_reconstruction_weight", code_reconstruction_weight, minimum=0)
         self.discriminator_noise = float(discriminator_noise)
         self.code_reconstruction_weight = float(code_reconstruction_weight)
         # The regulariser's algorithm, chosen once: a strategy, not branches.
@@ -340,7 +340,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
                 "(images, labels). Received images only."
             )
         semi = self.mode == "semi_supervised"
-        labels = np.asarray(labels)
+        labels = validation.expect_array("labels", labels, dtype=None)
         if labels.ndim == 2:
             labels = np.where(labels.sum(-1) > 0, labels.argmax(-1), -1)
         labels = kp_priors.check_labels(labels, self.prior.num_classes, allow_unlabelled=semi)

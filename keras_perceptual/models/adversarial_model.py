@@ -15,6 +15,7 @@ import copy
 import keras
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual.backend import AdversarialTrainer
 from keras_perceptual.hub import PretrainedMixin
 from keras_perceptual.training.guards import StopOnNonFinite
@@ -81,6 +82,7 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
     reads_unit_range_images = False
 
     def __init__(self, seed=None, **kwargs):
+        seed = validation.expect_seed("seed", seed)
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

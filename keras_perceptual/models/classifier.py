@@ -7,9 +7,9 @@ import copy
 import keras
 import numpy as np
 
+import keras_perceptual.validation as validation
 from keras_perceptual.hub import PretrainedMixin
 from keras_perceptual.models.image_autoencoder import DEFAULT_BATCH_SIZE
-from keras_perceptual.models.checks import check_images
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
@@ -54,15 +54,15 @@ class Classifier(PretrainedMixin, keras.Model):
     def features(self, images, *, layer="fc1_act", batch_size=None):
         """Activations of the layer named `layer` for `images` in [-1, 1].
         NumPy `(n,) + layer output shape`."""
-        images = check_images(images, self.image_shape, "images")
+        images = validation.expect_images("images", images, self.image_shape)
+        batch_size = validation.expect_int("batch_size", batch_size, minimum=1, allow_none=True)
         names = [sub.name for sub in self.network.layers]
-        if layer not in names:
-            raise ValueError(f"`layer` must name a layer of the network, one of {names}. Received: layer={layer!r}")
+        validation.expect_choice("layer", layer, names)
         tap = keras.Model(self.network.inputs, self.network.get_layer(layer).output)
         batch_size = batch_size or DEFAULT_BATCH_SIZE
         outs = [keras.ops.convert_to_numpy(tap(images[i : i + batch_size], training=False))
                 for i in range(0, len(images), batch_size)]
-        return np.concatenate(outs) if outs else np.zeros((0,), "float32")
+        return np.concatenate(outs) if outs else np.zeros((0,) + tuple(tap.output.shape[1:]), "float32")
 
     def get_config(self):
         config = super().get_config()

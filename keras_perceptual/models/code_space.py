@@ -17,6 +17,7 @@ or a NumPy `Generator` (in inference).
 import keras
 import numpy as np
 
+import keras_perceptual.validation as validation
 from keras_perceptual.layers.sampling import reparameterize
 
 
@@ -53,15 +54,13 @@ class CodeSpace:
     def check(self, codes, name="codes"):
         """Codes as a float32 array `(n,) + shape`; flat codes `(n, size)`
         are reshaped. Raises a `ValueError` otherwise."""
-        arr = np.asarray(codes, dtype="float32")
+        arr = validation.expect_array(name, codes, finite=False)
         if arr.ndim == 2 and arr.shape[1] == self.size:
             arr = arr.reshape((len(arr),) + self.shape)
         if arr.ndim < 1 or tuple(arr.shape[1:]) != self.shape:
-            raise ValueError(
-                f"`{name}` must have shape (n,) + {self.shape} or (n, {self.size}). "
-                f"Received: {name}.shape={np.shape(codes)}"
-            )
-        return arr
+            raise validation.fail(name, f"codes of shape (n,) + {self.shape} or (n, {self.size})",
+                                  f"an array of shape {np.shape(arr)}")
+        return validation.expect_array(name, arr)
 
     def sample(self, num_samples, rng):
         """`num_samples` codes from p(z), NumPy, drawn with `rng`."""

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.comparators import Comparator
 from keras_perceptual.losses.deepsim import check_feature_weights
@@ -15,8 +16,6 @@ from keras_perceptual.losses.deepsim import check_lambdas
 from keras_perceptual.losses.deepsim import comparator_distance
 from keras_perceptual.models.code_space import DeterministicCode
 from keras_perceptual.models.image_autoencoder import ImageAutoencoder
-from keras_perceptual.models.checks import check_choice
-from keras_perceptual.models.checks import check_images
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
@@ -73,7 +72,7 @@ class DeePSiM(ImageAutoencoder):
                  feature_weights=None, pause_discriminator=True, pause_threshold=0.1,
                  adversarial_mode="non_saturating", seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        check_choice("adversarial_mode", adversarial_mode, kp_losses.gan.GENERATOR_MODES)
+        validation.expect_choice("adversarial_mode", adversarial_mode, kp_losses.gan.GENERATOR_MODES)
         check_lambdas(lambda_feat=lambda_feat, lambda_img=lambda_img, lambda_adv=lambda_adv,
                       pause_threshold=pause_threshold)
         if not isinstance(comparator, Comparator):
@@ -89,7 +88,7 @@ class DeePSiM(ImageAutoencoder):
         self.lambda_adv = lambda_adv
         self.feature_weights = None if feature_weights is None else check_feature_weights(
             feature_weights, len(comparator.layer_names))
-        self.pause_discriminator = pause_discriminator
+        self.pause_discriminator = validation.expect_bool("pause_discriminator", pause_discriminator)
         self.pause_threshold = pause_threshold
         self.adversarial_mode = adversarial_mode
 
@@ -178,9 +177,9 @@ class DeePSiM(ImageAutoencoder):
         (paper: inverting the features of an inversion keeps the image
         semantically similar). Returns `(steps + 1, n, h, w, c)`, the
         originals first."""
-        if not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"`steps` must be an int >= 1. Received: steps={steps!r}")
-        current = check_images(images, self.image_shape, "images")
+        steps = validation.expect_int("steps", steps, minimum=1)
+        current = self.check_images(images)
+        self.check_count("len(images) * (steps + 1)", len(current) * (steps + 1), self.image_shape)
         chain = [current]
         for _ in range(steps):
             current = np.clip(self.reconstruct(current, batch_size=batch_size), -1.0, 1.0)

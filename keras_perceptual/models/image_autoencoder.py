@@ -24,16 +24,11 @@ import keras
 import numpy as np
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.checks import check_images
 
 DEFAULT_BATCH_SIZE = 256
-
-
-def _check_count(name, value, minimum=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
-    return int(value)
+FLOAT32_BYTES = 4
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
@@ -117,8 +112,9 @@ class ImageAutoencoder(AdversarialModel):
     def sample_prior(self, num_samples, *, seed=None):
         """`num_samples` codes from p(z), NumPy `(num_samples,) + code_shape`.
         Raises `NoPriorError` for a model without a prior."""
-        num_samples = _check_count("num_samples", num_samples)
-        return self.code_space.sample(num_samples, np.random.default_rng(seed))
+        num_samples = self.check_count("num_samples", num_samples, self.code_shape)
+        rng = np.random.default_rng(validation.expect_seed("seed", seed))
+        return self.code_space.sample(num_samples, rng)
 
     def encode(self, images, *, conditions=None, sample=False, seed=None, batch_size=None):
         """Codes of `images` (floats in [-1, 1]): the deterministic code (a
@@ -126,10 +122,11 @@ class ImageAutoencoder(AdversarialModel):
         `sample=True` (drawn with `seed`). NumPy `(n,) + code_shape`.
         `conditions` are optional here unless the encoder reads the condition
         (a VAE/GAN built with `condition_encoder=True`)."""
-        images = check_images(images, self.image_shape, "images")
+        images = self.check_images(images)
         conditions = None if conditions is None else self.check_conditions(conditions, len(images))
-        rng = np.random.default_rng(seed) if sample else None
-        return self._batches(lambda x, c: self._encode_batch(x, c, rng), images, conditions, batch_size)
+        rng = self._inference_rng(seed, sample)
+        return self._batches(lambda x, c: self._encode_batch(x, c, rng), images, conditions, batch_size,
+                             self.code_shape)
 
     def decode(self, codes, *, conditions=None, seed=None, batch_size=None):
         """Images in [-1, 1] from codes `(n,) + code_shape` (or flat
@@ -137,38 +134,43 @@ class ImageAutoencoder(AdversarialModel):
         with `seed`. NumPy."""
         codes = self.code_space.check(codes, "codes")
         conditions = self.check_conditions(conditions, len(codes))
-        rng = np.random.default_rng(seed)
-        return self._batches(lambda z, c: self._decode_batch(z, c, rng), codes, conditions, batch_size)
+        rng = self._inference_rng(seed)
+        return self._batches(lambda z, c: self._decode_batch(z, c, rng), codes, conditions, batch_size,
+                             self.image_shape)
 
     def reconstruct(self, images, *, conditions=None, sample=False, seed=None, batch_size=None):
         """`decode(encode(images))`: deterministic (posterior mean, zero
         noises) unless `sample=True`."""
-        images = check_images(images, self.image_shape, "images")
+        images = self.check_images(images)
         conditions = self.check_conditions(conditions, len(images))
-        rng = np.random.default_rng(seed) if sample else None
+        rng = self._inference_rng(seed, sample)
 
         def fn(x, c):
             return self._decode_batch(self._encode_batch(x, c, rng), c, rng)
 
-        return self._batches(fn, images, conditions, batch_size)
+        return self._batches(fn, images, conditions, batch_size, self.image_shape)
 
     def generate(self, num_samples, *, conditions=None, seed=None, batch_size=None):
         """`num_samples` images `decode(z)`, `z ~ p(z)`, in [-1, 1]. NumPy.
         `conditions`: `(num_samples, condition_dim)` or one row, repeated.
         Raises `NoPriorError` for a model without a prior."""
-        num_samples = _check_count("num_samples", num_samples)
+        num_samples = self.check_count("num_samples", num_samples, self.image_shape)
         conditions = self.check_conditions(conditions, num_samples)
-        rng = np.random.default_rng(seed)
+        rng = self._inference_rng(seed)
+        batch_size = self.check_batch_size(batch_size)
         codes = self.code_space.sample(num_samples, rng)
-        return self._batches(lambda z, c: self._decode_batch(z, c, rng), codes, conditions, batch_size)
+        return self._batches(lambda z, c: self._decode_batch(z, c, rng), codes, conditions, batch_size,
+                             self.image_shape)
 
     def interpolate(self, start, end, *, steps=8, conditions=None, seed=None, batch_size=None):
         """Images along the straight line between two codes. `start` and
         `end` are images `(h, w, c)` (encoded deterministically) or codes.
         Returns `(steps, h, w, c)`."""
-        steps = _check_count("steps", steps, 2)
+        steps = self.check_count("steps", steps, self.image_shape, minimum=2)
+        validation.expect_seed("seed", seed)
+        self.check_batch_size(batch_size)
         if conditions is not None:
-            conditions = np.asarray(conditions, "float32").reshape(1, -1)
+            conditions = self.check_conditions(conditions, 1)
         a, b = self._as_code(start, "start", conditions), self._as_code(end, "end", conditions)
         t = np.linspace(0.0, 1.0, steps, dtype="float32").reshape((steps,) + (1,) * a.ndim)
         codes = (1.0 - t) * a[None] + t * b[None]
@@ -188,22 +190,16 @@ class ImageAutoencoder(AdversarialModel):
         code of those that do not. `attributes` is `(n, num_attributes)` of
         0/1 (or -1/1). Returns `(num_attributes,) + code_shape`; add
         `alpha * vector` to a code to edit the image."""
-        images = check_images(images, self.image_shape, "images")
-        attributes = np.asarray(attributes)
-        if attributes.ndim != 2 or len(attributes) != len(images):
-            raise ValueError(
-                f"`attributes` must have shape ({len(images)}, num_attributes). "
-                f"Received: attributes.shape={attributes.shape}"
-            )
+        images = self.check_images(images)
+        attributes = validation.expect_array("attributes", attributes, shape=(len(images), None))
         z = self.encode(images, batch_size=batch_size)
         has = attributes > 0
         vectors = []
         for j in range(attributes.shape[1]):
             if has[:, j].all() or not has[:, j].any():
-                raise ValueError(
-                    f"Attribute {j} is present in all or none of the images; its vector "
-                    "needs images with and without it."
-                )
+                raise validation.fail(
+                    f"attributes[:, {j}]", "present in some images and absent from others (its vector needs "
+                    "images with and without it)", f"it present in {int(has[:, j].sum())} of {len(images)}")
             vectors.append(z[has[:, j]].mean(0) - z[~has[:, j]].mean(0))
         return np.stack(vectors)
 
@@ -215,12 +211,13 @@ class ImageAutoencoder(AdversarialModel):
         return self.code_space.code(outputs, noise)
 
     def _as_code(self, value, name, conditions=None):
-        arr = np.asarray(value, dtype="float32")
+        arr = validation.expect_array(name, value, finite=False, dtype=None)
         if arr.shape in (self.code_shape, (self.latent_dim,)):
             return self.code_space.check(arr[None], name)[0]
         if arr.shape == tuple(self.image_shape):
-            arr = arr[None]
-        return self.encode(check_images(arr, self.image_shape, name), conditions=conditions)[0]
+            return self.encode(self.check_images(arr[None], name), conditions=conditions)[0]
+        raise validation.fail(name, f"an image of shape {tuple(self.image_shape)} or a code of shape "
+                              f"{self.code_shape} (or ({self.latent_dim},))", f"an array of shape {arr.shape}")
 
     def _draw_noise(self, rng, n, dim, stddev=1.0):
         """Inference noise `(n, dim)`: drawn with `rng`, zeros when None."""
@@ -228,42 +225,64 @@ class ImageAutoencoder(AdversarialModel):
             return ops.zeros((n, dim))
         return ops.convert_to_tensor((stddev * rng.standard_normal((n, dim))).astype("float32"))
 
-    def check_conditions(self, conditions, n):
-        """`conditions` as float32 `(n, condition_dim)` (one row is
-        repeated), or None for an unconditional model."""
-        if not self.is_conditional:
-            if conditions is not None:
-                raise ValueError(
-                    "This model is unconditional. Received: conditions with shape "
-                    f"{np.shape(conditions)}"
-                )
-            return None
-        if conditions is None:
-            raise ValueError(
-                f"This model is conditional: pass `conditions` of shape (n, {self.condition_dim})."
-            )
-        c = np.asarray(conditions, dtype="float32")
-        if c.ndim == 1:
-            c = c[None]
-        if c.shape[0] == 1 and n > 1:
-            c = np.repeat(c, n, axis=0)
-        if c.shape != (n, self.condition_dim):
-            raise ValueError(
-                f"`conditions` must have shape ({n}, {self.condition_dim}). "
-                f"Received: conditions.shape={np.shape(conditions)}"
-            )
-        return c
+    # -- the checks every method of the contract goes through ---------------
+    def check_images(self, images, name="images"):
+        """`images` as float32 `(n,) + image_shape` in [-1, 1] (`ValueError`
+        otherwise: wrong shape, integer dtype, NaN/Inf, out of range)."""
+        images = validation.expect_images(name, images, self.image_shape)
+        validation.expect_allocation(f"len({name})", len(images), FLOAT32_BYTES * int(np.prod(self.image_shape)))
+        return images
 
     @staticmethod
-    def _batches(fn, array, conditions, batch_size):
-        """`fn(batch, conditions_batch)` over `array` in batches; NumPy out."""
-        batch_size = DEFAULT_BATCH_SIZE if batch_size is None else _check_count("batch_size", batch_size)
+    def check_count(name, value, item_shape, minimum=1):
+        """A count of outputs of `item_shape` (asked for: at least 1; an
+        empty batch of inputs, by contrast, gives an empty output), refused
+        up front when they would not fit in memory."""
+        return validation.expect_count(name, value, minimum, FLOAT32_BYTES * int(np.prod(item_shape)))
+
+    @staticmethod
+    def check_batch_size(batch_size):
+        return validation.expect_int("batch_size", batch_size, minimum=1, allow_none=True) or DEFAULT_BATCH_SIZE
+
+    @staticmethod
+    def _inference_rng(seed, sample=True):
+        """The NumPy generator of inference draws (`seed` checked even when
+        nothing is drawn); None when `sample` is False."""
+        seed = validation.expect_seed("seed", seed)
+        return np.random.default_rng(seed) if validation.expect_bool("sample", sample) else None
+
+    def check_conditions(self, conditions, n):
+        """`conditions` as float32 one-hot rows `(n, condition_dim)` (one row
+        is repeated), or None for an unconditional model."""
+        if not self.is_conditional:
+            if conditions is not None:
+                raise validation.fail("conditions", "None (this model is unconditional)",
+                                      f"conditions of shape {np.shape(conditions)}")
+            return None
+        if conditions is None:
+            raise validation.fail("conditions", f"one-hot rows of shape ({n}, {self.condition_dim}) (this model "
+                                  "is conditional)", "conditions=None")
+        c = validation.expect_array("conditions", conditions)
+        if c.ndim == 1:
+            c = c[None]
+        if c.ndim == 2 and c.shape[0] == 1 and n != 1:
+            c = np.repeat(c, n, axis=0)
+        if c.shape != (n, self.condition_dim):
+            raise validation.fail("conditions", f"an array of shape ({n}, {self.condition_dim}) or one row "
+                                  f"({self.condition_dim},)", f"shape {np.shape(conditions)}")
+        return validation.expect_one_hot("conditions", c, self.condition_dim, rows=n)
+
+    def _batches(self, fn, array, conditions, batch_size, item_shape):
+        """`fn(batch, conditions_batch)` over `array` in batches; NumPy
+        `(len(array),) + item_shape` out (also for an empty array)."""
+        batch_size = self.check_batch_size(batch_size)
+        validation.expect_allocation("len(inputs)", len(array), FLOAT32_BYTES * int(np.prod(item_shape)))
         outs = []
         for i in range(0, len(array), batch_size):
             c = None if conditions is None else ops.convert_to_tensor(conditions[i : i + batch_size])
             out = fn(ops.convert_to_tensor(array[i : i + batch_size]), c)
             outs.append(ops.convert_to_numpy(ops.cast(out, "float32")))
-        return np.concatenate(outs, axis=0) if outs else np.zeros((0,), "float32")
+        return np.concatenate(outs, axis=0) if outs else np.zeros((0,) + tuple(item_shape), "float32")
 
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit`, after checking the first batch of images is
@@ -284,7 +303,7 @@ class ImageAutoencoder(AdversarialModel):
                 batch = batch[0] if isinstance(batch, (tuple, list)) else batch
                 first = np.asarray(batch)
         if first is not None:
-            check_images(first, self.image_shape, "x")
+            validation.expect_images("x", first, self.image_shape)
 
 
 __all__ = ["ImageAutoencoder"]

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual import priors as kp_priors
-from keras_perceptual.models.checks import check_nonnegative
 from keras_perceptual.models.checks import split_conditional_data
 from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
 from keras_perceptual.models.prior_autoencoder import check_code_size
@@ -119,8 +119,10 @@ class ImplicitAutoencoder(PriorAutoencoder):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        check_nonnegative(reconstruction_weight=reconstruction_weight, regularization_weight=regularization_weight,
-                          pixel_weight=pixel_weight, noise_stddev=noise_stddev)
+        reconstruction_weight = validation.expect_float("reconstruction_weight", reconstruction_weight, minimum=0)
+        regularization_weight = validation.expect_float("regularization_weight", regularization_weight, minimum=0)
+        pixel_weight = validation.expect_float("pixel_weight", pixel_weight, minimum=0)
+        noise_stddev = validation.expect_float("noise_stddev", noise_stddev, minimum=0)
         self.encoder = encoder
         self.decoder = decoder
         self.reconstruction_discriminator = reconstruction_discriminator
@@ -132,8 +134,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
         self.noise_stddev = noise_stddev
         self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
             gumbel_temperature, straight_through, marginal_entropy_weight)
-        check_nonnegative(discriminator_noise=discriminator_noise,
-                          code_reconstruction_weight=code_reconstruction_weight)
+        validation.expect_float("discriminator_noise", discriminator_noise, minimum=0)
+        validation.expect_float("code_reconstruction_weight", code_reconstruction_weight, minimum=0)
         self.discriminator_noise = float(discriminator_noise)
         self.code_reconstruction_weight = float(code_reconstruction_weight)
         self._check_setup()
@@ -275,14 +277,14 @@ class ImplicitAutoencoder(PriorAutoencoder):
             `(n, num_samples, h, w, c)`; row i decodes code i with
             `num_samples` noises (the same noises for every row).
         """
-        if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-            raise ValueError(f"`num_samples` must be a positive int. Received: num_samples={num_samples!r}")
-        arr = np.asarray(inputs, dtype="float32")
-        z = arr if arr.ndim == 2 else self.encode(arr, batch_size=batch_size)
-        self.prior.check_code(z, "inputs")
-        rng = np.random.default_rng(seed)
+        num_samples = validation.expect_int("num_samples", num_samples, minimum=1)
+        arr = validation.expect_array("inputs", inputs, finite=False, dtype=None)
+        z = self.code_space.check(arr, "inputs") if arr.ndim == 2 else self.encode(arr, batch_size=batch_size)
+        self.check_count("len(inputs) * num_samples", len(z) * num_samples, self.image_shape)
+        rng = np.random.default_rng(validation.expect_seed("seed", seed))
         noise = (self.noise_stddev * rng.standard_normal((num_samples, self.decoder_noise_dim))).astype("float32")
         codes = np.repeat(z, num_samples, axis=0)
         noises = np.tile(noise, (len(z), 1))
-        images = self._batches(lambda a, b: self.decoder([a, b], training=False), codes, noises, batch_size)
+        images = self._batches(lambda a, b: self.decoder([a, b], training=False), codes, noises, batch_size,
+                               self.image_shape)
         return images.reshape((len(z), num_samples) + self.image_shape)

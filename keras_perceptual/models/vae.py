@@ -5,6 +5,7 @@ encoder and decoder networks."""
 import keras
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
 from keras_perceptual.models.checks import split_conditional_data
@@ -48,10 +49,8 @@ class VAE(GaussianAutoencoder):
 
     def __init__(self, encoder, decoder, pixel_sigma=0.1, kl_weight=1.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if not pixel_sigma or pixel_sigma <= 0:
-            raise ValueError(f"`pixel_sigma` must be > 0. Received: pixel_sigma={pixel_sigma}")
-        if kl_weight is None or kl_weight < 0:
-            raise ValueError(f"`kl_weight` must be >= 0. Received: kl_weight={kl_weight}")
+        pixel_sigma = validation.expect_float("pixel_sigma", pixel_sigma, above=0)
+        kl_weight = validation.expect_float("kl_weight", kl_weight, minimum=0)
         self.encoder = encoder
         self.decoder = decoder
         self.pixel_sigma = float(pixel_sigma)

@@ -4,10 +4,9 @@ discriminator's l-th layer (Larsen et al., ICML 2016)."""
 import keras
 from keras import ops
 
+import keras_perceptual.validation as validation
 from keras_perceptual import losses as kp_losses
 from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
-from keras_perceptual.models.checks import check_choice
-from keras_perceptual.models.checks import check_nonnegative
 from keras_perceptual.models.checks import split_conditional_data
 
 
@@ -96,8 +95,25 @@ class VAEGAN(GaussianAutoencoder):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        check_nonnegative(gamma=gamma, kl_weight=kl_weight, equilibrium_margin=equilibrium_margin)
-        check_choice("decoder_gan_loss", decoder_gan_loss, kp_losses.gan.GENERATOR_MODES)
+        gamma = validation.expect_float("gamma", gamma, minimum=0)
+        kl_weight = validation.expect_float("kl_weight", kl_weight, minimum=0)
+        equilibrium = validation.expect_bool("equilibrium", equilibrium)
+        equilibrium_center = validation.expect_float("equilibrium_center", equilibrium_center)
+        equilibrium_margin = validation.expect_float("equilibrium_margin", equilibrium_margin, minimum=0)
+        if equilibrium and equilibrium_center + equilibrium_margin <= 0:
+            # `gates` skips the decoder whenever a BCE (>= 0) is above center + margin: at <= 0 it never trains.
+            raise validation.fail(
+                "equilibrium_center + equilibrium_margin", "> 0 (the decoder trains only while both discriminator "
+                "BCEs, which are >= 0, are at most this sum; at <= 0 it would never train)",
+                f"equilibrium_center={equilibrium_center!r} + equilibrium_margin={equilibrium_margin!r} = "
+                f"{equilibrium_center + equilibrium_margin!r}", hint="The authors' values are 0.68 and 0.35.")
+        validation.expect_choice("decoder_gan_loss", decoder_gan_loss, kp_losses.gan.GENERATOR_MODES)
+        reconstructions_as_fakes = validation.expect_bool("reconstructions_as_fakes", reconstructions_as_fakes)
+        mismatched_conditions_as_fakes = validation.expect_bool("mismatched_conditions_as_fakes",
+                                                                mismatched_conditions_as_fakes)
+        if feature_layer is not None and not isinstance(feature_layer, str):
+            raise validation.fail("feature_layer", "None or the name of a discriminator layer (a str)",
+                                  f"feature_layer={feature_layer!r} ({type(feature_layer).__name__})")
         self.encoder = encoder
         self.decoder = decoder
         self.discriminator = discriminator

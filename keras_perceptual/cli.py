@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_perceptual.cluster import add_cluster_arguments  # no Keras import
+from keras_perceptual.images import read_images  # Pillow only: 16-bit files scaled by their depth
 
 # Before anything loads TensorFlow (a user's own setting wins).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -150,27 +151,6 @@ def _save_grid(images, path, columns=None, **captions):
     out = save_image_grid(images, path, columns=columns, scale=scale, **captions)
     print(f"wrote {out} ({len(images)} images)")
     return out
-
-
-def read_images(paths, image_shape):
-    """Image files -> float32 `(n, h, w, c)` in [-1, 1] at the model's size
-    and channel count (resized with Pillow when needed)."""
-    from PIL import Image
-
-    height, width, channels = image_shape
-    out = []
-    for path in paths:
-        try:
-            image = Image.open(path)
-            image.load()
-        except (OSError, ValueError) as e:
-            raise ValueError(f"Cannot read image {path!r}: {e}") from e
-        image = image.convert("L" if channels == 1 else "RGB")
-        if image.size != (width, height):
-            image = image.resize((width, height), Image.BICUBIC)
-        array = np.asarray(image, dtype="float32").reshape(height, width, channels)
-        out.append(array / 127.5 - 1.0)
-    return np.stack(out)
 
 
 # -- subcommands --------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_reconstruct_reads_and_resizes_images(preset, tmp_path, capsys):
     assert read.shape == (2, 28, 28, 1) and read.min() >= -1 and read.max() <= 1
     np.testing.assert_allclose(read[0], x[0], atol=1 / 127.5)
     code, _, err = run(["reconstruct", preset, tmp_path / "missing.png", "-o", out], capsys)
-    assert code == 2 and "Cannot read image" in err
+    assert code == 2 and "readable image" in err and "missing.png" in err
 
 
 def test_interpolate(preset, tmp_path, capsys):

@@ -1,5 +1,16 @@
 import keras
 
+from keras_perceptual.validation import expect_choice
+
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def data_format_of(data_format):
+    """`data_format`, or the global `keras.config.image_data_format()` for None."""
+    if data_format is None:
+        return keras.config.image_data_format()
+    return expect_choice("data_format", data_format, DATA_FORMATS)
+
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
 class UpConvolution2D(keras.layers.Layer):
@@ -15,6 +26,9 @@ class UpConvolution2D(keras.layers.Layer):
         activation: activation of the convolution (default None).
         use_bias: bool.
         kernel_initializer, kernel_regularizer: as in `keras.layers.Conv2D`.
+        data_format: "channels_last" (`(n, h, w, c)` inputs) or
+            "channels_first" (`(n, c, h, w)`); default
+            `keras.config.image_data_format()`.
         **kwargs: base layer arguments.
 
     Example:
@@ -35,6 +49,7 @@ class UpConvolution2D(keras.layers.Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         kernel_regularizer=None,
+        data_format=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -55,8 +70,9 @@ class UpConvolution2D(keras.layers.Layer):
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.data_format = data_format_of(data_format)
         self.upsample = keras.layers.UpSampling2D(
-            factor, interpolation=interpolation, dtype=self.dtype_policy
+            factor, interpolation=interpolation, data_format=self.data_format, dtype=self.dtype_policy
         )
         self.conv = keras.layers.Conv2D(
             filters,
@@ -66,6 +82,7 @@ class UpConvolution2D(keras.layers.Layer):
             use_bias=use_bias,
             kernel_initializer=kernel_initializer,
             kernel_regularizer=kernel_regularizer,
+            data_format=self.data_format,
             dtype=self.dtype_policy,
         )
 
@@ -81,6 +98,11 @@ class UpConvolution2D(keras.layers.Layer):
             self.upsample.compute_output_shape(input_shape)
         )
 
+    @classmethod
+    def from_config(cls, config):
+        # Configs written before `data_format` existed are channels-last.
+        return cls(**{"data_format": "channels_last", **config})
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -93,6 +115,7 @@ class UpConvolution2D(keras.layers.Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+                "data_format": self.data_format,
             }
         )
         return config

@@ -5,10 +5,17 @@ Plain functional graphs. The discriminator has two outputs,
 `[logits, dis_l]`, where `dis_l` is the output of its last convolution
 *before* that convolution's BatchNorm (Larsen et al.'s Dis_l: the 4th
 convolution of the 64x64 network, 8x8x256).
+
+Every builder takes `data_format` (default `keras.config.image_data_format()`):
+the layout its convolutions run in. Images and `dis_l` stay channels-last at
+the networks' inputs and outputs either way
+(`keras_perceptual.networks.layout`).
 """
 
 import keras
 from keras import layers
+
+from keras_perceptual.networks.layout import with_data_format
 
 FAMILIES = {
     # Larsen et al.'s CelebA networks (authors' code).
@@ -77,7 +84,7 @@ def _bn_relu(x, name):
 
 
 def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,
-                   name="encoder"):
+                   name="encoder", data_format=None):
     """Encoder `x -> [mean, log_var]`: strided 5x5 convolutions with BN and
     ReLU, a dense layer, and two dense heads. With `condition_dim > 0` it
     takes `[x, y]` (a CVAE's q(z|x, y)) and `y` joins after the
@@ -102,10 +109,11 @@ def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, condition_dim
     x = _bn_relu(x, "dense")
     mean = layers.Dense(latent_dim, kernel_regularizer=reg, dtype="float32", name="mean")(x)
     log_var = layers.Dense(latent_dim, kernel_regularizer=reg, dtype="float32", name="log_var")(x)
-    return keras.Model(inputs, [mean, log_var], name=name)
+    return with_data_format(keras.Model(inputs, [mean, log_var], name=name), data_format)
 
 
-def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5, name="decoder"):
+def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5, name="decoder",
+                   data_format=None):
     """Decoder `z (, y) -> image in [-1, 1]`: dense to a small feature map,
     strided 5x5 transposed convolutions with BN and ReLU, a 5x5 convolution
     and tanh. With `condition_dim > 0` it takes `[z, y]`."""
@@ -130,10 +138,11 @@ def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim
         h = _bn_relu(h, f"deconv{i + 1}")
     h = layers.Conv2D(channels, f["kernel_size"], padding="same", kernel_regularizer=reg, name="to_image")(h)
     out = layers.Activation("tanh", dtype="float32", name="tanh")(h)
-    return keras.Model(inputs, out, name=name)
+    return with_data_format(keras.Model(inputs, out, name=name), data_format)
 
 
-def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_decay=1e-5, name="discriminator"):
+def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_decay=1e-5, name="discriminator",
+                         data_format=None):
     """Discriminator `x (, y) -> [logits, dis_l]`. The first 5x5 convolution
     (stride 1) has ReLU and no BN; the others are strided with BN and ReLU;
     then dense + BN + ReLU and a dense logit. `dis_l` is the last
@@ -162,11 +171,11 @@ def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_
     h = _bn_relu(h, "dense")
     logits = layers.Dense(1, kernel_regularizer=reg, dtype="float32", name="logits")(h)
     dis_l = layers.Activation("linear", dtype="float32", name="dis_l")(dis_l)
-    return keras.Model(inputs, [logits, dis_l], name=name)
+    return with_data_format(keras.Model(inputs, [logits, dis_l], name=name), data_format)
 
 
 def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,
-                    condition_encoder=False):
+                    condition_encoder=False, data_format=None):
     """The three networks of one family, as a dict with keys `encoder`,
     `decoder`, `discriminator`.
 
@@ -182,6 +191,9 @@ def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_di
             the paper, whose encoder sees x only). The KL term then pushes
             what y already says out of z, so the decoder has to read y.
             Needs `condition_dim > 0`.
+        data_format: layout the convolutions run in, "channels_first" or
+            "channels_last" (default: `keras.config.image_data_format()`);
+            images stay channels-last at the networks' inputs and outputs.
     """
     if condition_dim < 0:
         raise ValueError(f"`condition_dim` must be >= 0. Received: condition_dim={condition_dim}")
@@ -192,7 +204,8 @@ def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_di
         )
     return {
         "encoder": vaegan_encoder(family, channels, latent_dim, condition_dim if condition_encoder else 0,
-                                  weight_decay),
-        "decoder": vaegan_decoder(family, channels, latent_dim, condition_dim, weight_decay),
-        "discriminator": vaegan_discriminator(family, channels, condition_dim, weight_decay),
+                                  weight_decay, data_format=data_format),
+        "decoder": vaegan_decoder(family, channels, latent_dim, condition_dim, weight_decay, data_format=data_format),
+        "discriminator": vaegan_discriminator(family, channels, condition_dim, weight_decay,
+                                              data_format=data_format),
     }

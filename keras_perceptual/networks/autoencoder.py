@@ -22,7 +22,7 @@ its convolutions run in; images stay channels-last at its inputs and outputs.
 import keras
 from keras import layers
 
-from keras_perceptual.networks.layout import with_data_format
+from keras_perceptual.networks.layout import network_builder
 
 
 def _check_int(name, value, minimum):
@@ -56,6 +56,7 @@ def _trunk(x, conv_filters, units, prefix, extra=None, dropout=0.0):
     return x
 
 
+@network_builder
 def autoencoder_encoder(
     image_shape=(28, 28, 1),
     latent_dim=8,
@@ -114,9 +115,10 @@ def autoencoder_encoder(
         if latent_dim:
             style = layers.Dense(latent_dim, dtype="float32", name="style")(h)
             out = layers.Concatenate(dtype="float32", name="code")([logits, style])
-    return with_data_format(keras.Model(inputs, out, name=name), data_format)
+    return keras.Model(inputs, out, name=name)
 
 
+@network_builder
 def autoencoder_decoder(
     image_shape=(28, 28, 1),
     code_dim=8,
@@ -173,7 +175,7 @@ def autoencoder_decoder(
         h = layers.Dense(height * width * channels, name="to_pixels")(h)
         h = layers.Reshape(tuple(image_shape), name="reshape")(h)
     out = layers.Activation("tanh", dtype="float32", name="tanh")(h)
-    return with_data_format(keras.Model(inputs, out, name=name), data_format)
+    return keras.Model(inputs, out, name=name)
 
 
 def latent_discriminator(code_dim, units=(256, 256), name="latent_discriminator"):
@@ -194,6 +196,7 @@ def latent_discriminator(code_dim, units=(256, 256), name="latent_discriminator"
     return keras.Model(z_in, out, name=name)
 
 
+@network_builder
 def joint_discriminator(
     image_shape=(28, 28, 1),
     code_dim=8,
@@ -226,7 +229,7 @@ def joint_discriminator(
         c = layers.LeakyReLU(0.2, name=f"code_dense{i + 1}_lrelu")(c)
     h = _trunk(x_in, conv_filters, units, "", extra=[c], dropout=dropout)
     out = layers.Dense(1, dtype="float32", name="logits")(h)
-    return with_data_format(keras.Model([x_in, z_in], out, name=name), data_format)
+    return keras.Model([x_in, z_in], out, name=name)
 
 
 def aae_networks(

@@ -21,7 +21,7 @@ reaches about 92-93% test accuracy in 5 CPU epochs; see
 import keras
 from keras import layers
 
-from keras_perceptual.networks.layout import with_data_format
+from keras_perceptual.networks.layout import network_builder
 
 CLASSIFIER_LAYERS = (
     "block1_act1", "block1_act2", "block1_pool",
@@ -55,6 +55,7 @@ def _conv_bn_relu(x, filters, block, index):
     return layers.ReLU(name=f"block{block}_act{index}")(x)
 
 
+@network_builder
 def fashion_mnist_classifier(
     image_shape=(28, 28, 1),
     num_classes=10,
@@ -101,12 +102,13 @@ def fashion_mnist_classifier(
     x = layers.ReLU(name="fc1_act")(x)
     x = layers.Dropout(dropout, name="dropout2")(x)
     logits = layers.Dense(num_classes, dtype="float32", name="logits")(x)
-    return with_data_format(keras.Model(inputs, logits, name=name), data_format)
+    return keras.Model(inputs, logits, name=name)
 
 
 EVALUATOR_LAYERS = ("stage1_act2", "stage2_act2", "stage3_act2", "pool", "features", "logits")
 
 
+@network_builder
 def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(16, 32, 64), units=128,
                             dropout=0.3, name="fashion_mnist_evaluator", data_format=None):
     """Builds the zoo's evaluation network `images in [-1, 1] -> logits`:
@@ -155,4 +157,4 @@ def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(16
     x = layers.ReLU(name="features")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     logits = layers.Dense(num_classes, dtype="float32", name="logits")(x)
-    return with_data_format(keras.Model(inputs, logits, name=name), data_format)
+    return keras.Model(inputs, logits, name=name)

@@ -19,7 +19,7 @@ import keras
 from keras import layers
 
 from keras_perceptual.layers import UpConvolution2D
-from keras_perceptual.networks.layout import with_data_format
+from keras_perceptual.networks.layout import network_builder
 
 LEAK = 0.3
 
@@ -67,6 +67,7 @@ def _encoder_trunk(x, filters):
     return x
 
 
+@network_builder
 def deepsim_encoder(family="small28", channels=1, code_channels=None, variational=False, latent_dim=None,
                     name="encoder", data_format=None):
     """Encoder of the autoencoder (`x -> flat spatial code`) or of the VAE
@@ -85,11 +86,11 @@ def deepsim_encoder(family="small28", channels=1, code_channels=None, variationa
         h = layers.Flatten(name="flatten")(h)
         mean = layers.Dense(latent_dim, dtype="float32", name="mean")(h)
         log_var = layers.Dense(latent_dim, dtype="float32", name="log_var")(h)
-        return with_data_format(keras.Model(x_in, [mean, log_var], name=name), data_format)
+        return keras.Model(x_in, [mean, log_var], name=name)
     code_channels = code_channels or f["code_channels"]
     h = layers.Conv2D(code_channels, 3, padding="same", name="code_conv")(h)
     code = layers.Flatten(dtype="float32", name="code")(h)
-    return with_data_format(keras.Model(x_in, code, name=name), data_format)
+    return keras.Model(x_in, code, name=name)
 
 
 def _upsampling_tail(h, filters, channels):
@@ -102,6 +103,7 @@ def _upsampling_tail(h, filters, channels):
     return layers.Activation("tanh", dtype="float32", name="tanh")(h)
 
 
+@network_builder
 def deepsim_generator(family="small28", channels=1, code_shape=None, spatial_code=None, name="generator",
                       data_format=None):
     """Generator (decoder) `code -> image in [-1, 1]` with up-convolutions.
@@ -134,7 +136,7 @@ def deepsim_generator(family="small28", channels=1, code_shape=None, spatial_cod
         h = _leaky(h, "from_code_act")
         tail = [filters[min(i, len(filters) - 1)] for i in range(ups)]
         model = keras.Model(z_in, _upsampling_tail(h, tail, channels), name=name)
-        return with_data_format(model, data_format)
+        return model
     if spatial_code:
         if len(code_shape) != 1 or code_shape[0] % (start * start):
             raise ValueError(
@@ -149,13 +151,14 @@ def deepsim_generator(family="small28", channels=1, code_shape=None, spatial_cod
         h = layers.Reshape((start, start, filters[0]), name="reshape")(h)
     h = layers.Conv2D(filters[0], 3, padding="same", name="from_code")(h)
     h = _leaky(h, "from_code_act")
-    return with_data_format(keras.Model(z_in, _upsampling_tail(h, filters, channels), name=name), data_format)
+    return keras.Model(z_in, _upsampling_tail(h, filters, channels), name=name)
 
 
 def _is_power_of_two(n):
     return n >= 1 and (n & (n - 1)) == 0
 
 
+@network_builder
 def deepsim_discriminator(family="small28", channels=1, feature_dim=0, activation="relu", dropout=0.5,
                           name="discriminator", data_format=None):
     """The paper's discriminator `image (, features) -> logit`.
@@ -196,7 +199,7 @@ def deepsim_discriminator(family="small28", channels=1, feature_dim=0, activatio
     h = act(h, "dense_act")
     h = layers.Dropout(dropout, name="dropout2")(h)
     logits = layers.Dense(1, dtype="float32", name="logits")(h)
-    return with_data_format(keras.Model(inputs, logits, name=name), data_format)
+    return keras.Model(inputs, logits, name=name)
 
 
 def deepsim_networks(mode="autoencoder", family="small28", channels=1, comparator=None, inverted_layer=None,

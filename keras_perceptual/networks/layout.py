@@ -22,6 +22,9 @@ a channels-first network and gives the same outputs.
 The default layout is `keras.config.image_data_format()`.
 """
 
+import functools
+import inspect
+
 import keras
 
 from keras_perceptual.validation import fail
@@ -76,6 +79,14 @@ def _elementwise(layer):
     return type(layer).__module__.startswith("keras") and name in _ELEMENTWISE
 
 
+def _flattens(layer):
+    """Whether its output has no layout (a flat vector in either format)."""
+    if isinstance(layer, keras.layers.Flatten):
+        return True
+    pooling = (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D)
+    return isinstance(layer, pooling) and not layer.get_config().get("keepdims")
+
+
 def _with_format(layer, data_format):
     config = layer.get_config()
     if isinstance(layer, keras.layers.BatchNormalization):
@@ -124,11 +135,15 @@ def with_data_format(model, data_format=None, channels_last_layers=()):
     if unknown:
         raise fail("channels_last_layers", f"names of layers of the network '{model.name}'",
                    f"channels_last_layers={list(channels_last_layers)} ({unknown} are not among its layers)")
-    needs = bool(channels_last_layers) or any(
-        _layer_format(layer, len(layer.input.shape)) not in (None, data_format)
+    formats = {
+        _layer_format(layer, len(layer.input.shape)) if _has_single_input(layer) else None
         for layer in model.layers
-        if not isinstance(layer, keras.layers.InputLayer) and _has_single_input(layer)
-    )
+        if not isinstance(layer, keras.layers.InputLayer)
+    }
+    reorders = any(isinstance(layer, keras.layers.Permute) for layer in model.layers)
+    # Taps can only be channels-first where some layer reads channels-first.
+    needs = bool(formats - {None, data_format}) or bool(channels_last_layers) and (
+        "channels_first" in formats or reorders)
     if not needs:
         return model
     outputs = {id(_producer(t)) for t in model.outputs}
@@ -184,7 +199,7 @@ def with_data_format(model, data_format=None, channels_last_layers=()):
         tensors = [t for t in keras.tree.flatten((args, kwargs)) if isinstance(t, keras.KerasTensor)]
         rank = len(tensors[0].shape) if len(tensors) == 1 else None
         source_format = _layer_format(layer, rank)
-        if source_format is not None and id(layer) not in outputs:
+        if source_format is not None and (id(layer) not in outputs or _flattens(layer)):
             # Reads a layout: runs in data_format (a tap: channels-last).
             target = "channels_last" if id(layer) in taps else data_format
             i = int(source_format == "channels_first")
@@ -220,6 +235,29 @@ def with_data_format(model, data_format=None, channels_last_layers=()):
     return converted
 
 
+def network_builder(build):
+    """Decorates a network builder with a `data_format=None` argument: the
+    builder's graph is made channels-last (whatever the global setting, so
+    layers that default to it agree) and then rewritten by
+    `with_data_format` to `data_format` (None: the global
+    `keras.config.image_data_format()`)."""
+    signature = inspect.signature(build)
+
+    @functools.wraps(build)
+    def builder(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        data_format = data_format_of(bound.arguments.get("data_format"))
+        before = keras.config.image_data_format()
+        keras.config.set_image_data_format("channels_last")
+        try:
+            model = build(*args, **kwargs)
+        finally:
+            keras.config.set_image_data_format(before)
+        return with_data_format(model, data_format)
+
+    return builder
+
+
 def _producer(tensor):
     return tensor._keras_history[0]
 
@@ -231,4 +269,4 @@ def _has_single_input(layer):
         return False
 
 
-__all__ = ["DATA_FORMATS", "data_format_of", "with_data_format"]
+__all__ = ["DATA_FORMATS", "data_format_of", "network_builder", "with_data_format"]

@@ -15,7 +15,7 @@ the networks' inputs and outputs either way
 import keras
 from keras import layers
 
-from keras_perceptual.networks.layout import with_data_format
+from keras_perceptual.networks.layout import network_builder
 
 FAMILIES = {
     # Larsen et al.'s CelebA networks (authors' code).
@@ -83,6 +83,7 @@ def _bn_relu(x, name):
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
+@network_builder
 def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,
                    name="encoder", data_format=None):
     """Encoder `x -> [mean, log_var]`: strided 5x5 convolutions with BN and
@@ -109,9 +110,10 @@ def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, condition_dim
     x = _bn_relu(x, "dense")
     mean = layers.Dense(latent_dim, kernel_regularizer=reg, dtype="float32", name="mean")(x)
     log_var = layers.Dense(latent_dim, kernel_regularizer=reg, dtype="float32", name="log_var")(x)
-    return with_data_format(keras.Model(inputs, [mean, log_var], name=name), data_format)
+    return keras.Model(inputs, [mean, log_var], name=name)
 
 
+@network_builder
 def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5, name="decoder",
                    data_format=None):
     """Decoder `z (, y) -> image in [-1, 1]`: dense to a small feature map,
@@ -138,9 +140,10 @@ def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim
         h = _bn_relu(h, f"deconv{i + 1}")
     h = layers.Conv2D(channels, f["kernel_size"], padding="same", kernel_regularizer=reg, name="to_image")(h)
     out = layers.Activation("tanh", dtype="float32", name="tanh")(h)
-    return with_data_format(keras.Model(inputs, out, name=name), data_format)
+    return keras.Model(inputs, out, name=name)
 
 
+@network_builder
 def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_decay=1e-5, name="discriminator",
                          data_format=None):
     """Discriminator `x (, y) -> [logits, dis_l]`. The first 5x5 convolution
@@ -171,7 +174,7 @@ def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_
     h = _bn_relu(h, "dense")
     logits = layers.Dense(1, kernel_regularizer=reg, dtype="float32", name="logits")(h)
     dis_l = layers.Activation("linear", dtype="float32", name="dis_l")(dis_l)
-    return with_data_format(keras.Model(inputs, [logits, dis_l], name=name), data_format)
+    return keras.Model(inputs, [logits, dis_l], name=name)
 
 
 def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,

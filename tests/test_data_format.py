@@ -176,7 +176,10 @@ def test_the_classifier_preset_and_its_comparator_in_channels_first(image_data_f
 
 def _vaegan(nets):
     model = kp.VAEGAN(**nets, gamma=1e-3, equilibrium=False, seed=0)
-    model.compile(optimizers={p: keras.optimizers.RMSprop(1e-3) for p in model.players}, jit_compile=False)
+    # SGD: an update proportional to the gradient, so float rounding of the
+    # two layouts' kernels stays at rounding size (RMSprop scales near-zero
+    # gradients up to the learning rate).
+    model.compile(optimizers={p: keras.optimizers.SGD(1e-2) for p in model.players}, jit_compile=False)
     return model
 
 

@@ -24,6 +24,7 @@ import keras
 from keras import ops
 
 from keras_perceptual.networks.classifier import fashion_mnist_classifier
+from keras_perceptual.networks.layout import channels_last_graph
 from keras_perceptual.networks.layout import data_format_of
 from keras_perceptual.networks.layout import with_data_format
 
@@ -55,8 +56,9 @@ def _build_backbone(name, weights, image_shape):
         image_shape = tuple(image_shape or (224, 224, 3))
         h, w = max(image_shape[0], _VGG_MIN_SIZE), max(image_shape[1], _VGG_MIN_SIZE)
         cls = keras.applications.VGG16 if name == "vgg16" else keras.applications.VGG19
-        model = cls(include_top=False, weights="imagenet" if weights == "imagenet" else None,
-                    input_shape=(h, w, 3))
+        with channels_last_graph():  # then rewritten to the comparator's data_format
+            model = cls(include_top=False, weights="imagenet" if weights == "imagenet" else None,
+                        input_shape=(h, w, 3))
         return model, image_shape, "caffe"
     image_shape = tuple(image_shape or (28, 28, 1))
     if weights is not None:

@@ -201,3 +201,14 @@ def test_one_training_step_is_the_same_in_both_layouts():
                 np.testing.assert_allclose(b, a, atol=1e-5, rtol=1e-4, err_msg=f"{name}/{layer.name}")
                 moved += not np.allclose(a, w0)
     assert moved > 20  # the step moved most weights of the three players
+
+
+def test_a_vgg_comparator_under_a_channels_first_setting(image_data_format):
+    last = kp.comparators.vgg16_comparator(["block1_conv2", "block2_pool"], image_shape=(32, 32, 3), weights=None)
+    image_data_format("channels_first")
+    first = kp.comparators.vgg16_comparator(["block1_conv2", "block2_pool"], image_shape=(32, 32, 3), weights=None)
+    assert first.data_format is None and "channels_first" in _formats(first.backbone_model)
+    first.backbone_model.set_weights(with_data_format(last.backbone_model, "channels_first").get_weights())
+    assert first.feature_shapes == last.feature_shapes == [(32, 32, 64), (8, 8, 128)]
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    _assert_same(last(x), first(x), atol=1e-4)

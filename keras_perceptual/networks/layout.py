@@ -22,6 +22,7 @@ a channels-first network and gives the same outputs.
 The default layout is `keras.config.image_data_format()`.
 """
 
+import contextlib
 import functools
 import inspect
 
@@ -235,6 +236,18 @@ def with_data_format(model, data_format=None, channels_last_layers=()):
     return converted
 
 
+@contextlib.contextmanager
+def channels_last_graph():
+    """Builds inside are channels-last (layers that default to the global
+    `image_data_format` read channels-last); the setting is restored after."""
+    before = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_last")
+    try:
+        yield
+    finally:
+        keras.config.set_image_data_format(before)
+
+
 def network_builder(build):
     """Decorates a network builder with a `data_format=None` argument: the
     builder's graph is made channels-last (whatever the global setting, so
@@ -247,12 +260,8 @@ def network_builder(build):
     def builder(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         data_format = data_format_of(bound.arguments.get("data_format"))
-        before = keras.config.image_data_format()
-        keras.config.set_image_data_format("channels_last")
-        try:
+        with channels_last_graph():
             model = build(*args, **kwargs)
-        finally:
-            keras.config.set_image_data_format(before)
         return with_data_format(model, data_format)
 
     return builder
@@ -269,4 +278,4 @@ def _has_single_input(layer):
         return False
 
 
-__all__ = ["DATA_FORMATS", "data_format_of", "network_builder", "with_data_format"]
+__all__ = ["DATA_FORMATS", "channels_last_graph", "data_format_of", "network_builder", "with_data_format"]

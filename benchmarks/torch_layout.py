@@ -11,8 +11,12 @@ BCE on real / reconstruction / prior sample), the same L2 weight decay,
 one `torch.autograd.grad` per player and one `torch.optim.RMSprop` per
 player. Variants:
 
-- `library`: `VAEGAN.fit` (Keras' channels-last layers; eager).
-- `library compiled`: the same with `jit_compile=True` (`torch.compile`).
+- `library NCHW`: `VAEGAN.fit` with `vaegan_networks(data_format=
+  "channels_first")` (convolutions and BatchNorms channels-first, one
+  transpose at each image input and output; eager).
+- `library NHWC`: the same with Keras' default channels-last layers (its
+  torch convolutions transpose around every call).
+- `library ... compiled`: the same with `jit_compile=True` (`torch.compile`).
 - `plain NCHW` / `plain NHWC`: the plain model in PyTorch's default
   layout and in `torch.channels_last` memory format.
 - `plain NCHW compiled`: the plain modules under `torch.compile`.
@@ -21,6 +25,8 @@ Rounds are interleaved and medians reported; FLOP/s use one XLA count of the
 step (`train_step.count_flops`, a JAX subprocess) for every variant.
 
     KERAS_BACKEND=torch python benchmarks/torch_layout.py --family small28 --batch-size 64
+    KERAS_BACKEND=torch python benchmarks/torch_layout.py --smoke --flops none   # seconds: a check
+    KERAS_BACKEND=torch python benchmarks/torch_layout.py --profile library NCHW   # where the time goes
 """
 
 import argparse
@@ -188,9 +194,20 @@ def plain_runner(family, batch_size, steps, warmup, channels_last=False, compile
     return run
 
 
-def library_runner(family, batch_size, steps, warmup, compiled=False):
+def library_model(family, batch_size, data_format="channels_last", seed=0):
+    """`(model, x)`: `train_step.build`'s VAEGAN with its networks' convolutions
+    in `data_format` (inputs and outputs channels-last either way)."""
+    channels = 1 if family == "small28" else 3
+    nets = kp.networks.vaegan_networks(family, channels=channels, data_format=data_format)
+    model = kp.VAEGAN(**nets, gamma=1e-3, equilibrium=False, seed=seed)
+    size = nets["encoder"].inputs[0].shape[1]
+    x = np.random.default_rng(seed).uniform(-1, 1, (batch_size, size, size, channels)).astype("float32")
+    return model, x
+
+
+def library_runner(family, batch_size, steps, warmup, compiled=False, data_format="channels_last"):
     bench = _train_step_module()
-    model, x = bench.build(family, batch_size)
+    model, x = library_model(family, batch_size, data_format)
     model.compile(optimizers=bench.optimizers(model), jit_compile=compiled)
     data = np.repeat(x, warmup + steps, axis=0)
 
@@ -200,6 +217,23 @@ def library_runner(family, batch_size, steps, warmup, compiled=False):
         return timer.times[-1] - timer.times[warmup - 1]
 
     return run
+
+
+def profile(variants, name, steps, rows=20):
+    """Runs variant `name` once (warm-up), then once under torch.profiler;
+    prints the ops by self CPU time and returns their totals in ms."""
+    import torch
+
+    if name not in variants:
+        raise ValueError(f"Expected `--profile` to name one of {sorted(variants)}, received {name!r}.")
+    run = variants[name]()
+    run()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        run()
+    averages = prof.key_averages()
+    print(f"{name}: {steps} steps profiled")
+    print(averages.table(sort_by="self_cpu_time_total", row_limit=rows))
+    return {e.key: e.self_cpu_time_total / 1e3 for e in averages}
 
 
 def main(argv=None):
@@ -213,18 +247,25 @@ def main(argv=None):
     p.add_argument("--flops", choices=["xla", "none"], default="xla")
     p.add_argument("--smoke", action="store_true", help="2 steps, 1 round, batch 8, no torch.compile")
     p.add_argument("--json", default=None)
+    p.add_argument("--profile", nargs="+", default=None, metavar="VARIANT",
+                   help="instead of timing, profile one variant (e.g. `library NCHW`) with torch.profiler "
+                        "and print the ops that take the most time")
     args = p.parse_args(argv)
     if keras.backend.backend() != "torch":
         raise ValueError(f"Run with KERAS_BACKEND=torch. Received: {keras.backend.backend()!r}")
     if args.smoke:
         args.steps, args.warmup, args.repeats, args.batch_size, args.no_compile = 2, 1, 1, 8, True
     a = (args.family, args.batch_size, args.steps, args.warmup)
-    variants = {"library": lambda: library_runner(*a),
+    variants = {"library NCHW": lambda: library_runner(*a, data_format="channels_first"),
+                "library NHWC": lambda: library_runner(*a),
                 "plain NCHW": lambda: plain_runner(*a),
                 "plain NHWC": lambda: plain_runner(*a, channels_last=True)}
     if not args.no_compile:
-        variants["library compiled"] = lambda: library_runner(*a, compiled=True)
+        variants["library NCHW compiled"] = lambda: library_runner(*a, compiled=True, data_format="channels_first")
+        variants["library NHWC compiled"] = lambda: library_runner(*a, compiled=True)
         variants["plain NCHW compiled"] = lambda: plain_runner(*a, compiled=True)
+    if args.profile:
+        return profile(variants, " ".join(args.profile), args.steps)
     runners, failed = {}, {}
     for name, make in variants.items():
         try:
@@ -247,12 +288,12 @@ def main(argv=None):
           f"batch={args.batch_size} steps={args.steps} rounds={args.repeats}")
     if step_flops:
         print(f"one step: {step_flops / 1e9:.2f} GFLOP (XLA count)")
-    print(f"{'variant':<22}{'images/s':>10}{'GFLOP/s':>10}{'vs plain NCHW':>15}")
+    print(f"{'variant':<24}{'images/s':>10}{'GFLOP/s':>10}{'vs plain NCHW':>15}")
     for name, r in rate.items():
         gf = "n/a" if step_flops is None else f"{step_flops * r / args.batch_size / 1e9:.1f}"
-        print(f"{name:<22}{r:>10.1f}{gf:>10}{r / rate['plain NCHW']:>15.3f}")
+        print(f"{name:<24}{r:>10.1f}{gf:>10}{r / rate['plain NCHW']:>15.3f}")
     for name, why in failed.items():
-        print(f"{name:<22} failed: {why}")
+        print(f"{name:<24} failed: {why}")
     result = {"family": args.family, "batch_size": args.batch_size, "steps": args.steps, "rounds": args.repeats,
               "torch": torch.__version__, "threads": torch.get_num_threads(), "seconds": seconds,
               "images_per_s": rate, "step_flops": step_flops, "failed": failed}

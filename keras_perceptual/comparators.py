@@ -24,6 +24,9 @@ import keras
 from keras import ops
 
 from keras_perceptual.networks.classifier import fashion_mnist_classifier
+from keras_perceptual.networks.layout import channels_last_graph
+from keras_perceptual.networks.layout import data_format_of
+from keras_perceptual.networks.layout import with_data_format
 
 PREPROCESSING = ("none", "unit", "caffe")
 BACKBONES = ("vgg16", "vgg19", "fashion_mnist_classifier")
@@ -53,8 +56,9 @@ def _build_backbone(name, weights, image_shape):
         image_shape = tuple(image_shape or (224, 224, 3))
         h, w = max(image_shape[0], _VGG_MIN_SIZE), max(image_shape[1], _VGG_MIN_SIZE)
         cls = keras.applications.VGG16 if name == "vgg16" else keras.applications.VGG19
-        model = cls(include_top=False, weights="imagenet" if weights == "imagenet" else None,
-                    input_shape=(h, w, 3))
+        with channels_last_graph():  # then rewritten to the comparator's data_format
+            model = cls(include_top=False, weights="imagenet" if weights == "imagenet" else None,
+                        input_shape=(h, w, 3))
         return model, image_shape, "caffe"
     image_shape = tuple(image_shape or (28, 28, 1))
     if weights is not None:
@@ -92,6 +96,11 @@ class Comparator(keras.layers.Layer):
             input: "none" (as is), "unit" (to [0, 1]) or "caffe" (to
             [0, 255], RGB->BGR, ImageNet mean subtracted: VGG's). Default:
             "caffe" for VGG, "none" otherwise.
+        data_format: the layout the backbone's convolutions run in,
+            "channels_first" or "channels_last" (default
+            `keras.config.image_data_format()`). Images and features stay
+            channels-last `(n, h, w, c)` either way, so feature losses give
+            the same values in both layouts.
         **kwargs: base layer arguments (e.g. `name`).
 
     Example:
@@ -106,7 +115,8 @@ class Comparator(keras.layers.Layer):
         large-scale image recognition", ICLR 2015 (VGG).
     """
 
-    def __init__(self, backbone, layer_names, weights=None, image_shape=None, preprocessing=None, **kwargs):
+    def __init__(self, backbone, layer_names, weights=None, image_shape=None, preprocessing=None, data_format=None,
+                 **kwargs):
         kwargs.setdefault("name", "comparator")
         super().__init__(**kwargs)
         if isinstance(layer_names, str):
@@ -159,6 +169,10 @@ class Comparator(keras.layers.Layer):
                 f"`layer_names` names layer(s) {unknown} the backbone '{model.name}' does not have. "
                 f"Available layers: {available}. Received: layer_names={layer_names}"
             )
+        data_format_of(data_format)
+        self.data_format = data_format
+        # The backbone's convolutions in `data_format`, its taps channels-last.
+        model = with_data_format(model, data_format, channels_last_layers=layer_names)
         self.backbone = backbone if isinstance(backbone, str) else model
         self.backbone_model = model
         self.layer_names = layer_names
@@ -178,7 +192,7 @@ class Comparator(keras.layers.Layer):
         if isinstance(self.backbone, str):
             other = Comparator(self.backbone, layer_names, weights=self.weights_reference,
                                image_shape=self.image_shape, preprocessing=self.preprocessing,
-                               name=name or self.name)
+                               data_format=self.data_format, name=name or self.name)
             other.backbone_model.set_weights(self.backbone_model.get_weights())
             return other
         # A copy, not the same layers: a model holding both comparators then
@@ -186,7 +200,7 @@ class Comparator(keras.layers.Layer):
         model = keras.models.clone_model(self.backbone_model)
         model.set_weights(self.backbone_model.get_weights())
         return Comparator(model, layer_names, weights=None, preprocessing=self.preprocessing,
-                          name=name or self.name)
+                          data_format=self.data_format, name=name or self.name)
 
     @property
     def feature_shapes(self):
@@ -235,6 +249,7 @@ class Comparator(keras.layers.Layer):
                 "weights": self.weights_reference,
                 "image_shape": list(self.image_shape),
                 "preprocessing": self.preprocessing,
+                "data_format": self.data_format,
             }
         )
         return config

@@ -56,5 +56,24 @@ def test_torch_layout_benchmark_smoke(tmp_path):
     out = tmp_path / "result.json"
     _benchmark().main(["--smoke", "--flops", "none", "--json", str(out)])
     result = json.loads(out.read_text())
-    assert set(result["images_per_s"]) == {"library", "plain NCHW", "plain NHWC"}
-    assert len(set(result["images_per_s"].values())) == 3
+    assert set(result["images_per_s"]) == {"library NCHW", "library NHWC", "plain NCHW", "plain NHWC"}
+    assert len(set(result["images_per_s"].values())) == 4
+    assert not result["failed"]
+
+
+def test_library_variants_train_the_same_model_in_both_layouts():
+    bench = _benchmark()
+    first, x = bench.library_model("small28", 4, "channels_first")
+    last, x_last = bench.library_model("small28", 4, "channels_last")
+    np.testing.assert_array_equal(x, x_last)
+    assert x.shape == (4, 28, 28, 1)
+    formats = {layer.get_config().get("data_format") for layer in first.encoder.layers}
+    assert "channels_first" in formats and "channels_first" not in {
+        layer.get_config().get("data_format") for layer in last.encoder.layers}
+    assert [tuple(t.shape) for t in first.discriminator.outputs] == [tuple(t.shape) for t in last.discriminator.outputs]
+
+
+@pytest.mark.slow
+def test_profile_mode_reports_the_ops():
+    totals = _benchmark().main(["--smoke", "--flops", "none", "--steps", "1", "--profile", "library", "NCHW"])
+    assert any("conv" in op for op in totals)

@@ -2,6 +2,15 @@ import keras
 
 import keras_perceptual.validation as validation
 
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def data_format_of(data_format):
+    """`data_format`, or the global `keras.config.image_data_format()` for None."""
+    if data_format is None:
+        return keras.config.image_data_format()
+    return validation.expect_choice("data_format", data_format, DATA_FORMATS)
+
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
 class UpConvolution2D(keras.layers.Layer):
@@ -17,6 +26,9 @@ class UpConvolution2D(keras.layers.Layer):
         activation: activation of the convolution (default None).
         use_bias: bool.
         kernel_initializer, kernel_regularizer: as in `keras.layers.Conv2D`.
+        data_format: "channels_last" (`(n, h, w, c)` inputs) or
+            "channels_first" (`(n, c, h, w)`); default
+            `keras.config.image_data_format()`.
         **kwargs: base layer arguments.
 
     Example:
@@ -37,6 +49,7 @@ class UpConvolution2D(keras.layers.Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         kernel_regularizer=None,
+        data_format=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -56,8 +69,9 @@ class UpConvolution2D(keras.layers.Layer):
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.data_format = data_format_of(data_format)
         self.upsample = keras.layers.UpSampling2D(
-            factor, interpolation=interpolation, dtype=self.dtype_policy
+            factor, interpolation=interpolation, data_format=self.data_format, dtype=self.dtype_policy
         )
         self.conv = keras.layers.Conv2D(
             filters,
@@ -67,6 +81,7 @@ class UpConvolution2D(keras.layers.Layer):
             use_bias=use_bias,
             kernel_initializer=kernel_initializer,
             kernel_regularizer=kernel_regularizer,
+            data_format=self.data_format,
             dtype=self.dtype_policy,
         )
 
@@ -82,6 +97,11 @@ class UpConvolution2D(keras.layers.Layer):
             self.upsample.compute_output_shape(input_shape)
         )
 
+    @classmethod
+    def from_config(cls, config):
+        # Configs written before `data_format` existed are channels-last.
+        return cls(**{"data_format": "channels_last", **config})
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -94,6 +114,7 @@ class UpConvolution2D(keras.layers.Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+                "data_format": self.data_format,
             }
         )
         return config

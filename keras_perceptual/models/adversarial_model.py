@@ -18,6 +18,7 @@ from keras import ops
 import keras_perceptual.validation as validation
 from keras_perceptual.backend import AdversarialTrainer
 from keras_perceptual.hub import PretrainedMixin
+from keras_perceptual.networks.layout import with_data_format
 from keras_perceptual.training.guards import StopOnNonFinite
 
 
@@ -110,11 +111,12 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
     @classmethod
     def from_config(cls, config):
         """Rebuilds the model; constructor arguments that are serialised Keras
-        objects (sub-networks, priors, comparators) are deserialised first."""
+        objects (sub-networks, priors, comparators) are deserialised first,
+        sub-networks in `keras.config.image_data_format()`."""
         config = copy.deepcopy(config)  # deserialisation consumes nested dicts
         for key, value in config.items():
             if isinstance(value, dict) and "class_name" in value and "config" in value:
-                config[key] = keras.saving.deserialize_keras_object(value)
+                config[key] = with_data_format(keras.saving.deserialize_keras_object(value))
         return cls(**config)
 
     # -- what a subclass provides ------------------------------------------

@@ -10,6 +10,7 @@ import numpy as np
 import keras_perceptual.validation as validation
 from keras_perceptual.hub import PretrainedMixin
 from keras_perceptual.models.image_autoencoder import DEFAULT_BATCH_SIZE
+from keras_perceptual.networks.layout import with_data_format
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
@@ -72,5 +73,5 @@ class Classifier(PretrainedMixin, keras.Model):
     @classmethod
     def from_config(cls, config):
         config = copy.deepcopy(config)
-        config["network"] = keras.saving.deserialize_keras_object(config["network"])
+        config["network"] = with_data_format(keras.saving.deserialize_keras_object(config["network"]))
         return cls(**config)

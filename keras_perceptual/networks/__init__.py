@@ -10,6 +10,7 @@ from keras_perceptual.networks.deepsim import deepsim_discriminator
 from keras_perceptual.networks.deepsim import deepsim_encoder
 from keras_perceptual.networks.deepsim import deepsim_generator
 from keras_perceptual.networks.deepsim import deepsim_networks
+from keras_perceptual.networks.layout import with_data_format
 from keras_perceptual.networks.vaegan import vaegan_decoder
 from keras_perceptual.networks.vaegan import vaegan_discriminator
 from keras_perceptual.networks.vaegan import vaegan_encoder
@@ -32,4 +33,5 @@ __all__ = [
     "vaegan_discriminator",
     "vaegan_encoder",
     "vaegan_networks",
+    "with_data_format",
 ]

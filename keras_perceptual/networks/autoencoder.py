@@ -6,7 +6,9 @@ Plain functional builders. Every network is a convolutional trunk (strided
 and fake codes must not normalise across them; the autoencoders then need
 none either), except where asked: `autoencoder_decoder(batch_norm=True)` (a
 decoder trained by a GAN alone) and `autoencoder_encoder(normalize_code=True)`
-(a unit-variance continuous code). Outputs are float32.
+(a unit-variance continuous code). Outputs are float32. Every image network
+takes `data_format` (default `keras.config.image_data_format()`), the layout
+its convolutions run in; images stay channels-last at its inputs and outputs.
 
 - `autoencoder_encoder`: `x (, noise) -> code`. With `num_classes` the code
   is `[logits (num_classes), style (style_dim)]` from two dense heads (the
@@ -19,6 +21,8 @@ decoder trained by a GAN alone) and `autoencoder_encoder(normalize_code=True)`
 
 import keras
 from keras import layers
+
+from keras_perceptual.networks.layout import network_builder
 
 
 def _check_int(name, value, minimum):
@@ -52,6 +56,7 @@ def _trunk(x, conv_filters, units, prefix, extra=None, dropout=0.0):
     return x
 
 
+@network_builder
 def autoencoder_encoder(
     image_shape=(28, 28, 1),
     latent_dim=8,
@@ -61,6 +66,7 @@ def autoencoder_encoder(
     units=(256,),
     normalize_code=False,
     name="encoder",
+    data_format=None,
 ):
     """Encoder `x -> code`, or `[x, noise] -> code` when `noise_dim > 0`
     (the noise joins the flattened features: an implicit `q(z|x)`).
@@ -112,6 +118,7 @@ def autoencoder_encoder(
     return keras.Model(inputs, out, name=name)
 
 
+@network_builder
 def autoencoder_decoder(
     image_shape=(28, 28, 1),
     code_dim=8,
@@ -120,6 +127,7 @@ def autoencoder_decoder(
     conv_filters=(64, 32),
     batch_norm=False,
     name="decoder",
+    data_format=None,
 ):
     """Decoder `code -> image` (or `[code, noise] -> image` with
     `noise_dim > 0`), tanh output in [-1, 1]: dense layers, a reshape to a
@@ -188,6 +196,7 @@ def latent_discriminator(code_dim, units=(256, 256), name="latent_discriminator"
     return keras.Model(z_in, out, name=name)
 
 
+@network_builder
 def joint_discriminator(
     image_shape=(28, 28, 1),
     code_dim=8,
@@ -196,6 +205,7 @@ def joint_discriminator(
     code_units=(128,),
     dropout=0.2,
     name="joint_discriminator",
+    data_format=None,
 ):
     """The IAE's reconstruction discriminator on pairs, `[image, code] ->
     logit`: a convolutional trunk on the image and an MLP on the code,
@@ -231,6 +241,7 @@ def aae_networks(
     conv_filters=(32, 64),
     units=(256,),
     discriminator_units=(256, 256),
+    data_format=None,
 ):
     """Networks of an `AdversarialAutoencoder` sized for `prior`: a dict
     with `encoder`, `decoder` and, for `regularizer="gan"`, `discriminator`
@@ -247,6 +258,9 @@ def aae_networks(
         conv_filters: encoder filters (the decoder mirrors them).
         units: dense layers of the encoder and decoder.
         discriminator_units: hidden layers of the latent discriminators.
+        data_format: layout the convolutions run in, "channels_first" or
+            "channels_last" (default: `keras.config.image_data_format()`);
+            images stay channels-last at the networks' inputs and outputs.
     """
     from keras_perceptual import priors as kp_priors
 
@@ -254,8 +268,10 @@ def aae_networks(
     categorical = isinstance(prior, kp_priors.CategoricalPrior)
     k = prior.num_classes if categorical else 0
     nets = {
-        "encoder": autoencoder_encoder(image_shape, prior.dim - k, k, 0, conv_filters, units),
-        "decoder": autoencoder_decoder(image_shape, prior.dim, 0, units, tuple(reversed(conv_filters))),
+        "encoder": autoencoder_encoder(image_shape, prior.dim - k, k, 0, conv_filters, units,
+                                       data_format=data_format),
+        "decoder": autoencoder_decoder(image_shape, prior.dim, 0, units, tuple(reversed(conv_filters)),
+                                       data_format=data_format),
     }
     if regularizer == "mmd":
         return nets
@@ -285,6 +301,7 @@ def iae_networks(
     discriminator_units=(256, 256),
     decoder_batch_norm=False,
     normalize_code=False,
+    data_format=None,
 ):
     """Networks of an `ImplicitAutoencoder` sized for `prior`: `encoder`
     (`[x, noise] -> code`), `decoder` (`[code, noise] -> x`),
@@ -304,6 +321,9 @@ def iae_networks(
             (`autoencoder_decoder(batch_norm=True)`).
         normalize_code: unit-variance code units
             (`autoencoder_encoder(normalize_code=True)`).
+        data_format: layout the convolutions run in, "channels_first" or
+            "channels_last" (default: `keras.config.image_data_format()`);
+            images stay channels-last at the networks' inputs and outputs.
     """
     from keras_perceptual import priors as kp_priors
 
@@ -311,11 +331,13 @@ def iae_networks(
     k = prior.num_classes if isinstance(prior, kp_priors.CategoricalPrior) else 0
     return {
         "encoder": autoencoder_encoder(image_shape, prior.dim - k, k, encoder_noise_dim, conv_filters, units,
-                                       normalize_code=normalize_code),
+                                       normalize_code=normalize_code, data_format=data_format),
         "decoder": autoencoder_decoder(image_shape, prior.dim, decoder_noise_dim, units,
-                                       tuple(reversed(conv_filters)), batch_norm=decoder_batch_norm),
+                                       tuple(reversed(conv_filters)), batch_norm=decoder_batch_norm,
+                                       data_format=data_format),
         "reconstruction_discriminator": joint_discriminator(image_shape, prior.dim, conv_filters, units,
-                                                            name="reconstruction_discriminator"),
+                                                            name="reconstruction_discriminator",
+                                                            data_format=data_format),
         "regularization_discriminator": latent_discriminator(prior.dim, discriminator_units,
                                                              "regularization_discriminator"),
     }

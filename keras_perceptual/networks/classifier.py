@@ -21,6 +21,8 @@ reaches about 92-93% test accuracy in 5 CPU epochs; see
 import keras
 from keras import layers
 
+from keras_perceptual.networks.layout import network_builder
+
 CLASSIFIER_LAYERS = (
     "block1_act1", "block1_act2", "block1_pool",
     "block2_act1", "block2_act2", "block2_pool",
@@ -53,6 +55,7 @@ def _conv_bn_relu(x, filters, block, index):
     return layers.ReLU(name=f"block{block}_act{index}")(x)
 
 
+@network_builder
 def fashion_mnist_classifier(
     image_shape=(28, 28, 1),
     num_classes=10,
@@ -60,6 +63,7 @@ def fashion_mnist_classifier(
     units=256,
     dropout=0.3,
     name="fashion_mnist_classifier",
+    data_format=None,
 ):
     """Builds the classifier `images in [-1, 1] -> logits`.
 
@@ -73,6 +77,9 @@ def fashion_mnist_classifier(
         units: int > 0, the dense layer's width.
         dropout: rate in [0, 1) before the dense and the logit layer.
         name: the model's name.
+        data_format: layout the convolutions run in, "channels_first" or
+            "channels_last" (default: `keras.config.image_data_format()`);
+            images stay channels-last at the networks' inputs and outputs.
 
     Returns:
         A functional `keras.Model` with the layer names of `CLASSIFIER_LAYERS`.
@@ -95,15 +102,15 @@ def fashion_mnist_classifier(
     x = layers.ReLU(name="fc1_act")(x)
     x = layers.Dropout(dropout, name="dropout2")(x)
     logits = layers.Dense(num_classes, dtype="float32", name="logits")(x)
-    model = keras.Model(inputs, logits, name=name)
-    return model
+    return keras.Model(inputs, logits, name=name)
 
 
 EVALUATOR_LAYERS = ("stage1_act2", "stage2_act2", "stage3_act2", "pool", "features", "logits")
 
 
+@network_builder
 def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(16, 32, 64), units=128,
-                            dropout=0.3, name="fashion_mnist_evaluator"):
+                            dropout=0.3, name="fashion_mnist_evaluator", data_format=None):
     """Builds the zoo's evaluation network `images in [-1, 1] -> logits`:
     the feature space of every FID/KID, reconstruction FID and classifier
     score the zoo reports. No preset trains against it (the DeePSiM
@@ -122,6 +129,9 @@ def fashion_mnist_evaluator(image_shape=(28, 28, 1), num_classes=10, filters=(16
         units: int > 0, the width of `features`.
         dropout: rate in [0, 1) before the logits.
         name: the model's name.
+        data_format: layout the convolutions run in, "channels_first" or
+            "channels_last" (default: `keras.config.image_data_format()`);
+            images stay channels-last at the networks' inputs and outputs.
 
     Returns:
         A functional `keras.Model`.

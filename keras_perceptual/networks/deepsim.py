@@ -6,6 +6,11 @@ image branch and optional comparator-feature branch.
 Families: "deepsim64" (64x64 images: the paper's 8x8x8 autoencoder code and
 its discriminator) and "small28" (28x28 Fashion-MNIST, sized for a CPU: a
 7x7x2 code, the same 8x compression per value of a grey image).
+
+Every builder takes `data_format` (default `keras.config.image_data_format()`),
+the layout its convolutions run in; images, codes and feature maps stay
+channels-last at the networks' inputs and outputs
+(`keras_perceptual.networks.layout`).
 """
 
 import math
@@ -14,6 +19,7 @@ import keras
 from keras import layers
 
 from keras_perceptual.layers import UpConvolution2D
+from keras_perceptual.networks.layout import network_builder
 
 LEAK = 0.3
 
@@ -61,7 +67,9 @@ def _encoder_trunk(x, filters):
     return x
 
 
-def deepsim_encoder(family="small28", channels=1, code_channels=None, variational=False, latent_dim=None, name="encoder"):
+@network_builder
+def deepsim_encoder(family="small28", channels=1, code_channels=None, variational=False, latent_dim=None,
+                    name="encoder", data_format=None):
     """Encoder of the autoencoder (`x -> flat spatial code`) or of the VAE
     (`x -> [mean, log_var]`).
 
@@ -95,7 +103,9 @@ def _upsampling_tail(h, filters, channels):
     return layers.Activation("tanh", dtype="float32", name="tanh")(h)
 
 
-def deepsim_generator(family="small28", channels=1, code_shape=None, spatial_code=None, name="generator"):
+@network_builder
+def deepsim_generator(family="small28", channels=1, code_shape=None, spatial_code=None, name="generator",
+                      data_format=None):
     """Generator (decoder) `code -> image in [-1, 1]` with up-convolutions.
 
     Args:
@@ -125,7 +135,8 @@ def deepsim_generator(family="small28", channels=1, code_shape=None, spatial_cod
         h = layers.Conv2D(filters[0], 3, padding="same", name="from_code")(h)
         h = _leaky(h, "from_code_act")
         tail = [filters[min(i, len(filters) - 1)] for i in range(ups)]
-        return keras.Model(z_in, _upsampling_tail(h, tail, channels), name=name)
+        model = keras.Model(z_in, _upsampling_tail(h, tail, channels), name=name)
+        return model
     if spatial_code:
         if len(code_shape) != 1 or code_shape[0] % (start * start):
             raise ValueError(
@@ -147,8 +158,9 @@ def _is_power_of_two(n):
     return n >= 1 and (n & (n - 1)) == 0
 
 
+@network_builder
 def deepsim_discriminator(family="small28", channels=1, feature_dim=0, activation="relu", dropout=0.5,
-                          name="discriminator"):
+                          name="discriminator", data_format=None):
     """The paper's discriminator `image (, features) -> logit`.
 
     Image branch: the family's convolutions (paper, 64x64: 7x7/32 stride 4,
@@ -191,7 +203,7 @@ def deepsim_discriminator(family="small28", channels=1, feature_dim=0, activatio
 
 
 def deepsim_networks(mode="autoencoder", family="small28", channels=1, comparator=None, inverted_layer=None,
-                     code_channels=None, latent_dim=None, discriminator_features=False):
+                     code_channels=None, latent_dim=None, discriminator_features=False, data_format=None):
     """The networks of one DeePSiM set-up, as a dict of `DeePSiM` arguments.
 
     Args:
@@ -206,6 +218,9 @@ def deepsim_networks(mode="autoencoder", family="small28", channels=1, comparato
         code_channels: autoencoder code depth (default: the family's).
         latent_dim: VAE code size (default: the family's).
         discriminator_features: give the discriminator the comparator branch.
+        data_format: layout the convolutions run in, "channels_first" or
+            "channels_last" (default: `keras.config.image_data_format()`);
+            images stay channels-last at the networks' inputs and outputs.
 
     Returns:
         `{"encoder": ..., "generator": ..., "discriminator": ...}`; for the
@@ -219,13 +234,15 @@ def deepsim_networks(mode="autoencoder", family="small28", channels=1, comparato
     if mode == "inverter":
         layer = inverted_layer or comparator.layer_names[-1]
         encoder = comparator.select([layer], name=f"invert_{layer}")
-        generator = deepsim_generator(family, channels, code_shape=encoder.feature_shapes[0])
+        generator = deepsim_generator(family, channels, code_shape=encoder.feature_shapes[0], data_format=data_format)
     else:
-        encoder = deepsim_encoder(family, channels, code_channels, variational=mode == "vae", latent_dim=latent_dim)
+        encoder = deepsim_encoder(family, channels, code_channels, variational=mode == "vae", latent_dim=latent_dim,
+                                  data_format=data_format)
         code_shape = tuple(encoder.outputs[0].shape[1:])
-        generator = deepsim_generator(family, channels, code_shape=code_shape, spatial_code=mode == "autoencoder")
+        generator = deepsim_generator(family, channels, code_shape=code_shape, spatial_code=mode == "autoencoder",
+                                      data_format=data_format)
     feature_dim = 0
     if discriminator_features:
         feature_dim = int(math.prod(comparator.feature_shapes[-1]))
-    discriminator = deepsim_discriminator(family, channels, feature_dim=feature_dim)
+    discriminator = deepsim_discriminator(family, channels, feature_dim=feature_dim, data_format=data_format)
     return {"encoder": encoder, "generator": generator, "discriminator": discriminator}

@@ -5,10 +5,17 @@ Plain functional graphs. The discriminator has two outputs,
 `[logits, dis_l]`, where `dis_l` is the output of its last convolution
 *before* that convolution's BatchNorm (Larsen et al.'s Dis_l: the 4th
 convolution of the 64x64 network, 8x8x256).
+
+Every builder takes `data_format` (default `keras.config.image_data_format()`):
+the layout its convolutions run in. Images and `dis_l` stay channels-last at
+the networks' inputs and outputs either way
+(`keras_perceptual.networks.layout`).
 """
 
 import keras
 from keras import layers
+
+from keras_perceptual.networks.layout import network_builder
 
 FAMILIES = {
     # Larsen et al.'s CelebA networks (authors' code).
@@ -76,8 +83,9 @@ def _bn_relu(x, name):
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
+@network_builder
 def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,
-                   name="encoder"):
+                   name="encoder", data_format=None):
     """Encoder `x -> [mean, log_var]`: strided 5x5 convolutions with BN and
     ReLU, a dense layer, and two dense heads. With `condition_dim > 0` it
     takes `[x, y]` (a CVAE's q(z|x, y)) and `y` joins after the
@@ -105,7 +113,9 @@ def vaegan_encoder(family="larsen64", channels=3, latent_dim=None, condition_dim
     return keras.Model(inputs, [mean, log_var], name=name)
 
 
-def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5, name="decoder"):
+@network_builder
+def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5, name="decoder",
+                   data_format=None):
     """Decoder `z (, y) -> image in [-1, 1]`: dense to a small feature map,
     strided 5x5 transposed convolutions with BN and ReLU, a 5x5 convolution
     and tanh. With `condition_dim > 0` it takes `[z, y]`."""
@@ -133,7 +143,9 @@ def vaegan_decoder(family="larsen64", channels=3, latent_dim=None, condition_dim
     return keras.Model(inputs, out, name=name)
 
 
-def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_decay=1e-5, name="discriminator"):
+@network_builder
+def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_decay=1e-5, name="discriminator",
+                         data_format=None):
     """Discriminator `x (, y) -> [logits, dis_l]`. The first 5x5 convolution
     (stride 1) has ReLU and no BN; the others are strided with BN and ReLU;
     then dense + BN + ReLU and a dense logit. `dis_l` is the last
@@ -166,7 +178,7 @@ def vaegan_discriminator(family="larsen64", channels=3, condition_dim=0, weight_
 
 
 def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_dim=0, weight_decay=1e-5,
-                    condition_encoder=False):
+                    condition_encoder=False, data_format=None):
     """The three networks of one family, as a dict with keys `encoder`,
     `decoder`, `discriminator`.
 
@@ -182,6 +194,9 @@ def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_di
             the paper, whose encoder sees x only). The KL term then pushes
             what y already says out of z, so the decoder has to read y.
             Needs `condition_dim > 0`.
+        data_format: layout the convolutions run in, "channels_first" or
+            "channels_last" (default: `keras.config.image_data_format()`);
+            images stay channels-last at the networks' inputs and outputs.
     """
     if condition_dim < 0:
         raise ValueError(f"`condition_dim` must be >= 0. Received: condition_dim={condition_dim}")
@@ -192,7 +207,8 @@ def vaegan_networks(family="larsen64", channels=3, latent_dim=None, condition_di
         )
     return {
         "encoder": vaegan_encoder(family, channels, latent_dim, condition_dim if condition_encoder else 0,
-                                  weight_decay),
-        "decoder": vaegan_decoder(family, channels, latent_dim, condition_dim, weight_decay),
-        "discriminator": vaegan_discriminator(family, channels, condition_dim, weight_decay),
+                                  weight_decay, data_format=data_format),
+        "decoder": vaegan_decoder(family, channels, latent_dim, condition_dim, weight_decay, data_format=data_format),
+        "discriminator": vaegan_discriminator(family, channels, condition_dim, weight_decay,
+                                              data_format=data_format),
     }

@@ -15,21 +15,9 @@ from keras_perceptual.training import Checkpoint
 from keras_perceptual.training import Recipe
 from keras_perceptual.training import TrainingRecord
 from keras_perceptual.training import train
+from tests.helpers import Interrupt
 
 TINY = dict(limit=32)
-
-
-class Interrupt(keras.callbacks.Callback):
-    """Stops the process' run at the end of step `step` (a crash)."""
-
-    def __init__(self, step):
-        super().__init__()
-        self.step, self.seen = step, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.step:
-            raise KeyboardInterrupt
 
 
 def test_registry_holds_every_recipe_as_data():

@@ -14,22 +14,10 @@ import pytest
 from keras_perceptual.recipes import get_recipe
 from keras_perceptual.training import Checkpoint
 from keras_perceptual.training import train
+from tests.helpers import Interrupt
 
 TINY = dict(limit=32)
 RUN = dict(batch_size=8, smoke=True, options=TINY, verbose=0)
-
-
-class Interrupt(keras.callbacks.Callback):
-    """Stops the run at the end of its step `step` (a crash)."""
-
-    def __init__(self, step):
-        super().__init__()
-        self.step, self.seen = step, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.step:
-            raise KeyboardInterrupt
 
 
 # -- recipe options -----------------------------------------------------------

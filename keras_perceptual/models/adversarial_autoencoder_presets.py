@@ -1,8 +1,8 @@
 """Presets of the adversarial autoencoder family (`AdversarialAutoencoder`,
 GAN and MMD regularisers)."""
 
-from keras_perceptual.presets import converged_budget
-from keras_perceptual.presets import fashion_mnist_spec
+from keras_perceptual.preset_config import converged_budget
+from keras_perceptual.preset_config import fashion_mnist_spec
 
 MAKHZANI_2016 = "Makhzani, Shlens, Jaitly, Goodfellow, Frey, \"Adversarial autoencoders\", arXiv:1511.05644"
 AAE = dict(model="AdversarialAutoencoder", paper=MAKHZANI_2016)

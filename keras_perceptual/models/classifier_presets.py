@@ -10,7 +10,7 @@
 """
 
 from keras_perceptual.models.deepsim_presets import DOSOVITSKIY_2016
-from keras_perceptual.presets import fashion_mnist_spec
+from keras_perceptual.preset_config import fashion_mnist_spec
 
 PRESETS = [
     fashion_mnist_spec(

@@ -2,8 +2,8 @@
 Their comparator (AlexNet's role in the paper) is the
 `fashion_mnist_classifier` preset (`classifier_presets.py`)."""
 
-from keras_perceptual.presets import converged_budget
-from keras_perceptual.presets import fashion_mnist_spec
+from keras_perceptual.preset_config import converged_budget
+from keras_perceptual.preset_config import fashion_mnist_spec
 
 DOSOVITSKIY_2016 = (
     "Dosovitskiy & Brox, \"Generating images with perceptual similarity metrics based on deep "

@@ -4,8 +4,8 @@ by the `iae` and `iae_clustering` recipes (`keras_perceptual/recipes/iae.py`):
 one recipe that tells them apart by options only, the second judged by
 clustering accuracy."""
 
-from keras_perceptual.presets import converged_budget
-from keras_perceptual.presets import fashion_mnist_spec
+from keras_perceptual.preset_config import converged_budget
+from keras_perceptual.preset_config import fashion_mnist_spec
 
 MAKHZANI_2018 = "Makhzani, \"Implicit autoencoders\", arXiv:1805.09804"
 IAE_TAGS = ("autoencoder", "image-generation", "implicit-autoencoder", "gan")

@@ -1,9 +1,9 @@
 """Presets of the VAE/GAN family (`VAEGAN`, and `VAE`, the paper's baseline)."""
 
-from keras_perceptual.presets import InputContract
-from keras_perceptual.presets import PresetSpec
-from keras_perceptual.presets import converged_budget
-from keras_perceptual.presets import fashion_mnist_spec
+from keras_perceptual.preset_config import InputContract
+from keras_perceptual.preset_config import PresetSpec
+from keras_perceptual.preset_config import converged_budget
+from keras_perceptual.preset_config import fashion_mnist_spec
 
 LARSEN_2016 = (
     "Larsen, Sønderby, Larochelle, Winther, \"Autoencoding beyond pixels using a "

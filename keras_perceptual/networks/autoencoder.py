@@ -20,6 +20,8 @@ decoder trained by a GAN alone) and `autoencoder_encoder(normalize_code=True)`
 import keras
 from keras import layers
 
+import keras_perceptual.priors as kp_priors
+
 
 def _check_int(name, value, minimum):
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
@@ -248,8 +250,6 @@ def aae_networks(
         units: dense layers of the encoder and decoder.
         discriminator_units: hidden layers of the latent discriminators.
     """
-    from keras_perceptual import priors as kp_priors
-
     prior = kp_priors.get(prior)
     categorical = isinstance(prior, kp_priors.CategoricalPrior)
     k = prior.num_classes if categorical else 0
@@ -305,8 +305,6 @@ def iae_networks(
         normalize_code: unit-variance code units
             (`autoencoder_encoder(normalize_code=True)`).
     """
-    from keras_perceptual import priors as kp_priors
-
     prior = kp_priors.get(prior)
     k = prior.num_classes if isinstance(prior, kp_priors.CategoricalPrior) else 0
     return {

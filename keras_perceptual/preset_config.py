@@ -1,0 +1,170 @@
+"""The load-time preset config: plain data, imported by everything above it.
+
+`PresetSpec` (like timm's `PretrainedCfg`) and `InputContract` describe a
+published model without importing it: no model, no Keras, no framework is
+imported here, so the registry (`keras_perceptual.presets`) and
+`keras-perceptual list` read every preset instantly. The families' spec
+modules (`keras_perceptual/models/<family>_presets.py`) build their specs
+from this module.
+"""
+
+import copy
+import dataclasses
+import re
+from typing import Mapping
+from typing import Optional
+
+from keras_perceptual.preset_format import check_repo_id
+
+KERAS_MODELS = ("Functional", "Sequential")
+# The Hub organisation the presets are published under.
+HUB_ORG = "keras-perceptual"
+# The command that (re)trains a Fashion-MNIST preset.
+TRAIN_COMMAND = "python benchmarks/train_presets.py --only {} --force"
+QUALITY_TABLES = ("generation", "reconstruction", "clustering")
+# A registered preset's name: also the name of its bundled folder.
+PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
+
+
+@dataclasses.dataclass(frozen=True)
+class InputContract:
+    """What a preset's model expects (timm's `input_size`, `mean`/`std`)."""
+
+    shape: tuple
+    value_range: tuple = (-1.0, 1.0)
+    # A conditional model's condition size: `generate`/`reconstruct` take
+    # `conditions` of shape (n, condition_dim). None: unconditional.
+    condition_dim: Optional[int] = None
+
+    @property
+    def channels(self):
+        return self.shape[-1]
+
+    def to_dict(self):
+        out = {"shape": list(self.shape), "channels": self.channels, "value_range": list(self.value_range)}
+        if self.condition_dim:
+            out["condition_dim"] = self.condition_dim
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class PresetSpec:
+    """Everything about one preset, as plain data (like timm's `PretrainedCfg`).
+
+    Args:
+        name: the global preset name.
+        model: the model class name (registered as `keras_perceptual>{model}`),
+            or "Functional" for a plain Keras model.
+        description: one line for listings and the model card.
+        paper: the paper the model reproduces.
+        dataset: the training data.
+        input: the `InputContract`.
+        license: of the weights.
+        recipe: the module of `keras_perceptual.recipes` that trains it.
+        recipe_options: keyword arguments of that recipe (epochs included).
+        budget: the training budget in words (steps, epochs, batch).
+        needs_comparator: the recipe takes the classifier preset's weights.
+        skip_networks: sub-networks left out of the weights file.
+        hub_repo: the Hub repo id it is published under (fetched from there
+            when it is not bundled).
+        hub_revision: the pinned Hub commit (None: the repo's main branch;
+            the `metadata_sha256` pin still vouches for the files).
+        metadata_sha256: sha256 of the preset's `metadata.json`.
+        tags: model-card tags.
+        baselines: `{quality table: baseline preset}` of
+            `benchmarks/quality.py` (tables "generation", "reconstruction",
+            "clustering"; None: the row is itself the baseline, or for
+            clustering compared with k-means).
+        parameters: parameter count when it is fixed by the architecture.
+        architecture: how to build the untrained model without any file,
+            `{"networks": <builder in keras_perceptual.networks>,
+            "network_args": {...}, "options": {<constructor arguments>}}`.
+        how_to_train: a command or instructions that produce the weights.
+        seed: the seed of its training run (initialisation, data order,
+            the model's random draws).
+        stop_when_converged: the budget (`recipe_options["epochs"]`) is a
+            cap: training stops once the recipe's validation curve has
+            converged (`keras_perceptual.training.has_converged`).
+        validate_every: steps between validation measurements (None: the
+            recipe's default).
+        same_budget_as: a baseline trained for exactly the steps the named
+            preset's recorded training took (the same budget as what it
+            is compared with), read from that preset's metadata.
+    """
+
+    name: str
+    model: str
+    description: str
+    paper: str
+    dataset: str
+    input: InputContract
+    license: str = "Apache-2.0"
+    recipe: Optional[str] = None
+    recipe_options: Mapping = dataclasses.field(default_factory=dict)
+    budget: Optional[str] = None
+    needs_comparator: bool = False
+    skip_networks: tuple = ()
+    hub_repo: Optional[str] = None
+    hub_revision: Optional[str] = None
+    metadata_sha256: Optional[str] = None
+    tags: tuple = ()
+    baselines: Mapping = dataclasses.field(default_factory=dict)
+    parameters: Optional[int] = None
+    architecture: Optional[Mapping] = None
+    how_to_train: Optional[str] = None
+    seed: int = 0
+    stop_when_converged: bool = False
+    validate_every: Optional[int] = None
+    same_budget_as: Optional[str] = None
+
+    def __post_init__(self):
+        if not isinstance(self.input, InputContract):
+            raise ValueError(f"`input` must be an InputContract. Received: input={self.input!r}")
+        if not isinstance(self.name, str) or not PRESET_NAME.fullmatch(self.name):
+            raise ValueError(f"Expected `name` to be a preset name of lowercase letters, digits and '_' (a "
+                             f"folder name, never a path), received name={self.name!r}.")
+        if self.hub_repo is not None:
+            check_repo_id(self.hub_repo, "hub_repo")
+        for key, value in (("hub_revision", self.hub_revision), ("metadata_sha256", self.metadata_sha256)):
+            size = 40 if key == "hub_revision" else 64
+            if value is not None and (len(value) != size or any(c not in "0123456789abcdef" for c in value)):
+                raise ValueError(f"`{key}` must be {size} lowercase hex digits. Received: {key}={value!r}")
+        unknown = set(self.baselines) - set(QUALITY_TABLES)
+        if unknown:
+            raise ValueError(f"`baselines` keys must be among {QUALITY_TABLES}. Received: {sorted(unknown)}")
+
+    @property
+    def recipe_module(self):
+        return f"keras_perceptual.recipes.{self.recipe}" if self.recipe else None
+
+    def to_dict(self):
+        """A JSON-able copy (what `list_presets` describes)."""
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out["input"] = self.input.to_dict()
+        out["skip_networks"] = list(self.skip_networks)
+        out["tags"] = list(self.tags)
+        out["recipe_options"] = dict(self.recipe_options)
+        out["baselines"] = dict(self.baselines)
+        out["hub"] = {"repo_id": self.hub_repo, "revision": self.hub_revision} if self.hub_repo else None
+        return out
+
+
+FASHION_MNIST_INPUT = InputContract((28, 28, 1))
+
+def fashion_mnist_spec(name, **fields):
+    """A `PresetSpec` of a Fashion-MNIST preset trained by
+    `benchmarks/train_presets.py`: dataset, input contract, Hub repo and
+    training command filled in."""
+    fields = {**dict(dataset="fashion_mnist", input=FASHION_MNIST_INPUT, hub_repo=f"{HUB_ORG}/{name}",
+                     how_to_train=TRAIN_COMMAND.format(name)), **fields}
+    return PresetSpec(name=name, **fields)
+
+
+def converged_budget(metric, every, cap_epochs, batch_size):
+    """The `budget` text of a Fashion-MNIST preset trained with
+    `stop_when_converged` (the best point restored), e.g.
+    `converged_budget("sample FID", "every epoch, 550 steps", 30, 100)`."""
+    return (f"until the validation {metric} ({every}) improves by less than 2% over the last fifth of the run, "
+            f"best point restored; cap {cap_epochs} epochs of the 55k training images, batch {batch_size}")
+
+

@@ -13,6 +13,7 @@ import pytest
 
 import keras_perceptual as kp
 from keras_perceptual import hub
+from keras_perceptual import preset_reader
 from keras_perceptual import presets
 from keras_perceptual.hub import PresetError
 from tests.test_hub import images
@@ -57,7 +58,7 @@ def test_every_spec_is_typed_and_consistent():
     assert [s.name for s in specs] == list(presets.PRESETS) and len(specs) >= 13
     for s in specs:
         assert isinstance(s, presets.PresetSpec) and isinstance(s.input, presets.InputContract)
-        assert presets.model_class(s) is not None, s.name
+        assert preset_reader.model_class(s) is not None, s.name
         assert s.input.value_range == (-1.0, 1.0) and s.input.channels == s.input.shape[-1]
         assert s.description and s.paper and s.dataset and s.license and s.tags, s.name
         json.dumps(s.to_dict())  # nothing but JSON-able data
@@ -135,6 +136,39 @@ def test_list_presets_and_model_presets():
     # A copy: editing it does not change the registry.
     every["celeba64"]["input"]["shape"][0] = 1
     assert presets.PRESETS["celeba64"].input.shape[0] == 64
+
+
+def test_model_classes_name_the_real_ancestry():
+    """`list_presets(model=cls)` compares class names: the ancestry the
+    registry stores as names must be the classes' real one."""
+    import keras
+
+    for name, ancestry in presets.MODEL_CLASSES.items():
+        cls = preset_reader.model_class(name) if name not in presets.KERAS_MODELS else getattr(keras, name, None)
+        cls = cls or getattr(keras.models, name, None) or keras.Model
+        real = [c.__name__ for c in cls.__mro__ if isinstance(c, type) and issubclass(c, keras.Model)
+                and (c.__module__.startswith("keras_perceptual") or c is keras.Model)]
+        if name in presets.KERAS_MODELS:
+            assert ancestry == (name, "Model")
+        else:
+            assert list(ancestry) == real, (name, real)
+    # A subclass filter: the DeePSiM family, not the VAE/GAN.
+    deepsim = kp.list_presets("DeePSiM")
+    assert set(deepsim) == {"deepsim_autoencoder_fashion_mnist", "deepsim_vae_fashion_mnist",
+                            "deepsim_inverter_fashion_mnist"}
+    assert kp.list_presets(kp.DeePSiM) == deepsim
+    # A user's own subclass has no registered presets.
+    assert kp.list_presets(type("MyVAE", (kp.VAE,), {})) == {}
+
+
+def test_families_and_tasks_come_from_the_specs():
+    every = kp.list_presets()
+    assert every["vaegan_fashion_mnist"]["family"] == "vaegan"
+    assert every["fashion_mnist_evaluator"]["family"] == "classifier"
+    assert every["fashion_mnist_evaluator"]["tasks"] == ["classification"]
+    assert every["iae_clustering_fashion_mnist"]["tasks"] == ["generation", "reconstruction", "clustering"]
+    assert every["pixel_autoencoder_fashion_mnist"]["tasks"] == ["reconstruction"]
+    assert set(presets.TASKS) == {"generation", "reconstruction", "clustering", "classification"}
 
 
 def test_celeba64_explains_how_to_get_weights(monkeypatch, tmp_path):

@@ -21,6 +21,9 @@ KERAS_MODELS = ("Functional", "Sequential")
 HUB_ORG = "keras-perceptual"
 # The command that (re)trains a Fashion-MNIST preset.
 TRAIN_COMMAND = "python benchmarks/train_presets.py --only {} --force"
+# The preset whose features every FID/KID, reconstruction FID and classifier
+# score is measured in (`keras_perceptual.metrics`' default feature model).
+EVALUATOR_PRESET = "fashion_mnist_evaluator"
 QUALITY_TABLES = ("generation", "reconstruction", "clustering")
 # A registered preset's name: also the name of its bundled folder.
 PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")

@@ -24,7 +24,6 @@ TRAIN_COMMAND = "python benchmarks/train_presets.py --only {} --force"
 # The preset whose features every FID/KID, reconstruction FID and classifier
 # score is measured in (`keras_perceptual.metrics`' default feature model).
 EVALUATOR_PRESET = "fashion_mnist_evaluator"
-QUALITY_TABLES = ("generation", "reconstruction", "clustering")
 # A registered preset's name: also the name of its bundled folder.
 PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
 
@@ -52,7 +51,8 @@ class InputContract:
 
 @dataclasses.dataclass(frozen=True)
 class PresetSpec:
-    """Everything about one preset, as plain data (like timm's `PretrainedCfg`).
+    """What one preset is, as plain data (like timm's `PretrainedCfg`):
+    how it is trained is its `keras_perceptual.training.plans.TrainingPlan`.
 
     Args:
         name: the global preset name.
@@ -63,36 +63,17 @@ class PresetSpec:
         dataset: the training data.
         input: the `InputContract`.
         license: of the weights.
-        recipe: the module of `keras_perceptual.recipes` that trains it.
-        recipe_options: keyword arguments of that recipe (epochs included).
-        budget: the training budget in words (steps, epochs, batch).
-        needs_comparator: the recipe takes the classifier preset's weights.
-        skip_networks: sub-networks left out of the weights file.
         hub_repo: the Hub repo id it is published under (fetched from there
             when it is not bundled).
         hub_revision: the pinned Hub commit (None: the repo's main branch;
             the `metadata_sha256` pin still vouches for the files).
         metadata_sha256: sha256 of the preset's `metadata.json`.
         tags: model-card tags.
-        baselines: `{quality table: baseline preset}` of
-            `benchmarks/quality.py` (tables "generation", "reconstruction",
-            "clustering"; None: the row is itself the baseline, or for
-            clustering compared with k-means).
         parameters: parameter count when it is fixed by the architecture.
         architecture: how to build the untrained model without any file,
             `{"networks": <builder in keras_perceptual.networks>,
             "network_args": {...}, "options": {<constructor arguments>}}`.
         how_to_train: a command or instructions that produce the weights.
-        seed: the seed of its training run (initialisation, data order,
-            the model's random draws).
-        stop_when_converged: the budget (`recipe_options["epochs"]`) is a
-            cap: training stops once the recipe's validation curve has
-            converged (`keras_perceptual.training.has_converged`).
-        validate_every: steps between validation measurements (None: the
-            recipe's default).
-        same_budget_as: a baseline trained for exactly the steps the named
-            preset's recorded training took (the same budget as what it
-            is compared with), read from that preset's metadata.
     """
 
     name: str
@@ -102,23 +83,13 @@ class PresetSpec:
     dataset: str
     input: InputContract
     license: str = "Apache-2.0"
-    recipe: Optional[str] = None
-    recipe_options: Mapping = dataclasses.field(default_factory=dict)
-    budget: Optional[str] = None
-    needs_comparator: bool = False
-    skip_networks: tuple = ()
     hub_repo: Optional[str] = None
     hub_revision: Optional[str] = None
     metadata_sha256: Optional[str] = None
     tags: tuple = ()
-    baselines: Mapping = dataclasses.field(default_factory=dict)
     parameters: Optional[int] = None
     architecture: Optional[Mapping] = None
     how_to_train: Optional[str] = None
-    seed: int = 0
-    stop_when_converged: bool = False
-    validate_every: Optional[int] = None
-    same_budget_as: Optional[str] = None
 
     def __post_init__(self):
         if not isinstance(self.input, InputContract):
@@ -132,27 +103,18 @@ class PresetSpec:
             size = 40 if key == "hub_revision" else 64
             if value is not None and (len(value) != size or any(c not in "0123456789abcdef" for c in value)):
                 raise ValueError(f"`{key}` must be {size} lowercase hex digits. Received: {key}={value!r}")
-        unknown = set(self.baselines) - set(QUALITY_TABLES)
-        if unknown:
-            raise ValueError(f"`baselines` keys must be among {QUALITY_TABLES}. Received: {sorted(unknown)}")
-
-    @property
-    def recipe_module(self):
-        return f"keras_perceptual.recipes.{self.recipe}" if self.recipe else None
 
     def to_dict(self):
         """A JSON-able copy (what `list_presets` describes)."""
         out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)}
         out["input"] = self.input.to_dict()
-        out["skip_networks"] = list(self.skip_networks)
         out["tags"] = list(self.tags)
-        out["recipe_options"] = dict(self.recipe_options)
-        out["baselines"] = dict(self.baselines)
         out["hub"] = {"repo_id": self.hub_repo, "revision": self.hub_revision} if self.hub_repo else None
         return out
 
 
 FASHION_MNIST_INPUT = InputContract((28, 28, 1))
+
 
 def fashion_mnist_spec(name, **fields):
     """A `PresetSpec` of a Fashion-MNIST preset trained by
@@ -161,13 +123,3 @@ def fashion_mnist_spec(name, **fields):
     fields = {**dict(dataset="fashion_mnist", input=FASHION_MNIST_INPUT, hub_repo=f"{HUB_ORG}/{name}",
                      how_to_train=TRAIN_COMMAND.format(name)), **fields}
     return PresetSpec(name=name, **fields)
-
-
-def converged_budget(metric, every, cap_epochs, batch_size):
-    """The `budget` text of a Fashion-MNIST preset trained with
-    `stop_when_converged` (the best point restored), e.g.
-    `converged_budget("sample FID", "every epoch, 550 steps", 30, 100)`."""
-    return (f"until the validation {metric} ({every}) improves by less than 2% over the last fifth of the run, "
-            f"best point restored; cap {cap_epochs} epochs of the 55k training images, batch {batch_size}")
-
-

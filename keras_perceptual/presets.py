@@ -7,8 +7,10 @@ Specs live beside the model family that owns them
 imports no model, no Keras and no framework: listing and looking up presets
 is instant (`keras-perceptual list`). Everything that needs to know the
 presets reads it: `from_pretrained`, `list_presets`, the model cards' tags,
-`benchmarks/train_presets.py` (recipe, options, budget, networks left out)
-and `benchmarks/quality.py` (baselines).
+`benchmarks/train_presets.py` and `benchmarks/quality.py`. How a preset is
+trained (recipe, options, budget) is its training plan
+(`keras_perceptual.training.plans`); the quality tables' baselines are in
+`benchmarks/quality.py`.
 
 A model class is named, never imported: `MODEL_CLASSES` holds each class's
 ancestry as names (tests/test_presets.py checks it against the real
@@ -37,11 +39,9 @@ from keras_perceptual.preset_config import FASHION_MNIST_INPUT  # noqa: F401 (th
 from keras_perceptual.preset_config import HUB_ORG  # noqa: F401
 from keras_perceptual.preset_config import KERAS_MODELS
 from keras_perceptual.preset_config import PRESET_NAME  # noqa: F401
-from keras_perceptual.preset_config import QUALITY_TABLES
 from keras_perceptual.preset_config import TRAIN_COMMAND  # noqa: F401
 from keras_perceptual.preset_config import InputContract  # noqa: F401
 from keras_perceptual.preset_config import PresetSpec
-from keras_perceptual.preset_config import converged_budget  # noqa: F401
 from keras_perceptual.preset_config import fashion_mnist_spec  # noqa: F401
 from keras_perceptual.preset_format import METADATA
 from keras_perceptual.preset_format import read_json
@@ -158,15 +158,6 @@ def did_you_mean(name, candidates=None):
         names += short_names(PRESETS[known]) if known in PRESETS else []
     close = difflib.get_close_matches(str(name), sorted(set(names)), n=3, cutoff=0.6)
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-
-
-def quality_rows(table):
-    """`[(preset, baseline)]` of a `benchmarks/quality.py` table: the
-    baselines' own rows first, then registration order."""
-    if table not in QUALITY_TABLES:
-        raise ValueError(f"`table` must be one of {QUALITY_TABLES}. Received: table={table!r}")
-    rows = [(s.name, s.baselines[table]) for s in all_specs() if table in s.baselines]
-    return [r for r in rows if r[1] is None] + [r for r in rows if r[1] is not None]
 
 
 def tags_for(name, model):

@@ -5,6 +5,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import h5py
@@ -15,9 +16,14 @@ import keras_perceptual as kp
 from keras_perceptual import hub
 from keras_perceptual import preset_reader
 from keras_perceptual import presets
+from keras_perceptual.training.plans import TrainingPlan
+from keras_perceptual.training.plans import get_plan
 from keras_perceptual.hub import PresetError
 from tests.test_hub import images
 from tests.test_hub import tiny_vaegan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import quality  # noqa: E402 (benchmarks/quality.py: the quality tables' baselines)
 
 def spec(name):
     return presets.get_spec(name)
@@ -62,20 +68,21 @@ def test_every_spec_is_typed_and_consistent():
         assert s.input.value_range == (-1.0, 1.0) and s.input.channels == s.input.shape[-1]
         assert s.description and s.paper and s.dataset and s.license and s.tags, s.name
         json.dumps(s.to_dict())  # nothing but JSON-able data
-        for baseline in s.baselines.values():
+        plan = get_plan(s.name)  # every preset has a training plan
+        for baseline in quality.BASELINES.get(s.name, {}).values():
             assert baseline is None or baseline in presets.PRESETS, (s.name, baseline)
         if s.hub_repo:
             assert s.hub_repo.count("/") == 1
         if presets.preset_folder(s.name) is not None:
             # The spec agrees with the metadata of the folder it pins.
             meta = json.loads((presets.preset_folder(s.name) / "metadata.json").read_text())
-            assert meta["recipe"] == s.recipe_module, s.name
-            assert sorted(meta["skipped_networks"]) == sorted(s.skip_networks), s.name
+            assert meta["recipe"] == plan.recipe_module, s.name
+            assert sorted(meta["skipped_networks"]) == sorted(plan.skip_networks), s.name
             assert meta["input"] == s.input.to_dict() and meta["dataset"] == s.dataset, s.name
             # Its recipe options are those the shipped weights were trained
             # with (a spec edited without retraining describes other weights);
             # "epochs" is the cap, the record holds the steps taken.
-            for key, value in dict(s.recipe_options).items():
+            for key, value in dict(plan.recipe_options).items():
                 if key != "epochs":
                     assert key in meta["recipe_options"], f"{s.name}: option {key!r} is not in its metadata"
                     assert json.loads(json.dumps(meta["recipe_options"][key])) == json.loads(json.dumps(value)), (
@@ -83,23 +90,33 @@ def test_every_spec_is_typed_and_consistent():
                         f"{meta['recipe_options'][key]!r}")
     with pytest.raises(ValueError, match="metadata_sha256"):
         dataclasses.replace(spec("vae_fashion_mnist"), metadata_sha256="abc")
-    with pytest.raises(ValueError, match="baselines"):
-        dataclasses.replace(spec("vae_fashion_mnist"), baselines={"speed": None})
+    with pytest.raises(ValueError, match="table"):
+        quality.quality_rows("speed")
+    assert set(quality.BASELINES) <= set(presets.PRESETS)
+    assert all(set(tables) <= set(quality.QUALITY_TABLES) for tables in quality.BASELINES.values())
+    # The load-time config holds no training field: those live in the training plans.
+    fields = {f.name for f in dataclasses.fields(presets.PresetSpec)}
+    assert not fields & {f.name for f in dataclasses.fields(TrainingPlan)} - {"name"}
+    assert not fields & {"baselines", "recipe", "budget"}
+    with pytest.raises(ValueError, match="Unknown preset 'no_such'"):
+        TrainingPlan("no_such", recipe="vae")
+    with pytest.raises(ValueError, match="Unknown preset 'celeba6'.*Did you mean 'celeba64'"):
+        get_plan("celeba6")
     with pytest.raises(ValueError, match="hub_repo"):
         dataclasses.replace(spec("vae_fashion_mnist"), hub_repo="no-slash")
 
 
 def test_quality_tables_read_the_baselines():
-    generation = presets.quality_rows("generation")
+    generation = quality.quality_rows("generation")
     assert generation[0] == ("vae_fashion_mnist", None)
     assert ("vaegan_fashion_mnist", "vae_fashion_mnist") in generation
-    reconstruction = dict(presets.quality_rows("reconstruction"))
+    reconstruction = dict(quality.quality_rows("reconstruction"))
     assert reconstruction["deepsim_autoencoder_fashion_mnist"] == "pixel_autoencoder_fashion_mnist"
-    assert presets.quality_rows("reconstruction")[0] == ("pixel_autoencoder_fashion_mnist", None)
-    assert {n for n, _ in presets.quality_rows("clustering")} == {
+    assert quality.quality_rows("reconstruction")[0] == ("pixel_autoencoder_fashion_mnist", None)
+    assert {n for n, _ in quality.quality_rows("clustering")} == {
         "aae_clustering_gan_fashion_mnist", "aae_clustering_mmd_fashion_mnist", "iae_clustering_fashion_mnist"}
     with pytest.raises(ValueError, match="table"):
-        presets.quality_rows("speed")
+        quality.quality_rows("speed")
 
 
 def test_registering_a_name_twice_differently_is_refused(monkeypatch):

@@ -85,3 +85,18 @@ def test_importing_the_package_imports_no_keras():
                 if "register_keras_serializable" in f.read():
                     parent = module.rpartition(".")[0]
                     assert module in registering or parent in registering, module
+
+
+def test_importing_a_model_loads_no_driver_cli_recipe_or_dataset():
+    """`import keras_perceptual.models.vae` loads the VAE's own modules and
+    the classes registered with Keras (`SERIALIZABLE`), never the command
+    line, the training driver, a recipe or the datasets (TensorFlow's
+    tf.data)."""
+    code = ("import sys, keras_perceptual.models.vae\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('keras_perceptual'))))")
+    loaded = set(_run(code).split())
+    assert "keras_perceptual.models.vae" in loaded and "keras_perceptual.models.deepsim" in loaded  # registered
+    banned = {m for m in loaded if m.startswith(("keras_perceptual.recipes", "keras_perceptual.cli"))
+              or m in ("keras_perceptual.training.driver", "keras_perceptual.training.pictures",
+                       "keras_perceptual.datasets", "keras_perceptual.callbacks", "keras_perceptual.training.plans")}
+    assert not banned, banned

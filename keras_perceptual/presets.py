@@ -37,7 +37,7 @@ import keras_perceptual.models.implicit_autoencoder_presets as implicit_autoenco
 import keras_perceptual.models.vaegan_presets as vaegan_presets
 from keras_perceptual.preset_config import FASHION_MNIST_INPUT  # noqa: F401 (the config, for callers)
 from keras_perceptual.preset_config import HUB_ORG  # noqa: F401
-from keras_perceptual.preset_config import KERAS_MODELS
+from keras_perceptual.preset_config import KERAS_MODELS  # noqa: F401
 from keras_perceptual.preset_config import PRESET_NAME  # noqa: F401
 from keras_perceptual.preset_config import TRAIN_COMMAND  # noqa: F401
 from keras_perceptual.preset_config import InputContract  # noqa: F401

@@ -249,18 +249,20 @@ def train_child(args):
         _import_driver_without_tensorflow()
     from keras_perceptual import presets
     from keras_perceptual.training import train
+    from keras_perceptual.training.plans import get_plan
 
     spec = presets.get_spec(args.preset)
-    options = dict(spec.recipe_options)
+    plan = get_plan(args.preset)
+    options = dict(plan.recipe_options)
     options.pop("epochs", None)
     if args.dry_run:
         options.pop("limit", None)
     folder = Path(args.output)
-    record = train(spec.recipe, folder, steps=args.steps, seed=spec.seed, smoke=args.dry_run,
+    record = train(plan.recipe, folder, steps=args.steps, seed=plan.seed, smoke=args.dry_run,
                    options=options, verbose=2, checkpoint_every=None if args.dry_run else 1000,
                    command="bash benchmarks/gpu_run.sh" + (" --dry-run" if args.dry_run else ""),
                    metadata={"name": args.preset, "description": spec.description + " GPU RUN (benchmarks/gpu_run.py)."
-                             + (" DRY RUN: untrained." if args.dry_run else ""), "budget": spec.budget})
+                             + (" DRY RUN: untrained." if args.dry_run else ""), "budget": plan.budget})
     data = record.to_dict()
     (folder.parent / "train_record.json").write_text(json.dumps(data, indent=1, default=str))
     print(f"trained {args.preset}: {record.steps} steps in {record.wall_time_s} s", flush=True)

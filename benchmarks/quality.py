@@ -83,10 +83,40 @@ PRESETS_BEGIN, PRESETS_END = "<!-- presets:begin -->", "<!-- presets:end -->"
 CONFIDENCE = 0.9  # the confidence a sample must reach to count as recognised
 NOISE_DRAWS = 8  # decoder-noise draws per input of an implicit autoencoder
 
-# (preset, baseline) of each table, from the preset specs' `baselines`.
-GENERATIVE = kp_presets.quality_rows("generation")
-RECONSTRUCTING = kp_presets.quality_rows("reconstruction")
-CLUSTERING = [name for name, _ in kp_presets.quality_rows("clustering")]
+QUALITY_TABLES = ("generation", "reconstruction", "clustering")
+# {preset: {quality table: its baseline preset}}: None when the row is
+# itself the baseline (or, for clustering, compared with k-means).
+BASELINES = {
+    "vae_fashion_mnist": {"generation": None, "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    "vaegan_fashion_mnist": {"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    "vaegan_conditional_fashion_mnist": {"generation": "vae_fashion_mnist"},
+    "pixel_autoencoder_fashion_mnist": {"reconstruction": None},
+    "deepsim_autoencoder_fashion_mnist": {"reconstruction": "pixel_autoencoder_fashion_mnist"},
+    "deepsim_vae_fashion_mnist": {"generation": "vae_fashion_mnist",
+                                  "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    "deepsim_inverter_fashion_mnist": {"reconstruction": "pixel_autoencoder_fashion_mnist"},
+    "aae_fashion_mnist": {"generation": "vae_fashion_mnist", "reconstruction": "pixel_autoencoder_fashion_mnist"},
+    "aae_clustering_gan_fashion_mnist": {"clustering": None},
+    "aae_clustering_mmd_fashion_mnist": {"clustering": None},
+    "iae_fashion_mnist": {"generation": "vae_fashion_mnist"},
+    "iae_clustering_fashion_mnist": {"clustering": None},
+}
+
+
+def quality_rows(table):
+    """`[(preset, baseline)]` of a quality table: the baselines' own rows
+    first, then the registry's order."""
+    if table not in QUALITY_TABLES:
+        raise ValueError(f"Expected `table` to be one of {QUALITY_TABLES}, received table={table!r}.")
+    rows = [(s.name, BASELINES[s.name][table]) for s in kp_presets.all_specs()
+            if table in BASELINES.get(s.name, {})]
+    return [r for r in rows if r[1] is None] + [r for r in rows if r[1] is not None]
+
+
+# (preset, baseline) of each table.
+GENERATIVE = quality_rows("generation")
+RECONSTRUCTING = quality_rows("reconstruction")
+CLUSTERING = [name for name, _ in quality_rows("clustering")]
 FASHION_MNIST = [s.name for s in kp_presets.all_specs() if s.dataset == "fashion_mnist"]
 
 

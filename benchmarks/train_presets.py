@@ -39,19 +39,21 @@ from keras_perceptual.preset_writer import save_preset
 from keras_perceptual.preset_writer import update_preset
 from keras_perceptual.recipes import get_recipe
 from keras_perceptual.training import train
+from keras_perceptual.training.plans import get_plan
 from keras_perceptual.training.pictures import preset_samples_picture
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSIFIER = "fashion_mnist_classifier"
 
 # name: recipe, its options, what it is, networks left out of the preset:
-# read from the preset specs (keras_perceptual/models/*_presets.py).
+# read from the training plans (keras_perceptual/training/plans.py) and the
+# preset specs (keras_perceptual/models/*_presets.py).
 PLAN = {
-    s.name: dict(recipe=s.recipe, options=dict(s.recipe_options), description=s.description, budget=s.budget,
-                 skip=list(s.skip_networks), comparator=s.needs_comparator, seed=s.seed,
-                 stop_when_converged=s.stop_when_converged, validate_every=s.validate_every,
-                 same_budget_as=s.same_budget_as)
-    for s in kp_presets.all_specs() if s.dataset == "fashion_mnist"
+    s.name: dict(recipe=p.recipe, options=dict(p.recipe_options), description=s.description, budget=p.budget,
+                 skip=list(p.skip_networks), comparator=p.needs_comparator, seed=p.seed,
+                 stop_when_converged=p.stop_when_converged, validate_every=p.validate_every,
+                 same_budget_as=p.same_budget_as)
+    for s in kp_presets.all_specs() if s.dataset == "fashion_mnist" for p in [get_plan(s.name)]
 }
 
 

@@ -1,6 +1,6 @@
 """`keras-perceptual`: the model zoo from the command line.
 
-    keras-perceptual list [--model VAEGAN] [--json]
+    keras-perceptual list [TEXT] [--model VAEGAN] [--family vaegan] [--task generation] [--json]
     keras-perceptual sample PRESET -n 16 -o samples.png
     keras-perceptual reconstruct PRESET IMAGE [IMAGE ...] -o recon.png
     keras-perceptual interpolate PRESET -o interpolation.png [--start IMG --end IMG]
@@ -29,7 +29,6 @@ Every command refuses in one line on stderr, never a traceback (unless
 
 import argparse
 import contextlib
-import importlib
 import json
 import os
 import shlex
@@ -39,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+import keras_perceptual.presets as presets  # the registry: no Keras import
+import keras_perceptual.validation as validation
 from keras_perceptual.cluster import add_cluster_arguments  # no Keras import
 from keras_perceptual.images import read_images  # Pillow only: 16-bit files scaled by their depth
 
@@ -65,20 +66,17 @@ def _quiet_stderr():
 
 
 def _import_backend():
-    """Imports Keras, its backend and the whole package (which registers
-    every model class) once, quietly, before a command runs."""
-    import keras_perceptual
-
+    """Imports Keras and its backend once, quietly, before a command runs
+    (importing Keras registers every class of the package: see
+    `keras_perceptual.SERIALIZABLE`)."""
     if "keras" in sys.modules:
-        keras_perceptual._load_all()
         return
     with _quiet_stderr():
         import keras
 
         keras.ops.zeros(1)  # the backend's device initialisation logs too
-        keras_perceptual._load_all()
         # tf.data (the datasets, under any backend) logs its start-up lines too.
-        importlib.import_module("keras_perceptual.datasets")
+        import keras_perceptual.datasets  # noqa: F401
 
 
 def recipe_descriptions():
@@ -155,14 +153,28 @@ def _save_grid(images, path, columns=None, **captions):
 
 # -- subcommands --------------------------------------------------------------
 def cmd_list(args):
-    from keras_perceptual.presets import list_presets
-
-    presets = list_presets(args.model)
+    """The registry, read without importing Keras: filtered by model class
+    (subclasses included), family, task and a substring of the name."""
+    found = presets.list_presets(args.model)
+    if args.family is not None:
+        families = sorted(set(presets.FAMILIES.values()))
+        validation.expect_choice("family", args.family, families)
+        found = {n: p for n, p in found.items() if p["family"] == args.family}
+    if args.task is not None:
+        found = {n: p for n, p in found.items() if args.task in p["tasks"]}
+    if args.filter:
+        found = {n: p for n, p in found.items() if args.filter.lower() in n}
+    if args.json:
+        print(json.dumps(found, indent=2, sort_keys=True))
+        return 0
+    if not found:
+        print("no preset matches", file=sys.stderr)
+        return 0
     if args.json:
         print(json.dumps(presets, indent=2, sort_keys=True))
         return 0
     rows = [("name", "model", "dataset", "weights", "input", "description")]
-    for name, p in presets.items():
+    for name, p in found.items():
         where = {"local": "present (weights/)", "hub": f"Hub {p['hub']['repo_id']}" if p.get("hub") else "",
                  "none": "not published"}[p["weights"]]
         shape = "x".join(str(s) for s in p["input"]["shape"])
@@ -309,7 +321,7 @@ def cmd_evaluate(args):
             f"The model reads images of shape {tuple(model.image_shape)}; {source} has "
             f"{tuple(images.shape[1:])}. Pass --images with a folder of matching images."
         )
-    from keras_perceptual import metrics
+    import keras_perceptual.metrics as metrics
 
     conditions = None
     if model.is_conditional:
@@ -387,7 +399,10 @@ def build_parser():
 
     p = command("list", help="list the presets and whether their weights are present",
                        description="List the registered presets: model, dataset, where the weights are, input shape.")
-    p.add_argument("--model", help="only the presets of this model class, e.g. VAEGAN")
+    p.add_argument("filter", nargs="?", metavar="TEXT", help="only the presets whose name contains TEXT")
+    p.add_argument("--model", help="only the presets of this model class and its subclasses, e.g. VAEGAN")
+    p.add_argument("--family", help="only the presets of this model family, e.g. vaegan, deepsim")
+    p.add_argument("--task", choices=presets.TASKS, help="only the presets made for this task")
     p.add_argument("--json", action="store_true", help="print JSON (every field of every preset)")
     p.set_defaults(func=cmd_list)
 
@@ -542,7 +557,8 @@ def main(argv=None):
             from keras_perceptual.training import distributed
 
             distributed.initialize_from_args(args, environ=os.environ)
-        _import_backend()  # quietly: `push` too, whose writer imports Keras
+        if args.command != "list":  # the registry is read without Keras
+            _import_backend()  # quietly: `push` too, whose writer imports Keras
         return args.func(args)
     except KeyboardInterrupt:
         if debug:

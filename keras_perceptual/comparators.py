@@ -23,10 +23,12 @@ import copy
 import keras
 from keras import ops
 
+import keras_perceptual.presets as presets
 from keras_perceptual.networks.classifier import fashion_mnist_classifier
 from keras_perceptual.networks.layout import channels_last_graph
 from keras_perceptual.networks.layout import data_format_of
 from keras_perceptual.networks.layout import with_data_format
+from keras_perceptual.preset_reader import from_pretrained
 
 PREPROCESSING = ("none", "unit", "caffe")
 BACKBONES = ("vgg16", "vgg19", "fashion_mnist_classifier")
@@ -38,9 +40,6 @@ DEFAULT_CLASSIFIER_LAYERS = ("block1_act2", "block2_act2")
 
 def _preset_network(name):
     """The functional network of the classifier preset `name` (trained weights)."""
-    from keras_perceptual import presets
-    from keras_perceptual.hub import from_pretrained
-
     if name not in presets.PRESETS:
         raise ValueError(
             "`weights` must be None, 'imagenet' or the name of a classifier preset of the zoo "

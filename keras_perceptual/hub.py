@@ -15,6 +15,7 @@ from pathlib import Path
 
 import keras_perceptual.preset_reader as preset_reader
 import keras_perceptual.preset_writer as preset_writer
+import keras_perceptual.presets as presets
 from keras_perceptual.preset_format import CARD  # noqa: F401 (the format, for callers of this module)
 from keras_perceptual.preset_format import CONFIG  # noqa: F401
 from keras_perceptual.preset_format import FORMAT_VERSION  # noqa: F401
@@ -33,9 +34,7 @@ class _Presets:
     """`Model.presets`: the registered presets of that class and its subclasses."""
 
     def __get__(self, instance, owner):
-        from keras_perceptual.presets import list_presets
-
-        return list_presets(owner)
+        return presets.list_presets(owner)
 
 
 class PretrainedMixin:

@@ -9,7 +9,7 @@ from huggingface_hub import ModelCardData
 
 import keras_perceptual.presets as presets
 from keras_perceptual.images import line_plot
-from keras_perceptual.metrics.features import DEFAULT_PRESET as EVALUATOR
+from keras_perceptual.preset_config import EVALUATOR_PRESET as EVALUATOR
 from keras_perceptual.preset_format import LEARNING_CURVE
 
 BASE_TAGS = ["keras", "keras-perceptual"]

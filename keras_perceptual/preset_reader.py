@@ -21,7 +21,10 @@ import keras
 from huggingface_hub import constants as hf_constants
 from huggingface_hub import errors
 
+import keras_perceptual.networks as networks
 import keras_perceptual.presets as presets
+from keras_perceptual.preset_config import KERAS_MODELS
+from keras_perceptual.preset_config import PresetSpec
 from keras_perceptual.preset_format import CONFIG
 from keras_perceptual.preset_format import FORMAT_VERSION
 from keras_perceptual.preset_format import METADATA
@@ -214,7 +217,7 @@ def _keras_public(module, name, function=False):
     elif module.startswith("keras.src.") and not function:
         loaded = sys.modules.get(module)
         obj = vars(loaded).get(name) if loaded is not None else None
-        if not (isinstance(obj, type) and issubclass(obj, keras.Model) and name in presets.KERAS_MODELS):
+        if not (isinstance(obj, type) and issubclass(obj, keras.Model) and name in KERAS_MODELS):
             obj = None
     else:
         return None
@@ -496,7 +499,7 @@ def resolve(name_or_path, cls=None, *, revision=None, cache_dir=None, local_file
             "`save_pretrained`, or 'hf://org/repo[@revision]'."
         )
     if cls is None:
-        cls = presets.model_class(spec)
+        cls = model_class(spec)
     load["preset"] = spec.name
     folder = presets.preset_folder(spec.name)
     if folder is not None:
@@ -513,7 +516,7 @@ def resolve(name_or_path, cls=None, *, revision=None, cache_dir=None, local_file
             pinned = None  # another revision: its own metadata.json vouches for it
         return load_from_source(HubSource(spec.hub_repo, revision or spec.hub_revision, **hub), cls, pinned, **load)
     if not load_weights:
-        model = presets.build_architecture(spec.name)
+        model = build_architecture(spec.name)
         if model is not None:
             return model
     raise PresetError(
@@ -523,6 +526,26 @@ def resolve(name_or_path, cls=None, *, revision=None, cache_dir=None, local_file
         + "Then load the folder by path, or from the Hub with 'hf://ORG/NAME'. "
         + ("`load_weights=False` gives the untrained architecture." if spec.architecture else "")
     )
+
+
+def model_class(spec_or_name):
+    """The registered class of a spec's `model` (or of a class name), None
+    when no such class is registered. The package's classes are registered
+    with Keras as soon as both are imported (`keras_perceptual.SERIALIZABLE`)."""
+    name = spec_or_name.model if isinstance(spec_or_name, PresetSpec) else spec_or_name
+    if name in KERAS_MODELS:
+        return keras.Model  # a plain Keras model (the classifier, the L2 autoencoder)
+    return keras.saving.get_registered_object(f"keras_perceptual>{name}")
+
+
+def build_architecture(name):
+    """The untrained model of preset `name` from its `architecture`, or None."""
+    spec = presets.get_spec(name)
+    if not spec.architecture:
+        return None
+    arch = spec.architecture
+    nets = getattr(networks, arch["networks"])(**arch["network_args"])
+    return model_class(spec)(**nets, **arch.get("options", {}), name=name)
 
 
 def from_pretrained(name_or_path, *, revision=None, cache_dir=None, local_files_only=False, token=None,

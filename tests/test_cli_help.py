@@ -110,3 +110,44 @@ def test_keras_first_then_package_registers_classes_for_load_model(tmp_path):
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("UpConvolution2D")
+
+
+def test_list_is_fast_and_imports_no_framework(budget):
+    """`keras-perceptual list` reads the registry without Keras."""
+    code = ("import sys, time; t = time.perf_counter(); from keras_perceptual import cli; cli.main(['list']); "
+            "print('SECONDS', time.perf_counter() - t, sorted(m for m in %r if m in sys.modules))" % (FRAMEWORKS,))
+    result = min((subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+                  for _ in range(2)), key=lambda r: float(r.stdout.split("SECONDS")[1].split()[0]))
+    assert result.returncode == 0, result.stderr
+    assert "celeba64" in result.stdout and result.stdout.rstrip().endswith("[]")
+    start = time.perf_counter()
+    listed = subprocess.run([sys.executable, "-m", "keras_perceptual.cli", "list"], capture_output=True, text=True,
+                            timeout=60)
+    elapsed = time.perf_counter() - start
+    assert listed.returncode == 0 and listed.stderr == ""
+    assert elapsed < budget, f"`keras-perceptual list` took {elapsed:.2f} s (budget {budget:.2f} s)"
+
+
+def _names(capsys, *args):
+    assert cli.main(["list", *args]) == 0
+    out = capsys.readouterr().out.splitlines()[1:]  # the header first
+    return {line.split()[0] for line in out}
+
+
+def test_list_filters(capsys):
+    deepsim = _names(capsys, "--model", "DeePSiM")  # the class and its subclasses
+    assert deepsim == {"deepsim_autoencoder_fashion_mnist", "deepsim_vae_fashion_mnist",
+                       "deepsim_inverter_fashion_mnist"}
+    assert _names(capsys, "--family", "deepsim") == deepsim | {"pixel_autoencoder_fashion_mnist"}  # its baseline
+    assert _names(capsys, "--task", "clustering") == {
+        "aae_clustering_gan_fashion_mnist", "aae_clustering_mmd_fashion_mnist", "iae_clustering_fashion_mnist"}
+    assert _names(capsys, "--task", "classification") == {"fashion_mnist_classifier", "fashion_mnist_evaluator"}
+    assert _names(capsys, "vaegan", "--task", "generation") == {
+        "vaegan_fashion_mnist", "vaegan_conditional_fashion_mnist"}
+    assert _names(capsys, "CELEBA") == {"celeba64"}
+    assert cli.main(["list", "no_such_text"]) == 0
+    assert "no preset matches" in capsys.readouterr().err
+    assert cli.main(["list", "--family", "nope"]) == 2
+    assert "Expected `family` to be one of" in capsys.readouterr().err
+    assert cli.main(["list", "--model", "NoSuchModel"]) == 2
+    assert "NoSuchModel" in capsys.readouterr().err

@@ -138,11 +138,11 @@ def test_recipe_expresses_the_paper_and_the_clustering_variant():
     """One recipe, two set-ups told apart by options only: the paper's IAE
     (stochastic encoder, decoder noise, no pixel loss) and the clustering
     variant; the presets name them."""
-    from keras_perceptual import presets
     from keras_perceptual.recipes import get_recipe
+    from keras_perceptual.training.plans import get_plan
 
     recipe = get_recipe("iae")
-    options = presets.get_spec("iae_fashion_mnist").recipe_options
+    options = get_plan("iae_fashion_mnist").recipe_options
     paper = recipe.resolve({k: v for k, v in options.items() if k != "epochs"})
     assert paper["code"] == "continuous" and paper["encoder_noise_dim"] > 0 and paper["decoder_noise_dim"] > 0
     assert paper["pixel_weight"] == 0.0 and paper["marginal_entropy_weight"] == 0.0
@@ -170,19 +170,29 @@ def test_recipe_expresses_the_paper_and_the_clustering_variant():
 
 
 def test_presets_faithful_and_clustering():
+    import sys
+    from pathlib import Path
+
     from keras_perceptual import presets
 
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from quality import BASELINES
+    from keras_perceptual.training.plans import get_plan
+
     faithful, clustering = presets.get_spec("iae_fashion_mnist"), presets.get_spec("iae_clustering_fashion_mnist")
-    assert faithful.recipe_options["code"] == "continuous" and clustering.recipe_options["code"] == "categorical"
+    faithful_plan, clustering_plan = get_plan(faithful.name), get_plan(clustering.name)
+    assert faithful_plan.recipe_options["code"] == "continuous"
+    assert clustering_plan.recipe_options["code"] == "categorical"
     # Each is judged on validation by what it is for: sample FID, clustering accuracy.
-    assert (faithful.recipe, clustering.recipe) == ("iae", "iae_clustering") and clustering.stop_when_converged
+    assert (faithful_plan.recipe, clustering_plan.recipe) == ("iae", "iae_clustering")
+    assert clustering_plan.stop_when_converged
     assert presets.preset_folder("iae_clustering_fashion_mnist") is not None
-    assert clustering.metadata_sha256 is not None and "clustering" in clustering.baselines
+    assert clustering.metadata_sha256 is not None and "clustering" in BASELINES[clustering.name]
     # Both are bundled; the faithful one loads with its departures.
     assert presets.preset_folder("iae_fashion_mnist") is not None and faithful.metadata_sha256 is not None
     faithful_model = kp.ImplicitAutoencoder.from_pretrained("iae_fashion_mnist")
     assert faithful_model.encoder_noise_dim == 16 and faithful_model.pixel_weight == 0.0
-    assert faithful_model.code_reconstruction_weight == faithful.recipe_options["code_reconstruction_weight"] > 0
+    assert faithful_model.code_reconstruction_weight == faithful_plan.recipe_options["code_reconstruction_weight"] > 0
     assert faithful_model.skipped_networks == ("reconstruction_discriminator", "regularization_discriminator")
     model = kp.ImplicitAutoencoder.from_pretrained("iae_clustering_fashion_mnist")
     assert isinstance(model.prior, priors.CategoricalPrior)

@@ -151,14 +151,14 @@ def test_default_feature_model_names_the_missing_preset(monkeypatch):
 def test_the_judge_is_never_a_network_a_preset_trains_against():
     """The default feature space and judge is the evaluator, not the DeePSiM
     comparator (a model graded by its own teacher looks better than it is)."""
-    from keras_perceptual import presets
     from keras_perceptual.recipes.deepsim import CLASSIFIER_PRESET
+    from keras_perceptual.training.plans import PLANS
 
     assert features_module.DEFAULT_FEATURES == ("fashion_mnist_evaluator", "features")
     assert features_module.DEFAULT_PRESET != CLASSIFIER_PRESET
-    for spec in presets.all_specs():
-        assert dict(spec.recipe_options).get("comparator_weights") in (None, CLASSIFIER_PRESET), spec.name
-        assert features_module.DEFAULT_PRESET not in str(dict(spec.recipe_options)), spec.name
+    for plan in PLANS.values():
+        assert dict(plan.recipe_options).get("comparator_weights") in (None, CLASSIFIER_PRESET), plan.name
+        assert features_module.DEFAULT_PRESET not in str(dict(plan.recipe_options)), plan.name
 
 
 EVALUATOR = ROOT / "weights" / features_module.DEFAULT_PRESET / "config.json"

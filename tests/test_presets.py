@@ -5,6 +5,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import h5py
@@ -13,10 +14,16 @@ import pytest
 
 import keras_perceptual as kp
 from keras_perceptual import hub
+from keras_perceptual import preset_reader
 from keras_perceptual import presets
+from keras_perceptual.training.plans import TrainingPlan
+from keras_perceptual.training.plans import get_plan
 from keras_perceptual.hub import PresetError
 from tests.test_hub import images
 from tests.test_hub import tiny_vaegan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import quality  # noqa: E402 (benchmarks/quality.py: the quality tables' baselines)
 
 def spec(name):
     return presets.get_spec(name)
@@ -57,24 +64,25 @@ def test_every_spec_is_typed_and_consistent():
     assert [s.name for s in specs] == list(presets.PRESETS) and len(specs) >= 13
     for s in specs:
         assert isinstance(s, presets.PresetSpec) and isinstance(s.input, presets.InputContract)
-        assert presets.model_class(s) is not None, s.name
+        assert preset_reader.model_class(s) is not None, s.name
         assert s.input.value_range == (-1.0, 1.0) and s.input.channels == s.input.shape[-1]
         assert s.description and s.paper and s.dataset and s.license and s.tags, s.name
         json.dumps(s.to_dict())  # nothing but JSON-able data
-        for baseline in s.baselines.values():
+        plan = get_plan(s.name)  # every preset has a training plan
+        for baseline in quality.BASELINES.get(s.name, {}).values():
             assert baseline is None or baseline in presets.PRESETS, (s.name, baseline)
         if s.hub_repo:
             assert s.hub_repo.count("/") == 1
         if presets.preset_folder(s.name) is not None:
             # The spec agrees with the metadata of the folder it pins.
             meta = json.loads((presets.preset_folder(s.name) / "metadata.json").read_text())
-            assert meta["recipe"] == s.recipe_module, s.name
-            assert sorted(meta["skipped_networks"]) == sorted(s.skip_networks), s.name
+            assert meta["recipe"] == plan.recipe_module, s.name
+            assert sorted(meta["skipped_networks"]) == sorted(plan.skip_networks), s.name
             assert meta["input"] == s.input.to_dict() and meta["dataset"] == s.dataset, s.name
             # Its recipe options are those the shipped weights were trained
             # with (a spec edited without retraining describes other weights);
             # "epochs" is the cap, the record holds the steps taken.
-            for key, value in dict(s.recipe_options).items():
+            for key, value in dict(plan.recipe_options).items():
                 if key != "epochs":
                     assert key in meta["recipe_options"], f"{s.name}: option {key!r} is not in its metadata"
                     assert json.loads(json.dumps(meta["recipe_options"][key])) == json.loads(json.dumps(value)), (
@@ -82,23 +90,33 @@ def test_every_spec_is_typed_and_consistent():
                         f"{meta['recipe_options'][key]!r}")
     with pytest.raises(ValueError, match="metadata_sha256"):
         dataclasses.replace(spec("vae_fashion_mnist"), metadata_sha256="abc")
-    with pytest.raises(ValueError, match="baselines"):
-        dataclasses.replace(spec("vae_fashion_mnist"), baselines={"speed": None})
+    with pytest.raises(ValueError, match="table"):
+        quality.quality_rows("speed")
+    assert set(quality.BASELINES) <= set(presets.PRESETS)
+    assert all(set(tables) <= set(quality.QUALITY_TABLES) for tables in quality.BASELINES.values())
+    # The load-time config holds no training field: those live in the training plans.
+    fields = {f.name for f in dataclasses.fields(presets.PresetSpec)}
+    assert not fields & {f.name for f in dataclasses.fields(TrainingPlan)} - {"name"}
+    assert not fields & {"baselines", "recipe", "budget"}
+    with pytest.raises(ValueError, match="Unknown preset 'no_such'"):
+        TrainingPlan("no_such", recipe="vae")
+    with pytest.raises(ValueError, match="Unknown preset 'celeba6'.*Did you mean 'celeba64'"):
+        get_plan("celeba6")
     with pytest.raises(ValueError, match="hub_repo"):
         dataclasses.replace(spec("vae_fashion_mnist"), hub_repo="no-slash")
 
 
 def test_quality_tables_read_the_baselines():
-    generation = presets.quality_rows("generation")
+    generation = quality.quality_rows("generation")
     assert generation[0] == ("vae_fashion_mnist", None)
     assert ("vaegan_fashion_mnist", "vae_fashion_mnist") in generation
-    reconstruction = dict(presets.quality_rows("reconstruction"))
+    reconstruction = dict(quality.quality_rows("reconstruction"))
     assert reconstruction["deepsim_autoencoder_fashion_mnist"] == "pixel_autoencoder_fashion_mnist"
-    assert presets.quality_rows("reconstruction")[0] == ("pixel_autoencoder_fashion_mnist", None)
-    assert {n for n, _ in presets.quality_rows("clustering")} == {
+    assert quality.quality_rows("reconstruction")[0] == ("pixel_autoencoder_fashion_mnist", None)
+    assert {n for n, _ in quality.quality_rows("clustering")} == {
         "aae_clustering_gan_fashion_mnist", "aae_clustering_mmd_fashion_mnist", "iae_clustering_fashion_mnist"}
     with pytest.raises(ValueError, match="table"):
-        presets.quality_rows("speed")
+        quality.quality_rows("speed")
 
 
 def test_registering_a_name_twice_differently_is_refused(monkeypatch):
@@ -135,6 +153,39 @@ def test_list_presets_and_model_presets():
     # A copy: editing it does not change the registry.
     every["celeba64"]["input"]["shape"][0] = 1
     assert presets.PRESETS["celeba64"].input.shape[0] == 64
+
+
+def test_model_classes_name_the_real_ancestry():
+    """`list_presets(model=cls)` compares class names: the ancestry the
+    registry stores as names must be the classes' real one."""
+    import keras
+
+    for name, ancestry in presets.MODEL_CLASSES.items():
+        cls = preset_reader.model_class(name) if name not in presets.KERAS_MODELS else getattr(keras, name, None)
+        cls = cls or getattr(keras.models, name, None) or keras.Model
+        real = [c.__name__ for c in cls.__mro__ if isinstance(c, type) and issubclass(c, keras.Model)
+                and (c.__module__.startswith("keras_perceptual") or c is keras.Model)]
+        if name in presets.KERAS_MODELS:
+            assert ancestry == (name, "Model")
+        else:
+            assert list(ancestry) == real, (name, real)
+    # A subclass filter: the DeePSiM family, not the VAE/GAN.
+    deepsim = kp.list_presets("DeePSiM")
+    assert set(deepsim) == {"deepsim_autoencoder_fashion_mnist", "deepsim_vae_fashion_mnist",
+                            "deepsim_inverter_fashion_mnist"}
+    assert kp.list_presets(kp.DeePSiM) == deepsim
+    # A user's own subclass has no registered presets.
+    assert kp.list_presets(type("MyVAE", (kp.VAE,), {})) == {}
+
+
+def test_families_and_tasks_come_from_the_specs():
+    every = kp.list_presets()
+    assert every["vaegan_fashion_mnist"]["family"] == "vaegan"
+    assert every["fashion_mnist_evaluator"]["family"] == "classifier"
+    assert every["fashion_mnist_evaluator"]["tasks"] == ["classification"]
+    assert every["iae_clustering_fashion_mnist"]["tasks"] == ["generation", "reconstruction", "clustering"]
+    assert every["pixel_autoencoder_fashion_mnist"]["tasks"] == ["reconstruction"]
+    assert set(presets.TASKS) == {"generation", "reconstruction", "clustering", "classification"}
 
 
 def test_celeba64_explains_how_to_get_weights(monkeypatch, tmp_path):

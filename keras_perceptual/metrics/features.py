@@ -21,11 +21,14 @@ import keras
 import numpy as np
 
 import keras_perceptual.validation as validation
+from keras_perceptual.preset_config import EVALUATOR_PRESET
+from keras_perceptual.preset_format import PresetError
+from keras_perceptual.preset_reader import from_pretrained
 
 # The feature space of every FID/KID and the judge of every classifier-based
 # score of the zoo: (preset, feature layer). Never a network any preset
 # trains against (the DeePSiM comparator is "fashion_mnist_classifier").
-DEFAULT_FEATURES = ("fashion_mnist_evaluator", "features")
+DEFAULT_FEATURES = (EVALUATOR_PRESET, "features")
 DEFAULT_PRESET, DEFAULT_LAYER = DEFAULT_FEATURES
 # The evaluator's class-score layer (logits), read by the classifier scores.
 DEFAULT_LOGITS = "logits"
@@ -56,9 +59,6 @@ def default_feature_model():
     """
     global _DEFAULT_MODEL
     if _DEFAULT_MODEL is None:
-        from keras_perceptual.hub import PresetError
-        from keras_perceptual.hub import from_pretrained
-
         try:
             _DEFAULT_MODEL = from_pretrained(DEFAULT_PRESET)
         except PresetError as e:

@@ -1,32 +1,40 @@
-from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
-from keras_perceptual.models.adversarial_model import AdversarialModel
-from keras_perceptual.models.classifier import Classifier
-from keras_perceptual.models.code_space import NoPriorError
-from keras_perceptual.models.deepsim import DeePSiM
-from keras_perceptual.models.deepsim_autoencoder import DeePSiMAutoencoder
-from keras_perceptual.models.deepsim_inverter import DeePSiMInverter
-from keras_perceptual.models.deepsim_vae import DeePSiMVAE
-from keras_perceptual.models.image_autoencoder import ImageAutoencoder
-from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
-from keras_perceptual.models.pixel_autoencoder import PixelAutoencoder
-from keras_perceptual.models.vae import VAE
-from keras_perceptual.models.vaegan import VAEGAN
+"""The model classes of the zoo (a face: each class loads with its module).
 
-__all__ = [
-    "AdversarialAutoencoder", "AdversarialModel", "Classifier", "DeePSiM", "DeePSiMAutoencoder", "DeePSiMInverter",
-    "DeePSiMVAE", "ImageAutoencoder", "ImplicitAutoencoder", "NoPriorError", "PixelAutoencoder", "VAE", "VAEGAN",
-]
+`import keras_perceptual.models.vaegan_presets` (a family's presets, plain
+data) imports no model and no Keras; `from keras_perceptual.models import
+VAEGAN` imports the VAE/GAN's module only. The families' presets are
+registered by `keras_perceptual.presets`.
+"""
 
-# Each family registers its presets (as keras-hub does in a family's __init__).
-from keras_perceptual.models import adversarial_autoencoder_presets  # noqa: E402
-from keras_perceptual.models import classifier_presets  # noqa: E402
-from keras_perceptual.models import deepsim_presets  # noqa: E402
-from keras_perceptual.models import implicit_autoencoder_presets  # noqa: E402
-from keras_perceptual.models import vaegan_presets  # noqa: E402
-from keras_perceptual.presets import register_presets  # noqa: E402
+import importlib
 
-register_presets(vaegan_presets)
-register_presets(classifier_presets)
-register_presets(deepsim_presets)
-register_presets(adversarial_autoencoder_presets)
-register_presets(implicit_autoencoder_presets)
+# public name -> the module that defines it
+_EXPORTS = {
+    "AdversarialAutoencoder": "keras_perceptual.models.adversarial_autoencoder",
+    "AdversarialModel": "keras_perceptual.models.adversarial_model",
+    "Classifier": "keras_perceptual.models.classifier",
+    "NoPriorError": "keras_perceptual.models.code_space",
+    "DeePSiM": "keras_perceptual.models.deepsim",
+    "DeePSiMAutoencoder": "keras_perceptual.models.deepsim_autoencoder",
+    "DeePSiMInverter": "keras_perceptual.models.deepsim_inverter",
+    "DeePSiMVAE": "keras_perceptual.models.deepsim_vae",
+    "ImageAutoencoder": "keras_perceptual.models.image_autoencoder",
+    "ImplicitAutoencoder": "keras_perceptual.models.implicit_autoencoder",
+    "PixelAutoencoder": "keras_perceptual.models.pixel_autoencoder",
+    "VAE": "keras_perceptual.models.vae",
+    "VAEGAN": "keras_perceptual.models.vaegan",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -7,8 +7,8 @@ import numpy as np
 from keras import ops
 
 import keras_perceptual.validation as validation
-from keras_perceptual import losses as kp_losses
-from keras_perceptual import priors as kp_priors
+import keras_perceptual.losses as kp_losses
+import keras_perceptual.priors as kp_priors
 from keras_perceptual.losses.mmd import KERNELS
 from keras_perceptual.losses.mmd import WAE_SCALES
 from keras_perceptual.models import latent_regularizers

@@ -10,7 +10,7 @@
 """
 
 from keras_perceptual.models.deepsim_presets import DOSOVITSKIY_2016
-from keras_perceptual.presets import fashion_mnist_spec
+from keras_perceptual.preset_config import fashion_mnist_spec
 
 PRESETS = [
     fashion_mnist_spec(
@@ -18,7 +18,6 @@ PRESETS = [
         description="The zoo's Fashion-MNIST CNN classifier: the DeePSiM comparator (the network the DeePSiM "
         "presets are trained against). The zoo's metrics use fashion_mnist_evaluator instead.",
         paper=DOSOVITSKIY_2016 + " (the comparator's role)",
-        recipe="fashion_mnist_classifier", recipe_options={"epochs": 5}, budget="5 epochs, batch 128",
         tags=("image-classification", "fashion-mnist"),
     ),
     fashion_mnist_spec(
@@ -27,11 +26,7 @@ PRESETS = [
         "reconstruction FID and classifier score the zoo reports. No preset trains against it.",
         paper="Heusel et al., \"GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash "
         "Equilibrium\", NIPS 2017, arXiv:1706.08500 (FID; this network plays Inception's part)",
-        recipe="fashion_mnist_evaluator", recipe_options={"epochs": 8},
-        budget="8 epochs of the 55k training images, batch 128, Adam 1e-3 divided by 10 for the last epoch; "
-        "validation accuracy measured every epoch (a convergence stop fired at epoch 5 on a BatchNorm-noisy "
-        "curve, 0.892, before the learning-rate drop, so the evaluator trains the whole schedule)",
-        seed=1, tags=("image-classification", "fashion-mnist", "evaluation"),
+        tags=("image-classification", "fashion-mnist", "evaluation"),
     ),
 ]
 

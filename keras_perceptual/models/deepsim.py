@@ -9,7 +9,7 @@ import numpy as np
 from keras import ops
 
 import keras_perceptual.validation as validation
-from keras_perceptual import losses as kp_losses
+import keras_perceptual.losses as kp_losses
 from keras_perceptual.comparators import Comparator
 from keras_perceptual.losses.deepsim import check_feature_weights
 from keras_perceptual.losses.deepsim import check_lambdas

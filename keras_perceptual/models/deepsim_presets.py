@@ -2,20 +2,13 @@
 Their comparator (AlexNet's role in the paper) is the
 `fashion_mnist_classifier` preset (`classifier_presets.py`)."""
 
-from keras_perceptual.presets import converged_budget
-from keras_perceptual.presets import fashion_mnist_spec
+from keras_perceptual.preset_config import fashion_mnist_spec
 
 DOSOVITSKIY_2016 = (
     "Dosovitskiy & Brox, \"Generating images with perceptual similarity metrics based on deep "
     "networks\", NIPS 2016, arXiv:1602.02644"
 )
-# The loss comparator of a DeePSiM preset is the classifier preset itself:
-# left out with the discriminator (3.5 MB each), both only needed to train.
-DEEPSIM = dict(paper=DOSOVITSKIY_2016, recipe_options={"epochs": 10},
-               budget=converged_budget("reconstruction FID", "every 430 steps", 10, 64),
-               stop_when_converged=True, validate_every=430,
-               needs_comparator=True, skip_networks=("comparator", "discriminator"),
-               tags=("autoencoder", "deepsim", "perceptual-loss", "gan"))
+TAGS = ("autoencoder", "deepsim", "perceptual-loss", "gan")
 L2 = "pixel_autoencoder_fashion_mnist"
 
 
@@ -25,28 +18,25 @@ PRESETS = [
         description="The DeePSiM autoencoder's networks trained with the pixel MSE alone: DeePSiM's "
         "baseline, same data, optimizer and steps.",
         paper=DOSOVITSKIY_2016 + " (its L2 baseline)",
-        recipe="pixel_autoencoder", recipe_options={}, same_budget_as="deepsim_autoencoder_fashion_mnist",
-        validate_every=430, budget="exactly the steps of deepsim_autoencoder_fashion_mnist (same budget), batch 64",
-        tags=("autoencoder", "l2-baseline"), baselines={"reconstruction": None},
+        tags=("autoencoder", "l2-baseline"),
     ),
     fashion_mnist_spec(
-        "deepsim_autoencoder_fashion_mnist", model="DeePSiMAutoencoder", recipe="deepsim_autoencoder",
+        "deepsim_autoencoder_fashion_mnist", model="DeePSiMAutoencoder", paper=DOSOVITSKIY_2016,
         description="DeePSiM autoencoder (Dosovitskiy & Brox 2016), 7x7x2 code, the zoo's classifier as "
         "comparator.",
-        baselines={"reconstruction": L2}, **DEEPSIM,
+        tags=TAGS,
     ),
     fashion_mnist_spec(
-        "deepsim_vae_fashion_mnist", model="DeePSiMVAE", recipe="deepsim_vae",
+        "deepsim_vae_fashion_mnist", model="DeePSiMVAE", paper=DOSOVITSKIY_2016,
         description="DeePSiM VAE (Dosovitskiy & Brox 2016): the DeePSiM loss replaces the VAE's "
         "reconstruction term.",
-        baselines={"generation": "vae_fashion_mnist", "reconstruction": L2},
-        **dict(DEEPSIM, tags=DEEPSIM["tags"] + ("image-generation", "variational-autoencoder")),
+        tags=TAGS + ("image-generation", "variational-autoencoder"),
     ),
     fashion_mnist_spec(
-        "deepsim_inverter_fashion_mnist", model="DeePSiMInverter", recipe="deepsim_inverter",
+        "deepsim_inverter_fashion_mnist", model="DeePSiMInverter", paper=DOSOVITSKIY_2016,
         description="DeePSiM feature inverter (Dosovitskiy & Brox 2016): decodes the zoo's classifier "
         "features back to the image.",
-        baselines={"reconstruction": L2}, **dict(DEEPSIM, tags=DEEPSIM["tags"] + ("feature-inversion",)),
+        tags=TAGS + ("feature-inversion",),
     ),
 ]
 

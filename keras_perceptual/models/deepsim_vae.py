@@ -4,7 +4,7 @@ term is the DeePSiM loss; the KL term is kept."""
 import keras
 from keras import ops
 
-from keras_perceptual import losses as kp_losses
+import keras_perceptual.losses as kp_losses
 from keras_perceptual.losses.deepsim import check_lambdas
 from keras_perceptual.models.code_space import GaussianCode
 from keras_perceptual.models.deepsim import DeePSiM

@@ -7,8 +7,8 @@ import numpy as np
 from keras import ops
 
 import keras_perceptual.validation as validation
-from keras_perceptual import losses as kp_losses
-from keras_perceptual import priors as kp_priors
+import keras_perceptual.losses as kp_losses
+import keras_perceptual.priors as kp_priors
 from keras_perceptual.models.checks import split_conditional_data
 from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
 from keras_perceptual.models.prior_autoencoder import check_code_size

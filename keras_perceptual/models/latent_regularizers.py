@@ -14,7 +14,7 @@ discriminator), and returns `(encoder_term, {player: discriminator_loss})`.
 import keras
 from keras import ops
 
-from keras_perceptual import losses as kp_losses
+import keras_perceptual.losses as kp_losses
 
 
 class GANRegularizer:

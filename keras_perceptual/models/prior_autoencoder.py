@@ -5,7 +5,7 @@ a `keras_perceptual.priors.Prior` (`AdversarialAutoencoder`,
 import keras
 from keras import ops
 
-from keras_perceptual import priors as kp_priors
+import keras_perceptual.priors as kp_priors
 from keras_perceptual.models.code_space import PriorCode
 from keras_perceptual.models.image_autoencoder import ImageAutoencoder
 

@@ -5,7 +5,7 @@ import keras
 from keras import ops
 
 import keras_perceptual.validation as validation
-from keras_perceptual import losses as kp_losses
+import keras_perceptual.losses as kp_losses
 from keras_perceptual.models.gaussian_autoencoder import GaussianAutoencoder
 from keras_perceptual.models.checks import split_conditional_data
 

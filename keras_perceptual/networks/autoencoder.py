@@ -22,6 +22,7 @@ its convolutions run in; images stay channels-last at its inputs and outputs.
 import keras
 from keras import layers
 
+import keras_perceptual.priors as kp_priors
 from keras_perceptual.networks.layout import network_builder
 
 
@@ -262,8 +263,6 @@ def aae_networks(
             "channels_last" (default: `keras.config.image_data_format()`);
             images stay channels-last at the networks' inputs and outputs.
     """
-    from keras_perceptual import priors as kp_priors
-
     prior = kp_priors.get(prior)
     categorical = isinstance(prior, kp_priors.CategoricalPrior)
     k = prior.num_classes if categorical else 0
@@ -325,8 +324,6 @@ def iae_networks(
             "channels_last" (default: `keras.config.image_data_format()`);
             images stay channels-last at the networks' inputs and outputs.
     """
-    from keras_perceptual import priors as kp_priors
-
     prior = kp_priors.get(prior)
     k = prior.num_classes if isinstance(prior, kp_priors.CategoricalPrior) else 0
     return {

@@ -13,8 +13,8 @@ training images, all 60k by default).
 import keras
 import numpy as np
 
-from keras_perceptual import networks
-from keras_perceptual import priors as kp_priors
+import keras_perceptual.networks as networks
+import keras_perceptual.priors as kp_priors
 from keras_perceptual.datasets import fashion_mnist_arrays
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.checks import check_choice

@@ -30,8 +30,8 @@ of them can be set explicitly for either code."""
 
 import dataclasses
 
-from keras_perceptual import networks
-from keras_perceptual import priors as kp_priors
+import keras_perceptual.networks as networks
+import keras_perceptual.priors as kp_priors
 from keras_perceptual.models.checks import check_choice
 from keras_perceptual.models.implicit_autoencoder import ImplicitAutoencoder
 from keras_perceptual.recipes import aae

@@ -9,7 +9,7 @@ import inspect
 import keras
 import numpy as np
 
-from keras_perceptual import datasets
+import keras_perceptual.datasets as datasets
 from keras_perceptual.models.vaegan import VAEGAN
 from keras_perceptual.networks.vaegan import vaegan_networks
 from keras_perceptual.recipes import list_recipes

@@ -17,7 +17,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_perceptual import validation as check
+import keras_perceptual.validation as check
 from keras_perceptual.preset_format import CONFIG
 from keras_perceptual.preset_format import LEARNING_CURVE
 from keras_perceptual.preset_format import METADATA

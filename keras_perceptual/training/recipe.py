@@ -13,7 +13,7 @@ from typing import Mapping
 
 import numpy as np
 
-from keras_perceptual import validation as check
+import keras_perceptual.validation as check
 
 PICTURES = ("samples", "reconstructions", "noise", "classes")
 

@@ -42,8 +42,11 @@ import numpy as np
 from keras_perceptual.cluster import add_cluster_arguments  # no Keras import
 from keras_perceptual.images import read_images  # Pillow only: 16-bit files scaled by their depth
 
-# Before anything loads TensorFlow (a user's own setting wins).
+# Before anything loads TensorFlow (a user's own setting wins): its C++ logs
+# and absl's ("All log messages before absl::InitializeLog()...").
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 
 @contextlib.contextmanager
@@ -77,8 +80,16 @@ def _import_backend():
 
         keras.ops.zeros(1)  # the backend's device initialisation logs too
         keras_perceptual._load_all()
-        # tf.data (the datasets, under any backend) logs its start-up lines too.
-        importlib.import_module("keras_perceptual.datasets")
+    # TensorFlow is not loaded here on JAX and PyTorch: only a command that
+    # streams tf.data (`train` of a recipe that reads CelebA, `evaluate
+    # --images`) imports `keras_perceptual.datasets`, quietly (`_quiet_import`).
+
+
+def _quiet_import(module):
+    """Imports `module` with TensorFlow's start-up lines silenced (it loads
+    TensorFlow when it uses tf.data)."""
+    with _quiet_stderr():
+        return importlib.import_module(module)
 
 
 def recipe_descriptions():
@@ -90,9 +101,19 @@ def recipe_descriptions():
 
 
 def _progress(iterable=None, **kwargs):
+    """A tqdm progress bar on stderr, only when stderr is a terminal (a
+    redirected log gets no bar)."""
     from tqdm.auto import tqdm
 
+    kwargs["disable"] = kwargs.get("disable", False) or not _isatty(sys.stderr)
     return tqdm(iterable, file=sys.stderr, dynamic_ncols=True, **kwargs)
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
 
 
 def _load(args):
@@ -186,7 +207,7 @@ def cmd_sample(args):
     captions = {}
     if conditions is not None and args.label is None and args.columns is None:
         # One column per class, titled with its name.
-        from keras_perceptual.datasets import class_names
+        from keras_perceptual.data_files import class_names
 
         captions = {"columns": model.condition_dim, "column_labels": class_names(model.condition_dim)}
     _save_grid(images, args.output, **({"columns": args.columns} | captions))
@@ -263,10 +284,20 @@ def cmd_train(args):
             name = "--" + flag.replace("_", "-")
             raise ValueError(f"{name} must be a positive integer. Received: {name} {value}")
     options = dict(parse_option(item) for item in args.option or ())
+    if args.data_dir is not None:
+        if "data_dir" in options and options["data_dir"] != args.data_dir:
+            raise ValueError(f"--data-dir {args.data_dir!r} and --option data_dir={options['data_dir']!r} "
+                             "disagree: give the folder once.")
+        options["data_dir"] = args.data_dir
+    # The recipe's module imported quietly: one that streams tf.data loads TensorFlow.
+    with _quiet_stderr():
+        recipe = importlib.import_module("keras_perceptual.recipes").get_recipe(args.recipe)
+    # Keras's progress bar only on a terminal: a redirected log gets one line per epoch.
+    verbose = args.verbose if args.verbose is not None else (1 if _isatty(sys.stdout) else 2)
     try:
-        record = train(args.recipe, args.output, epochs=args.epochs, steps=args.steps, batch_size=args.batch_size,
+        record = train(recipe, args.output, epochs=args.epochs, steps=args.steps, batch_size=args.batch_size,
                        seed=args.seed, smoke=args.smoke, dataset=args.dataset, options=options,
-                       checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=args.verbose,
+                       checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=verbose,
                        validate=args.validate, validate_every=args.validate_every,
                        stop_when_converged=args.stop_when_converged, restore_best=args.restore_best,
                        overwrite=args.overwrite,
@@ -287,15 +318,13 @@ def cmd_evaluate(args):
     model = _load_image_model(args)
     labels = None
     if args.images:
-        from keras_perceptual.datasets import image_folder_dataset
-
         size, _, channels = model.image_shape
-        ds = image_folder_dataset(args.images, image_size=size, channels=channels,
+        ds = _quiet_import("keras_perceptual.datasets").image_folder_dataset(args.images, image_size=size, channels=channels,
                                   batch_size=args.batch_size, shuffle=False, drop_remainder=False)
         images = np.concatenate([np.asarray(b) for b in ds])[: args.limit]
         source = args.images
     else:
-        from keras_perceptual.datasets import fashion_mnist_arrays
+        from keras_perceptual.data_files import fashion_mnist_arrays
 
         if args.dataset != "fashion_mnist":
             raise ValueError(
@@ -439,8 +468,14 @@ def build_parser():
         epilog="recipes:\n" + "\n".join(f"  {n.ljust(width)}  {d}" for n, d in recipes.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recipe", metavar="RECIPE", help="recipe name, one of the list below")
-    p.add_argument("--dataset", default="fashion_mnist",
-                   help="dataset the recipe reads: fashion_mnist, or celeba for vaegan (default: fashion_mnist)")
+    p.add_argument("--dataset",
+                   help="dataset the recipe reads: fashion_mnist, or celeba for vaegan (default: the recipe's "
+                        "first, fashion_mnist but for vaegan_celeba64)")
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="folder of the dataset (the recipe option data_dir): Fashion-MNIST's IDX files, or "
+                        "CelebA as a prepared tensorflow_datasets folder (DIR/celeb_a/), the official "
+                        "DIR/img_align_celeba.zip (+ DIR/list_attr_celeba.txt for attributes), or a folder of "
+                        "the aligned 178x218 images")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=int, help="passes over the training data, > 0 (default: the recipe's)")
     budget.add_argument("--steps", type=int, help="optimizer steps instead of epochs, > 0")
@@ -448,8 +483,9 @@ def build_parser():
     p.add_argument("--output", help="preset folder to write (default: write nothing)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, noise and data order (default: 0)")
     p.add_argument("--smoke", action="store_true", help="a few steps on a small slice of the data (a quick check)")
-    p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
-                   help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch (default: 1)")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
+                   help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a "
+                        "terminal, 2 when the output is redirected)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="extra recipe option, VALUE parsed as JSON when it can be (repeatable), "
                         "e.g. --option gamma=0.01")

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from keras_perceptual.callbacks import interleave_rows
-from keras_perceptual.datasets import class_names
+from keras_perceptual.data_files import class_names
 from keras_perceptual.images import save_image_grid
 
 # File name of each kind of picture at the end of a run.

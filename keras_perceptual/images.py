@@ -1,6 +1,6 @@
 """Image grids as PNG files (Pillow), optionally captioned: a label left of
-each row ("original", "reconstruction") and a title above each column (class
-names)."""
+each row ("original", "reconstruction"), a title above each column (class
+names) and a title above the whole grid (e.g. "SMOKE RUN: ...")."""
 
 from pathlib import Path
 
@@ -136,11 +136,40 @@ def caption_grid(grid, rows, columns, row_labels=None, column_labels=None, paddi
     return out
 
 
-def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=None, column_labels=None):
+def title_image(image, title):
+    """`image` (PIL) below `title` in black on a white band, the text
+    wrapped to the image's width (at least 200 pixels: a narrow image is
+    widened). Returns a new RGB image; `image` itself when `title` is
+    empty."""
+    if not title:
+        return image
+    font = _font()
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    width = max(image.width, 200)
+    lines, line = [], ""
+    for word in str(title).split():
+        candidate = f"{line} {word}".strip()
+        box = measure.textbbox((0, 0), candidate, font=font)
+        if line and box[2] - box[0] > width - 8:
+            lines.append(line)
+            candidate = word
+        line = candidate
+    lines.append(line)
+    band = 6 + 15 * len(lines)
+    out = Image.new("RGB", (width, image.height + band), "white")
+    out.paste(image.convert("RGB"), ((width - image.width) // 2, band))
+    draw = ImageDraw.Draw(out)
+    for i, text in enumerate(lines):
+        draw.text((4, 3 + 15 * i), text, fill="black", font=font)
+    return out
+
+
+def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=None, column_labels=None,
+                    title=None):
     """Writes `images` (in [-1, 1]) as one PNG grid; returns the path.
     `scale` enlarges each pixel (nearest neighbour) for small images;
     `row_labels` / `column_labels` caption the rows and columns (see
-    `caption_grid`)."""
+    `caption_grid`); `title` is written above the grid (`title_image`)."""
     images = np.asarray(images)
     grid = Image.fromarray(image_grid(images, columns, padding))
     if scale != 1:
@@ -148,6 +177,7 @@ def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=N
     columns = columns or int(np.ceil(np.sqrt(len(images))))
     rows = int(np.ceil(len(images) / columns))
     grid = caption_grid(grid, rows, columns, row_labels, column_labels, padding * scale)
+    grid = title_image(grid, title)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     grid.save(path)

@@ -13,6 +13,7 @@ from PIL import Image
 from keras_perceptual import cli
 from keras_perceptual import data_files
 from keras_perceptual import datasets
+from keras_perceptual.training.pictures import SMOKE_CAPTION
 
 ATTRIBUTES = ("5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose "
               "Black_Hair Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee "
@@ -101,7 +102,12 @@ def test_train_vaegan_celeba64_from_the_official_zip(tmp_path, capsys):
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["recipe"] == "keras_perceptual.recipes.vaegan_celeba64"
     assert meta["dataset"] == "celeba" and meta["recipe_options"]["data_dir"] == str(data)
-    assert "SMOKE RUN" in meta["description"]
+    assert SMOKE_CAPTION in meta["description"]
+    assert SMOKE_CAPTION in (out / "README.md").read_text()
+    # samples.png is titled: its top rows are the white caption band with black text.
+    with Image.open(out / "samples.png") as samples:
+        top = np.asarray(samples.convert("L"))[:20]
+    assert top.max() == 255 and top.min() < 100 and samples.height > 64 * 8
     model = kp.from_pretrained(str(out))
     assert type(model) is kp.VAEGAN and model.image_shape == (64, 64, 3)
     assert np.asarray(model.generate(2, seed=0)).shape == (2, 64, 64, 3)

@@ -79,3 +79,31 @@ def test_training_pictures_are_captioned(tmp_path):
     assert picture(_FakeClassifier(), "classes", images(40)).row_labels is None  # rows of 4: unnamed
     plain, = write_pictures(_FakeNoiseModel(), ["noise"], tmp_path / "plain", x)
     assert Image.open(plain).height > 10 * 30 * 2  # the column titles' margin on top of 10 rows
+
+
+def test_smoke_pictures_carry_the_smoke_caption(tmp_path):
+    """A smoke run's pictures are titled SMOKE_CAPTION above the untouched
+    grid (narrow grids widened to fit it), and its description says so once."""
+    from keras_perceptual.training.pictures import SMOKE_CAPTION
+    from keras_perceptual.training.pictures import mark_smoke
+    from keras_perceptual.training.pictures import smoke_title
+    from keras_perceptual.training.pictures import write_pictures
+
+    x = images(20)
+    plain = np.asarray(Image.open(save_image_grid(x, tmp_path / "plain.png", columns=10, scale=2)).convert("L"))
+    titled = np.asarray(Image.open(save_image_grid(x, tmp_path / "titled.png", columns=10, scale=2,
+                                                   title=SMOKE_CAPTION)).convert("L"))
+    band = titled.shape[0] - plain.shape[0]
+    assert band >= 21 and titled.shape[1] == plain.shape[1]
+    assert titled[:band].min() < 128  # the caption's text
+    np.testing.assert_array_equal(titled[band:], plain)  # the images untouched
+    # A grid narrower than the text: widened, the text wrapped onto more lines.
+    narrow = Image.open(save_image_grid(x[:1], tmp_path / "narrow.png", title=SMOKE_CAPTION))
+    assert narrow.width >= 200 and narrow.height - 32 >= 2 * 15
+    assert smoke_title(True) == SMOKE_CAPTION and smoke_title(False) is None
+    smoke_grid, = write_pictures(_FakeNoiseModel(), ["noise"], tmp_path / "smoke", x, title=smoke_title(True))
+    plain_grid, = write_pictures(_FakeNoiseModel(), ["noise"], tmp_path / "plain_run", x)
+    assert Image.open(smoke_grid).height > Image.open(plain_grid).height
+    assert mark_smoke("A VAE/GAN.") == f"A VAE/GAN. {SMOKE_CAPTION}."
+    assert mark_smoke(mark_smoke("A VAE/GAN.")) == mark_smoke("A VAE/GAN.")
+    assert mark_smoke(None) == f"{SMOKE_CAPTION}."

@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import importlib
 import json
+import logging
 import os
 import shlex
 import sys
@@ -573,10 +574,14 @@ def main(argv=None):
     args.argv = argv
     debug = bool(getattr(args, "debug", False)) or os.environ.get("KERAS_PERCEPTUAL_DEBUG", "") not in ("", "0")
     prefix = f"keras-perceptual {args.command}"
+    if not debug:
+        # absl's Python warnings (tensorflow_datasets, TensorFlow) go through the standard
+        # logger "absl": only errors reach stderr (no absl import needed to say so).
+        logging.getLogger("absl").setLevel(logging.ERROR)
     try:
         if args.command == "train":  # joins a cluster (if any) before the backend starts its devices
-            from keras_perceptual.training import distributed
-
+            # Imported quietly: it imports Keras, and so TensorFlow on its backend.
+            distributed = _quiet_import("keras_perceptual.training.distributed")
             distributed.initialize_from_args(args, environ=os.environ)
         _import_backend()  # quietly: `push` too, whose writer imports Keras
         return args.func(args)

@@ -35,6 +35,12 @@ def test_sample_grid_writes_captioned_pngs_and_tensorboard_images(tmp_path):
                        class_names=FASHION_MNIST_CLASSES, log_dir=tmp_path / "logs")
     model.fit(x, c, batch_size=10, epochs=1, verbose=0, callbacks=[grids])
     assert [p.name for p in grids.written] == ["samples_epoch001.png", "reconstructions_epoch001.png"]
+    titled = SampleGrid(tmp_path / "titled", num_samples=20, images=x[:4], conditions=(c, c[:4]),
+                        class_names=FASHION_MNIST_CLASSES, title="SMOKE RUN")
+    titled.set_model(model)
+    titled.on_epoch_end(0)
+    for plain, smoke in zip(grids.written, titled.written):
+        assert Image.open(smoke).height > Image.open(plain).height  # the title's band on top
     samples = Image.open(grids.written[0])
     assert samples.width > 10 * 30 * 2  # ten class columns, and a label margin on top
     events = list((tmp_path / "logs" / "images").glob("events.out.tfevents.*"))
@@ -107,3 +113,13 @@ def test_smoke_pictures_carry_the_smoke_caption(tmp_path):
     assert mark_smoke("A VAE/GAN.") == f"A VAE/GAN. {SMOKE_CAPTION}."
     assert mark_smoke(mark_smoke("A VAE/GAN.")) == mark_smoke("A VAE/GAN.")
     assert mark_smoke(None) == f"{SMOKE_CAPTION}."
+    # The examples' own writers take the title too.
+    from keras_perceptual.images import cluster_grid
+    from keras_perceptual.images import code_scatter
+
+    clusters = np.arange(20) % 2
+    bare = Image.open(cluster_grid(x, clusters, tmp_path / "c.png"))
+    assert Image.open(cluster_grid(x, clusters, tmp_path / "ct.png", title=SMOKE_CAPTION)).height > bare.height
+    points, labels = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 3
+    bare = Image.open(code_scatter(points, labels, tmp_path / "s.png"))
+    assert Image.open(code_scatter(points, labels, tmp_path / "st.png", title=SMOKE_CAPTION)).height > bare.height

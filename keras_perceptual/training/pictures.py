@@ -11,12 +11,9 @@ import numpy as np
 
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.data_files import class_names
+from keras_perceptual.images import SMOKE_CAPTION  # the title of a smoke run's pictures
 from keras_perceptual.images import save_image_grid
 
-# The title of every picture of a smoke run (driver grids, the examples'
-# --smoke pictures, a smoke preset's samples.png) and the note added to its
-# description: a smoke run checks that the code runs, its pictures are no result.
-SMOKE_CAPTION = "SMOKE RUN: untrained, a few steps on tiny data - not a result"
 
 
 def smoke_title(smoke):
@@ -25,7 +22,8 @@ def smoke_title(smoke):
 
 
 def mark_smoke(description):
-    """`description` (None: empty) with `SMOKE_CAPTION` appended, once (a
+    """`description` (None: empty) with `SMOKE_CAPTION` appended, once, for
+    a smoke run's metadata and model card (a
     text already saying "SMOKE RUN" is returned as it is)."""
     description = (description or "").strip()
     if "SMOKE RUN" in description:

@@ -88,9 +88,19 @@ def _import_backend():
 
 def _quiet_import(module):
     """Imports `module` with TensorFlow's start-up lines silenced (it loads
-    TensorFlow when it uses tf.data)."""
+    TensorFlow when it uses tf.data), and starts TensorFlow's runtime just as
+    quietly when tf.data was loaded (its first op logs too)."""
     with _quiet_stderr():
-        return importlib.import_module(module)
+        imported = importlib.import_module(module)
+        _start_tf_data()
+    return imported
+
+
+def _start_tf_data():
+    """Starts TensorFlow's runtime when tf.data was loaded (call it quietly)."""
+    tf_data = sys.modules.get("keras_perceptual.datasets")
+    if tf_data is not None:
+        tf_data.start_runtime()
 
 
 def recipe_descriptions():
@@ -293,6 +303,7 @@ def cmd_train(args):
     # The recipe's module imported quietly: one that streams tf.data loads TensorFlow.
     with _quiet_stderr():
         recipe = importlib.import_module("keras_perceptual.recipes").get_recipe(args.recipe)
+        _start_tf_data()
     # Keras's progress bar only on a terminal: a redirected log gets one line per epoch.
     verbose = args.verbose if args.verbose is not None else (1 if _isatty(sys.stdout) else 2)
     try:

@@ -39,6 +39,13 @@ from keras_perceptual.images import check_image_file
 AUTOTUNE = tf.data.AUTOTUNE
 
 
+def start_runtime():
+    """Starts TensorFlow's runtime now (one tiny tf.data pass): it writes its
+    start-up lines to stderr on its first op, which a command line can then
+    silence (`keras-perceptual` does) rather than print mid-run."""
+    return int(next(iter(tf.data.Dataset.range(1).map(lambda x: x + 1))))
+
+
 def to_unit_range(images):
     """uint8 [0, 255] -> float32 [-1, 1] (NumPy or tf)."""
     if isinstance(images, np.ndarray):

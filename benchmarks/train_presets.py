@@ -39,6 +39,7 @@ from keras_perceptual.preset_writer import save_preset
 from keras_perceptual.preset_writer import update_preset
 from keras_perceptual.recipes import get_recipe
 from keras_perceptual.training import train
+from keras_perceptual.training.pictures import mark_smoke
 from keras_perceptual.training.plans import get_plan
 from keras_perceptual.training.pictures import preset_samples_picture
 
@@ -110,7 +111,7 @@ def train_one(name, args):
     command = "python benchmarks/train_presets.py --only " + name + (" --smoke" if args.smoke else "")
     metadata = {
         "name": name,
-        "description": plan["description"] + (" SMOKE RUN: untrained." if args.smoke else ""),
+        "description": mark_smoke(plan["description"]) if args.smoke else plan["description"],
         "budget": plan["budget"],
         "hardware": hardware(),
         "paper": kp_presets.get_spec(name).paper,

@@ -30,6 +30,8 @@ class SampleGrid(keras.callbacks.Callback):
             through the classes, their names: one column per class, titled.
         log_dir: a TensorBoard log folder (e.g. the `keras.callbacks.TensorBoard`
             one) to also write the grids to; None: PNG files only.
+        title: written above every grid (e.g. `images.SMOKE_CAPTION` in a
+            smoke run).
 
     Example:
     >>> grids = SampleGrid("runs/grids", images=test_images[:16], log_dir="runs/logs")
@@ -40,7 +42,7 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, directory, num_samples=64, images=None, conditions=None, every=1, scale=2, seed=0,
-                 class_names=None, log_dir=None):
+                 class_names=None, log_dir=None, title=None):
         super().__init__()
         if every < 1:
             raise ValueError(f"`every` must be >= 1. Received: every={every}")
@@ -53,10 +55,12 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = seed
         self.class_names = None if class_names is None else [str(n) for n in class_names]
         self.log_dir = log_dir
+        self.title = title
         self.written = []
 
     def _save(self, images, name, epoch, **kwargs):
-        path = save_image_grid(images, self.directory / f"{name}_epoch{epoch:03d}.png", scale=self.scale, **kwargs)
+        path = save_image_grid(images, self.directory / f"{name}_epoch{epoch:03d}.png", scale=self.scale,
+                               title=self.title, **kwargs)
         self.written.append(path)
         if self.log_dir is not None:
             from PIL import Image

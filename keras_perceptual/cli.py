@@ -30,11 +30,10 @@ Every command refuses in one line on stderr, never a traceback (unless
 import argparse
 import contextlib
 import json
+import logging
 import os
 import shlex
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
@@ -43,8 +42,11 @@ import keras_perceptual.validation as validation
 from keras_perceptual.cluster import add_cluster_arguments  # no Keras import
 from keras_perceptual.images import read_images  # Pillow only: 16-bit files scaled by their depth
 
-# Before anything loads TensorFlow (a user's own setting wins).
+# Before anything loads TensorFlow (a user's own setting wins): its C++ logs
+# and absl's ("All log messages before absl::InitializeLog()...").
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 
 @contextlib.contextmanager
@@ -75,8 +77,16 @@ def _import_backend():
         import keras
 
         keras.ops.zeros(1)  # the backend's device initialisation logs too
-        # tf.data (the datasets, under any backend) logs its start-up lines too.
-        import keras_perceptual.datasets  # noqa: F401
+    # TensorFlow is not loaded here on JAX and PyTorch: only a command that
+    # streams tf.data (`train` of a recipe that reads CelebA, `evaluate
+    # --images`) imports `keras_perceptual.datasets`, quietly (`_start_tf_data`).
+
+
+def _start_tf_data():
+    """Starts TensorFlow's runtime when tf.data was loaded (call it quietly)."""
+    tf_data = sys.modules.get("keras_perceptual.datasets")
+    if tf_data is not None:
+        tf_data.start_runtime()
 
 
 def recipe_descriptions():
@@ -88,9 +98,19 @@ def recipe_descriptions():
 
 
 def _progress(iterable=None, **kwargs):
+    """A tqdm progress bar on stderr, only when stderr is a terminal (a
+    redirected log gets no bar)."""
     from tqdm.auto import tqdm
 
+    kwargs["disable"] = kwargs.get("disable", False) or not _isatty(sys.stderr)
     return tqdm(iterable, file=sys.stderr, dynamic_ncols=True, **kwargs)
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
 
 
 def _load(args):
@@ -198,7 +218,7 @@ def cmd_sample(args):
     captions = {}
     if conditions is not None and args.label is None and args.columns is None:
         # One column per class, titled with its name.
-        from keras_perceptual.datasets import class_names
+        from keras_perceptual.data_files import class_names
 
         captions = {"columns": model.condition_dim, "column_labels": class_names(model.condition_dim)}
     _save_grid(images, args.output, **({"columns": args.columns} | captions))
@@ -275,10 +295,23 @@ def cmd_train(args):
             name = "--" + flag.replace("_", "-")
             raise ValueError(f"{name} must be a positive integer. Received: {name} {value}")
     options = dict(parse_option(item) for item in args.option or ())
+    if args.data_dir is not None:
+        if "data_dir" in options and options["data_dir"] != args.data_dir:
+            raise ValueError(f"--data-dir {args.data_dir!r} and --option data_dir={options['data_dir']!r} "
+                             "disagree: give the folder once.")
+        options["data_dir"] = args.data_dir
+    # The recipe's module imported quietly: one that streams tf.data loads TensorFlow.
+    with _quiet_stderr():
+        from keras_perceptual.recipes import get_recipe
+
+        recipe = get_recipe(args.recipe)
+        _start_tf_data()
+    # Keras's progress bar only on a terminal: a redirected log gets one line per epoch.
+    verbose = args.verbose if args.verbose is not None else (1 if _isatty(sys.stdout) else 2)
     try:
-        record = train(args.recipe, args.output, epochs=args.epochs, steps=args.steps, batch_size=args.batch_size,
+        record = train(recipe, args.output, epochs=args.epochs, steps=args.steps, batch_size=args.batch_size,
                        seed=args.seed, smoke=args.smoke, dataset=args.dataset, options=options,
-                       checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=args.verbose,
+                       checkpoint_every=args.checkpoint_every, restart=args.restart, verbose=verbose,
                        validate=args.validate, validate_every=args.validate_every,
                        stop_when_converged=args.stop_when_converged, restore_best=args.restore_best,
                        overwrite=args.overwrite,
@@ -299,15 +332,17 @@ def cmd_evaluate(args):
     model = _load_image_model(args)
     labels = None
     if args.images:
-        from keras_perceptual.datasets import image_folder_dataset
-
         size, _, channels = model.image_shape
+        with _quiet_stderr():
+            from keras_perceptual.datasets import image_folder_dataset
+
+            _start_tf_data()
         ds = image_folder_dataset(args.images, image_size=size, channels=channels,
                                   batch_size=args.batch_size, shuffle=False, drop_remainder=False)
         images = np.concatenate([np.asarray(b) for b in ds])[: args.limit]
         source = args.images
     else:
-        from keras_perceptual.datasets import fashion_mnist_arrays
+        from keras_perceptual.data_files import fashion_mnist_arrays
 
         if args.dataset != "fashion_mnist":
             raise ValueError(
@@ -454,8 +489,14 @@ def build_parser():
         epilog="recipes:\n" + "\n".join(f"  {n.ljust(width)}  {d}" for n, d in recipes.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recipe", metavar="RECIPE", help="recipe name, one of the list below")
-    p.add_argument("--dataset", default="fashion_mnist",
-                   help="dataset the recipe reads: fashion_mnist, or celeba for vaegan (default: fashion_mnist)")
+    p.add_argument("--dataset",
+                   help="dataset the recipe reads: fashion_mnist, or celeba for vaegan (default: the recipe's "
+                        "first, fashion_mnist but for vaegan_celeba64)")
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="folder of the dataset (the recipe option data_dir): Fashion-MNIST's IDX files, or "
+                        "CelebA as a prepared tensorflow_datasets folder (DIR/celeb_a/), the official "
+                        "DIR/img_align_celeba.zip (+ DIR/list_attr_celeba.txt for attributes), or a folder of "
+                        "the aligned 178x218 images")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=int, help="passes over the training data, > 0 (default: the recipe's)")
     budget.add_argument("--steps", type=int, help="optimizer steps instead of epochs, > 0")
@@ -463,8 +504,9 @@ def build_parser():
     p.add_argument("--output", help="preset folder to write (default: write nothing)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, noise and data order (default: 0)")
     p.add_argument("--smoke", action="store_true", help="a few steps on a small slice of the data (a quick check)")
-    p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
-                   help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch (default: 1)")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
+                   help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch (default: 1 on a "
+                        "terminal, 2 when the output is redirected)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="extra recipe option, VALUE parsed as JSON when it can be (repeatable), "
                         "e.g. --option gamma=0.01")
@@ -552,10 +594,17 @@ def main(argv=None):
     args.argv = argv
     debug = bool(getattr(args, "debug", False)) or os.environ.get("KERAS_PERCEPTUAL_DEBUG", "") not in ("", "0")
     prefix = f"keras-perceptual {args.command}"
+    if not debug:
+        # absl's Python warnings (tensorflow_datasets, TensorFlow) go through the standard
+        # logger "absl": only errors reach stderr (no absl import needed to say so).
+        logging.getLogger("absl").setLevel(logging.ERROR)
     try:
         if args.command == "train":  # joins a cluster (if any) before the backend starts its devices
-            from keras_perceptual.training import distributed
+            # Imported quietly: it imports Keras, and so TensorFlow on its backend.
+            with _quiet_stderr():
+                from keras_perceptual.training import distributed
 
+                _start_tf_data()
             distributed.initialize_from_args(args, environ=os.environ)
         if args.command != "list":  # the registry is read without Keras
             _import_backend()  # quietly: `push` too, whose writer imports Keras

@@ -1,154 +1,56 @@
 """tf.data input pipelines; images come out as float32 in [-1, 1].
 
 tf.data serves every Keras backend (as in Keras itself), so this module is
-the one place outside `backend/` that imports TensorFlow.
+the one place outside `backend/` that imports TensorFlow; importing it is
+what loads TensorFlow on JAX and PyTorch, so code that needs only arrays,
+file lists or class names imports `keras_perceptual.data_files` (NumPy and
+Pillow), whose names this module re-exports.
 
 - Fashion-MNIST from its official IDX files (no download when a copy is on
   disk), `fashion_mnist_dataset` / `load_fashion_mnist`.
-- CelebA through `tensorflow_datasets` with Larsen et al.'s crop, blur and
-  resize recipe and the 40 attributes, `celeba_dataset`.
+- CelebA with Larsen et al.'s crop, blur and resize recipe and the 40
+  attributes, `celeba_dataset`: from a prepared `tensorflow_datasets`
+  folder, the official `img_align_celeba.zip` (+ `list_attr_celeba.txt`),
+  or a folder of the aligned images (see `data_files.find_celeba`).
 - Any folder of images, `image_folder_dataset`.
 """
 
-import gzip
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
 import keras_perceptual.validation as validation
+from keras_perceptual.data_files import CELEBA_SHAPE
+from keras_perceptual.data_files import FASHION_MNIST_CLASSES  # noqa: F401 (re-exported)
+from keras_perceptual.data_files import FASHION_MNIST_SEARCH_PATH  # noqa: F401
+from keras_perceptual.data_files import FASHION_MNIST_SPLITS  # noqa: F401
+from keras_perceptual.data_files import IMAGE_SUFFIXES  # noqa: F401
+from keras_perceptual.data_files import VALIDATION_FRACTION  # noqa: F401
+from keras_perceptual.data_files import class_names  # noqa: F401
+from keras_perceptual.data_files import fashion_mnist_arrays
+from keras_perceptual.data_files import find_celeba
+from keras_perceptual.data_files import find_fashion_mnist  # noqa: F401
+from keras_perceptual.data_files import list_image_files
+from keras_perceptual.data_files import load_fashion_mnist  # noqa: F401
+from keras_perceptual.data_files import unit_range
 from keras_perceptual.images import check_image_file
 
-FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)
-
-
-def class_names(num_classes, dataset="fashion_mnist"):
-    """Captions for `num_classes` classes: Fashion-MNIST's ten names, else
-    the class numbers ("0", "1", ...)."""
-    if dataset == "fashion_mnist" and num_classes == len(FASHION_MNIST_CLASSES):
-        return list(FASHION_MNIST_CLASSES)
-    return [str(i) for i in range(num_classes)]
-
-
-_FASHION_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-# The zoo's splits of Fashion-MNIST. The official training file (60,000
-# images) is cut in two: "train", its first 55,000 images, which every
-# recipe trains on, and "validation", its last 5,000 (1/12 of the file),
-# on which budgets, stopping points and every tuning choice are picked.
-# "test" (the official 10,000) is used once, for the final tables.
-FASHION_MNIST_SPLITS = ("train", "validation", "test", "train+validation")
-VALIDATION_FRACTION = 12  # validation = the last len(file) // 12 images: 5,000 of 60,000
-FASHION_MNIST_SEARCH_PATH = (
-    "$KERAS_PERCEPTUAL_DATA",
-    "/usr/share/datasets/fashion-mnist",
-    "~/.keras/datasets/fashion-mnist",
-)
 AUTOTUNE = tf.data.AUTOTUNE
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
-def _check_split(split, splits):
-    validation.expect_choice("split", split, splits)
-
-
-def _read_idx(path):
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    magic = int.from_bytes(data[0:4], "big")
-    ndim = magic & 0xFF
-    if magic >> 8 != 0x08:
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes (magic {magic:#x}).")
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def _find_idx(folder, stem):
-    for name in (stem + ".gz", stem):
-        if (folder / name).exists():
-            return folder / name
-    return None
-
-
-def find_fashion_mnist(path=None):
-    """The folder holding Fashion-MNIST's IDX files: `path`, then
-    `$KERAS_PERCEPTUAL_DATA` (or its `fashion-mnist/`),
-    `/usr/share/datasets/fashion-mnist/` (Debian's `dataset-fashion-mnist`),
-    `~/.keras/datasets/fashion-mnist/`. None when no copy is found."""
-    if path:
-        candidates = [path]
-    else:
-        env = os.environ.get("KERAS_PERCEPTUAL_DATA")
-        candidates = [env, os.path.join(env, "fashion-mnist")] if env else []
-        candidates += list(FASHION_MNIST_SEARCH_PATH[1:])
-    for c in candidates:
-        folder = Path(os.path.expanduser(c))
-        if all(_find_idx(folder, stem) for stem in _FASHION_FILES["train"] + _FASHION_FILES["test"]):
-            return folder
-    if path:
-        raise ValueError(
-            f"No Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], ...) in {path}."
-        )
-    return None
-
-
-def load_fashion_mnist(split="train", path=None):
-    """Fashion-MNIST as NumPy: `(images uint8 (n, 28, 28), labels uint8 (n,))`.
-
-    Reads the official IDX files from the first folder `find_fashion_mnist`
-    finds; downloads through `keras.datasets.fashion_mnist` only when there
-    is none.
-
-    Args:
-        split: "train" (the first 55,000 images of the official training
-            file), "validation" (its last 5,000), "test" (the official
-            10,000) or "train+validation" (the whole training file).
-        path: folder of the IDX files (see `find_fashion_mnist`).
-    """
-    _check_split(split, FASHION_MNIST_SPLITS)
-    folder = find_fashion_mnist(path)
-    source = "test" if split == "test" else "train"
-    if folder is None:
-        import keras
-
-        (xtr, ytr), (xte, yte) = keras.datasets.fashion_mnist.load_data()
-        x, y = (xte, yte) if source == "test" else (xtr, ytr)
-    else:
-        images_stem, labels_stem = _FASHION_FILES[source]
-        x, y = _read_idx(_find_idx(folder, images_stem)), _read_idx(_find_idx(folder, labels_stem))
-    if split in ("train", "validation"):
-        cut = len(x) - len(x) // VALIDATION_FRACTION
-        x, y = (x[:cut], y[:cut]) if split == "train" else (x[cut:], y[cut:])
-    return x, y
+def start_runtime():
+    """Starts TensorFlow's runtime now (one tiny tf.data pass): it writes its
+    start-up lines to stderr on its first op, which a command line can then
+    silence (`keras-perceptual` does) rather than print mid-run."""
+    return int(next(iter(tf.data.Dataset.range(1).map(lambda x: x + 1))))
 
 
 def to_unit_range(images):
     """uint8 [0, 255] -> float32 [-1, 1] (NumPy or tf)."""
     if isinstance(images, np.ndarray):
-        return images.astype("float32") / 127.5 - 1.0
+        return unit_range(images)
     return tf.cast(images, tf.float32) / 127.5 - 1.0
-
-
-def fashion_mnist_arrays(split="train", limit=None, labels=False, path=None):
-    """Fashion-MNIST as a NumPy float32 array `(n, 28, 28, 1)` in [-1, 1]
-    (and int64 labels `(n,)` when `labels=True`); the first `limit` images
-    of `split` (see `load_fashion_mnist`: "train", "validation", "test",
-    "train+validation") when given."""
-    limit = validation.expect_int("limit", limit, minimum=1, allow_none=True)
-    validation.expect_bool("labels", labels)
-    x, y = load_fashion_mnist(split, path)
-    if limit is not None:
-        x, y = x[:limit], y[:limit]
-    x = to_unit_range(x)[..., None]
-    return (x, y.astype("int64")) if labels else x
 
 
 def fashion_mnist_dataset(
@@ -230,24 +132,79 @@ def celeba_attribute_names(builder_info):
 
 
 def celeba_dataset(split="train", batch_size=64, attributes=False, image_size=64, shuffle=None,
-                   drop_remainder=True, data_dir=None, download=False, seed=0):
-    """CelebA (tfds `celeb_a`) with Larsen et al.'s preprocessing.
+                   drop_remainder=True, data_dir=None, download=False, seed=0, limit=None):
+    """CelebA with Larsen et al.'s preprocessing (`larsen_celeba_preprocess`).
 
     Yields images `(image_size, image_size, 3)` in [-1, 1], or
     `(images, attributes)` with the 40 binary attributes as float32 0/1 in
-    alphabetical order of their names when `attributes=True`.
+    alphabetical order of their names when `attributes=True`. The dataset's
+    cardinality (batches) is known.
 
-    CelebA must be prepared for tfds (`tfds.builder("celeb_a").download_and_prepare()`
-    needs the files from the CelebA site); `download=True` tries that.
+    Args:
+        split: "train", "validation" or "test" (the official split).
+        data_dir: a folder holding CelebA in one of three layouts (see
+            `keras_perceptual.data_files.find_celeba`): a prepared
+            `tensorflow_datasets` folder (`DIR/celeb_a/`), the official
+            `DIR/img_align_celeba.zip` (with `DIR/list_attr_celeba.txt` for
+            `attributes=True`, `DIR/list_eval_partition.txt` optionally), or
+            a folder of the aligned 178x218 images. None: tensorflow_datasets'
+            default folder.
+        download: tensorflow_datasets only: try `download_and_prepare()`.
+        shuffle: shuffle (default: True for "train"); the files' order is
+            a pure function of `seed`.
+        limit: only the first `limit` images of the split (smoke runs).
     """
-    import tensorflow_datasets as tfds
+    validation.expect_choice("split", split, ("train", "validation", "test"))
+    validation.expect_bool("attributes", attributes)
+    limit = validation.expect_int("limit", limit, minimum=1, allow_none=True)
+    image_size = validation.expect_int("image_size", image_size, minimum=1, maximum=8192)
+    shuffle = split == "train" if shuffle is None else shuffle
+    source = None if data_dir is None else find_celeba(data_dir)
+    if source is None or source.kind == "tfds":
+        return _celeba_tfds(split, batch_size, attributes, image_size, shuffle, drop_remainder,
+                            None if source is None else str(source.root), download, seed, limit)
+    names = source.split(split)[:limit]
+    if not names:
+        raise validation.fail("split", f"a split of the CelebA images in {str(source.root)!r} that holds images",
+                              f"split={split!r}, which holds none (the official split numbers the images "
+                              f"000001.jpg ...; {CELEBA_SHAPE[1]}x{CELEBA_SHAPE[0]} aligned images)")
+    seed = validation.expect_seed("seed", seed)
+    order = np.random.default_rng(seed).permutation(len(names)) if shuffle else np.arange(len(names))
+    names = [names[i] for i in order]
+    labels = source.attributes(names)[1] if attributes else None
 
-    _check_split(split, ("train", "validation", "test"))
+    def generate():
+        with source.reader() as read:
+            for i, name in enumerate(names):
+                yield (read(name), labels[i]) if attributes else read(name)
+
+    signature = tf.TensorSpec((), tf.string)
+    if attributes:
+        signature = (signature, tf.TensorSpec((labels.shape[1],), tf.float32))
+    ds = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(len(names)))
+
+    def prepare(data, attrs=None):
+        image = tf.io.decode_image(data, channels=3, expand_animations=False)
+        image = tf.ensure_shape(image, CELEBA_SHAPE)
+        image = larsen_celeba_preprocess(image, image_size)
+        return image if attrs is None else (image, attrs)
+
+    ds = ds.map(prepare, num_parallel_calls=AUTOTUNE)
+    return _batch(ds, len(names), batch_size, False, drop_remainder, seed)
+
+
+def _celeba_tfds(split, batch_size, attributes, image_size, shuffle, drop_remainder, data_dir, download, seed,
+                 limit):
+    import tensorflow_datasets as tfds  # an optional dependency: only this source needs it
+
     builder = tfds.builder("celeb_a", data_dir=data_dir)
     if download:
         builder.download_and_prepare()
     names = celeba_attribute_names(builder.info)
     ds = builder.as_dataset(split=split, shuffle_files=bool(shuffle))
+    if limit is not None:
+        ds = ds.take(limit)
 
     def prepare(example):
         image = larsen_celeba_preprocess(example["image"], image_size)
@@ -257,8 +214,7 @@ def celeba_dataset(split="train", batch_size=64, attributes=False, image_size=64
         return image, attrs
 
     ds = ds.map(prepare, num_parallel_calls=AUTOTUNE)
-    return _batch(ds, 10000, batch_size, split == "train" if shuffle is None else shuffle,
-                  drop_remainder, seed)
+    return _batch(ds, 10000, batch_size, shuffle, drop_remainder, seed)
 
 
 # -- any folder of images ------------------------------------------------------
@@ -266,19 +222,9 @@ def image_folder_dataset(directory, image_size=64, channels=3, batch_size=64, sh
                          drop_remainder=True, seed=0):
     """Every image under `directory` (recursively), resized to
     `image_size` x `image_size`, as a batched dataset of floats in [-1, 1]."""
-    if not isinstance(directory, (str, os.PathLike)) or not Path(directory).is_dir():
-        raise validation.fail("directory", "an existing folder of images",
-                              f"directory={str(directory)!r}, which is not a folder")
-    directory = Path(directory)
+    files = list_image_files(directory)
     validation.expect_choice("channels", channels, (1, 3))
     image_size = validation.expect_int("image_size", image_size, minimum=1, maximum=8192)
-    files = sorted(
-        str(p) for p in directory.rglob("*")
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
-    if not files:
-        raise validation.fail("directory", f"a folder holding {'/'.join(IMAGE_SUFFIXES)} images",
-                              f"{str(directory)!r}, which holds none")
     for path in files:  # a broken file is named here, not deep inside a tf.data iterator
         check_image_file(path)
 

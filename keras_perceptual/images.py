@@ -1,6 +1,6 @@
 """Image grids as PNG files (Pillow), optionally captioned: a label left of
-each row ("original", "reconstruction") and a title above each column (class
-names)."""
+each row ("original", "reconstruction"), a title above each column (class
+names) and a title above the whole grid (e.g. "SMOKE RUN: ...")."""
 
 from pathlib import Path
 
@@ -136,11 +136,44 @@ def caption_grid(grid, rows, columns, row_labels=None, column_labels=None, paddi
     return out
 
 
-def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=None, column_labels=None):
+# The title of every picture of a smoke run (the driver's grids, the examples'
+# --smoke pictures, a smoke preset's samples.png): a smoke run checks that the
+# code runs; its pictures are no result.
+SMOKE_CAPTION = "SMOKE RUN: untrained, a few steps on tiny data - not a result"
+def title_image(image, title):
+    """`image` (PIL) below `title` in black on a white band, the text
+    wrapped to the image's width (at least 200 pixels: a narrow image is
+    widened). Returns a new RGB image; `image` itself when `title` is
+    empty."""
+    if not title:
+        return image
+    font = _font()
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    width = max(image.width, 200)
+    lines, line = [], ""
+    for word in str(title).split():
+        candidate = f"{line} {word}".strip()
+        box = measure.textbbox((0, 0), candidate, font=font)
+        if line and box[2] - box[0] > width - 8:
+            lines.append(line)
+            candidate = word
+        line = candidate
+    lines.append(line)
+    band = 6 + 15 * len(lines)
+    out = Image.new("RGB", (width, image.height + band), "white")
+    out.paste(image.convert("RGB"), ((width - image.width) // 2, band))
+    draw = ImageDraw.Draw(out)
+    for i, text in enumerate(lines):
+        draw.text((4, 3 + 15 * i), text, fill="black", font=font)
+    return out
+
+
+def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=None, column_labels=None,
+                    title=None):
     """Writes `images` (in [-1, 1]) as one PNG grid; returns the path.
     `scale` enlarges each pixel (nearest neighbour) for small images;
     `row_labels` / `column_labels` caption the rows and columns (see
-    `caption_grid`)."""
+    `caption_grid`); `title` is written above the grid (`title_image`)."""
     images = np.asarray(images)
     grid = Image.fromarray(image_grid(images, columns, padding))
     if scale != 1:
@@ -148,6 +181,7 @@ def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=N
     columns = columns or int(np.ceil(np.sqrt(len(images))))
     rows = int(np.ceil(len(images) / columns))
     grid = caption_grid(grid, rows, columns, row_labels, column_labels, padding * scale)
+    grid = title_image(grid, title)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     grid.save(path)
@@ -159,7 +193,8 @@ PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
 
-def code_scatter(points, labels, path, class_names=None, axis_labels=("z[0]", "z[1]"), size=480, radius=2):
+def code_scatter(points, labels, path, class_names=None, axis_labels=("z[0]", "z[1]"), size=480, radius=2,
+                 title=None):
     """A PNG scatter plot of 2-D codes coloured by class, with Pillow: axes
     with their labels and min / max ticks, and a legend of the class names.
 
@@ -171,6 +206,7 @@ def code_scatter(points, labels, path, class_names=None, axis_labels=("z[0]", "z
         axis_labels: the x and y axis titles.
         size: the plot area's side in pixels.
         radius: the dots' radius.
+        title: written above the plot (e.g. `SMOKE_CAPTION`).
 
     Returns:
         The path.
@@ -208,17 +244,18 @@ def code_scatter(points, labels, path, class_names=None, axis_labels=("z[0]", "z
         y = y0 + 4 + 16 * k
         draw.rectangle((x1 + 12, y, x1 + 22, y + 10), fill=PALETTE[k % len(PALETTE)])
         draw.text((x1 + 28, y + 5), name, fill="black", font=font, anchor="lm")
+    image = title_image(image, title)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
     return path
 
 
-def cluster_grid(images, clusters, path, per_row=10, labels=None, class_names=None, scale=2):
+def cluster_grid(images, clusters, path, per_row=10, labels=None, class_names=None, scale=2, title=None):
     """Row k: up to `per_row` images assigned to cluster k (blank if fewer),
     captioned "cluster k", plus the class it stands for (its Hungarian or
-    majority match, `metrics.cluster_to_class`) when `labels` are given.
-    Returns the path."""
+    majority match, `metrics.cluster_to_class`) when `labels` are given;
+    `title` above the grid (e.g. `SMOKE_CAPTION`). Returns the path."""
     images, clusters = np.asarray(images), np.asarray(clusters).astype(int)
     k = int(clusters.max()) + 1
     rows, captions = [], []
@@ -236,7 +273,8 @@ def cluster_grid(images, clusters, path, per_row=10, labels=None, class_names=No
         if name is not None and class_names is not None:
             name = class_names[int(name)]
         captions.append(f"cluster {c}" + ("" if name is None else f": {name}"))
-    return save_image_grid(np.concatenate(rows), path, columns=per_row, scale=scale, row_labels=captions)
+    return save_image_grid(np.concatenate(rows), path, columns=per_row, scale=scale, row_labels=captions,
+                           title=title)
 
 
 def line_plot(points, path, x_label, y_label, title=None, caption=None, size=(480, 240)):

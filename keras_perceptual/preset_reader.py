@@ -519,13 +519,11 @@ def resolve(name_or_path, cls=None, *, revision=None, cache_dir=None, local_file
         model = build_architecture(spec.name)
         if model is not None:
             return model
-    raise PresetError(
-        f"No weights are published for preset {spec.name!r} ({spec.description}) and "
-        f"{presets.WEIGHTS_DIR / spec.name} does not exist. "
-        + (f"To produce them: {spec.how_to_train}. " if spec.how_to_train else "")
-        + "Then load the folder by path, or from the Hub with 'hf://ORG/NAME'. "
-        + ("`load_weights=False` gives the untrained architecture." if spec.architecture else "")
-    )
+    # Short, and true from a pip install: a command of the installed package, no repository path.
+    steps = ([f"train them with {spec.how_to_train}"] if spec.how_to_train else []) + (
+        ["load the untrained architecture with `load_weights=False`"] if spec.architecture else [])
+    raise PresetError(f"No weights are published for preset {spec.name!r} yet"
+                      + (f"; {', or '.join(steps)}." if steps else "."))
 
 
 def model_class(spec_or_name):

@@ -343,7 +343,7 @@ def _write_card_and_metadata(folder, meta):
 
 
 def update_preset(folder, metrics=None, pictures=None, columns=None, row_labels=None, column_labels=None,
-                  **updates):
+                  title=None, **updates):
     """Rewrites the metadata, model card and `samples.png` of the verified
     preset folder `folder` (config and weights untouched) and refreshes the
     sha256 table.
@@ -355,6 +355,7 @@ def update_preset(folder, metrics=None, pictures=None, columns=None, row_labels=
         columns: grid columns of `pictures`.
         row_labels, column_labels: captions of the grid's rows and
             columns (`images.save_image_grid`).
+        title: text above `pictures` (a smoke run's `SMOKE_CAPTION`).
         **updates: other metadata fields to set (JSON data).
 
     Returns the new metadata.
@@ -371,7 +372,7 @@ def update_preset(folder, metrics=None, pictures=None, columns=None, row_labels=
         pictures = np.asarray(pictures)
         with _atomic(folder / SAMPLES) as tmp:
             save_image_grid(pictures, tmp, columns=columns, scale=max(1, 128 // pictures.shape[1]),
-                            row_labels=row_labels, column_labels=column_labels)
+                            row_labels=row_labels, column_labels=column_labels, title=title)
     return _write_card_and_metadata(folder, meta)
 
 

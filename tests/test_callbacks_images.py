@@ -35,6 +35,12 @@ def test_sample_grid_writes_captioned_pngs_and_tensorboard_images(tmp_path):
                        class_names=FASHION_MNIST_CLASSES, log_dir=tmp_path / "logs")
     model.fit(x, c, batch_size=10, epochs=1, verbose=0, callbacks=[grids])
     assert [p.name for p in grids.written] == ["samples_epoch001.png", "reconstructions_epoch001.png"]
+    titled = SampleGrid(tmp_path / "titled", num_samples=20, images=x[:4], conditions=(c, c[:4]),
+                        class_names=FASHION_MNIST_CLASSES, title="SMOKE RUN")
+    titled.set_model(model)
+    titled.on_epoch_end(0)
+    for plain, smoke in zip(grids.written, titled.written):
+        assert Image.open(smoke).height > Image.open(plain).height  # the title's band on top
     samples = Image.open(grids.written[0])
     assert samples.width > 10 * 30 * 2  # ten class columns, and a label margin on top
     events = list((tmp_path / "logs" / "images").glob("events.out.tfevents.*"))
@@ -79,3 +85,41 @@ def test_training_pictures_are_captioned(tmp_path):
     assert picture(_FakeClassifier(), "classes", images(40)).row_labels is None  # rows of 4: unnamed
     plain, = write_pictures(_FakeNoiseModel(), ["noise"], tmp_path / "plain", x)
     assert Image.open(plain).height > 10 * 30 * 2  # the column titles' margin on top of 10 rows
+
+
+def test_smoke_pictures_carry_the_smoke_caption(tmp_path):
+    """A smoke run's pictures are titled SMOKE_CAPTION above the untouched
+    grid (narrow grids widened to fit it), and its description says so once."""
+    from keras_perceptual.training.pictures import SMOKE_CAPTION
+    from keras_perceptual.training.pictures import mark_smoke
+    from keras_perceptual.training.pictures import smoke_title
+    from keras_perceptual.training.pictures import write_pictures
+
+    x = images(20)
+    plain = np.asarray(Image.open(save_image_grid(x, tmp_path / "plain.png", columns=10, scale=2)).convert("L"))
+    titled = np.asarray(Image.open(save_image_grid(x, tmp_path / "titled.png", columns=10, scale=2,
+                                                   title=SMOKE_CAPTION)).convert("L"))
+    band = titled.shape[0] - plain.shape[0]
+    assert band >= 21 and titled.shape[1] == plain.shape[1]
+    assert titled[:band].min() < 128  # the caption's text
+    np.testing.assert_array_equal(titled[band:], plain)  # the images untouched
+    # A grid narrower than the text: widened, the text wrapped onto more lines.
+    narrow = Image.open(save_image_grid(x[:1], tmp_path / "narrow.png", title=SMOKE_CAPTION))
+    assert narrow.width >= 200 and narrow.height - 32 >= 2 * 15
+    assert smoke_title(True) == SMOKE_CAPTION and smoke_title(False) is None
+    smoke_grid, = write_pictures(_FakeNoiseModel(), ["noise"], tmp_path / "smoke", x, title=smoke_title(True))
+    plain_grid, = write_pictures(_FakeNoiseModel(), ["noise"], tmp_path / "plain_run", x)
+    assert Image.open(smoke_grid).height > Image.open(plain_grid).height
+    assert mark_smoke("A VAE/GAN.") == f"A VAE/GAN. {SMOKE_CAPTION}."
+    assert mark_smoke(mark_smoke("A VAE/GAN.")) == mark_smoke("A VAE/GAN.")
+    assert mark_smoke(None) == f"{SMOKE_CAPTION}."
+    # The examples' own writers take the title too.
+    from keras_perceptual.images import cluster_grid
+    from keras_perceptual.images import code_scatter
+
+    clusters = np.arange(20) % 2
+    bare = Image.open(cluster_grid(x, clusters, tmp_path / "c.png"))
+    assert Image.open(cluster_grid(x, clusters, tmp_path / "ct.png", title=SMOKE_CAPTION)).height > bare.height
+    points, labels = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 3
+    bare = Image.open(code_scatter(points, labels, tmp_path / "s.png"))
+    assert Image.open(code_scatter(points, labels, tmp_path / "st.png", title=SMOKE_CAPTION)).height > bare.height

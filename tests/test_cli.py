@@ -48,9 +48,13 @@ def test_list(capsys, monkeypatch, tmp_path):
     assert set(listed) == set(kp.VAEGAN.presets) and listed["celeba64"]["weights"] == "none"
 
 
-def test_sample(preset, tmp_path, capsys):
+def test_sample(preset, tmp_path, capsys, monkeypatch):
     out = tmp_path / "grid.png"
-    code, stdout, err = run(["sample", preset, "-n", 6, "--columns", 3, "-o", out, "--batch-size", 4], capsys)
+    argv = ["sample", preset, "-n", 6, "--columns", 3, "-o", out, "--batch-size", 4]
+    code, stdout, err = run(argv, capsys)
+    assert code == 0 and "6 images" in stdout and err == ""  # redirected stderr: no progress bar
+    monkeypatch.setattr(cli, "_isatty", lambda stream: True)  # on a terminal
+    code, stdout, err = run(argv, capsys)
     assert code == 0 and "6 images" in stdout
     assert "sampling" in err and "6/6" in err  # two batches: a progress bar
     assert Image.open(out).size == grid_size(6, 3)

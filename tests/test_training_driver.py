@@ -24,7 +24,8 @@ def test_registry_holds_every_recipe_as_data():
     recipes = list_recipes()
     assert {"vaegan", "vae", "deepsim_autoencoder", "deepsim_vae", "deepsim_inverter", "pixel_autoencoder",
             "fashion_mnist_classifier", "fashion_mnist_evaluator", "aae", "aae_clustering", "iae",
-            "iae_clustering"} == set(recipes)
+            "iae_clustering", "vaegan_celeba64"} == set(recipes)
+    assert get_recipe("vaegan_celeba64").datasets == ("celeba",)
     assert all(isinstance(get_recipe(n), Recipe) and recipes[n] for n in recipes)
     with pytest.raises(ValueError, match="Unknown recipe"):
         get_recipe("nope")

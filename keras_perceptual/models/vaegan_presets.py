@@ -53,13 +53,8 @@ PRESETS = [
                 "equilibrium_margin": 0.35,
             },
         },
-        how_to_train="on a machine with CelebA (tensorflow_datasets 'celeb_a'), run "
-        "`python examples/vaegan_celeba.py` (or `keras-perceptual train vaegan --dataset "
-        "celeba --output weights/celeba64`; about 62.5k steps of batch 64), save the model "
-        "with `model.save_pretrained('weights/celeba64')`, publish it with "
-        "`model.push_to_hub('ORG/NAME')` or `keras-perceptual push weights/celeba64 --repo "
-        "ORG/NAME`, then set its `hub_repo`, `hub_revision` and (`python -m "
-        "keras_perceptual.pin_presets`) `metadata_sha256` in keras_perceptual/models/vaegan_presets.py",
+        how_to_train="`keras-perceptual train vaegan_celeba64 --data-dir DIR --output OUT` (hours on one GPU; "
+        "DIR holds CelebA's img_align_celeba.zip)",
     ),
 ]
 

@@ -20,6 +20,9 @@ import importlib
 # importing Keras (`keras-perceptual train --help`).
 RECIPES = {
     "vaegan": ("vaegan", "VAE/GAN (Larsen et al. 2016) on fashion_mnist (28x28) or celeba (64x64, authors' recipe)"),
+    "vaegan_celeba64": ("vaegan", "VAE/GAN on CelebA 64x64 with the authors' networks and recipe: trains the "
+                                  "celeba64 preset (--data-dir DIR: the official img_align_celeba.zip, a "
+                                  "tensorflow_datasets folder or the aligned images)"),
     "vae": ("vae", "Plain VAE (Gaussian pixel likelihood) with the VAE/GAN networks: the VAE/GAN paper's baseline"),
     "deepsim_autoencoder": ("deepsim", "DeePSiM autoencoder (Dosovitskiy & Brox 2016) with a small spatial code "
                                        "on fashion_mnist"),

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from keras_perceptual.datasets import fashion_mnist_arrays
+from keras_perceptual.data_files import fashion_mnist_arrays
 from keras_perceptual.training.recipe import ArrayData
 
 

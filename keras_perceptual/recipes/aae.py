@@ -15,7 +15,7 @@ import numpy as np
 
 import keras_perceptual.networks as networks
 import keras_perceptual.priors as kp_priors
-from keras_perceptual.datasets import fashion_mnist_arrays
+from keras_perceptual.data_files import fashion_mnist_arrays
 from keras_perceptual.models.adversarial_autoencoder import AdversarialAutoencoder
 from keras_perceptual.models.checks import check_choice
 from keras_perceptual.recipes import list_recipes

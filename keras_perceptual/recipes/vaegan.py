@@ -4,6 +4,7 @@ preprocessing. Conditional on labels / the 40 attributes with
 `conditional=True` (paper §4.2). `vae.py` trains the plain-VAE baseline
 with exactly this data, optimizer and budget."""
 
+import dataclasses
 import inspect
 
 import keras
@@ -83,17 +84,27 @@ def load_data(options, batch_size):
 
     def make(seed):
         return datasets.celeba_dataset("train", batch_size, attributes=options["conditional"],
-                                       data_dir=options["data_dir"], seed=seed)
+                                       data_dir=options["data_dir"], seed=seed, limit=options["limit"])
 
     steps = int(make(0).cardinality())
-    return DatasetData(make, min(steps, options["limit"] // batch_size) if options["limit"] else steps)
+    if steps < 1:
+        raise ValueError(f"The CelebA training split in {options['data_dir']!r} has fewer images than one batch "
+                         f"of {batch_size}: pass a smaller --batch-size or more images.")
+    return DatasetData(make, steps)
 
 
 def pictures(options):
     if options["dataset"] == "fashion_mnist":
         return fashion_pictures(options, conditional=options["conditional"])
-    real = next(iter(datasets.celeba_dataset("validation", 16, attributes=options["conditional"],
-                                             data_dir=options["data_dir"], shuffle=False)))
+    # The validation images; a folder without CelebA's split (all "train") shows training images.
+    split = "validation"
+    if options["data_dir"] is not None:
+        files = datasets.find_celeba(options["data_dir"])
+        if files.kind != "tfds" and not files.split("validation"):
+            split = "train"
+    real = next(iter(datasets.celeba_dataset(split, 16, attributes=options["conditional"],
+                                             data_dir=options["data_dir"], shuffle=False, limit=16,
+                                             drop_remainder=False)))
     if not options["conditional"]:
         return np.asarray(real), None
     images, labels = (np.asarray(a) for a in real)
@@ -112,5 +123,10 @@ def family_recipe(name, model_class, dataset_defaults, skip_networks=()):
 
 
 RECIPE = family_recipe("vaegan", VAEGAN, DEFAULTS)
-RECIPES = (RECIPE,)
+# The celeba64 preset's recipe under its own name: `keras-perceptual train
+# vaegan_celeba64 --data-dir DIR --output OUT` (CelebA only; the same
+# networks, options and budget as `vaegan --dataset celeba`).
+CELEBA64 = dataclasses.replace(RECIPE, name="vaegan_celeba64", description=list_recipes()["vaegan_celeba64"],
+                               datasets=("celeba",))
+RECIPES = (RECIPE, CELEBA64)
 train = RECIPE.train

@@ -29,6 +29,8 @@ from keras_perceptual.training.checkpoint import CheckpointError
 from keras_perceptual.training.checkpoint import StepCheckpoint
 from keras_perceptual.training.guards import StopOnNonFinite
 from keras_perceptual.training.pictures import EpochPictures
+from keras_perceptual.training.pictures import mark_smoke
+from keras_perceptual.training.pictures import smoke_title
 from keras_perceptual.training.pictures import preset_samples_picture
 from keras_perceptual.training.pictures import write_pictures
 from keras_perceptual.training.record import TrainingRecord
@@ -319,7 +321,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     images, conditions = recipe.picture_data(opts) if recipe.picture_data else (None, None)
     if work is not None and recipe.pictures and images is not None and distributed.is_writer():
         fit_callbacks.append(EpochPictures(work / "grids", recipe.pictures, images[:16],
-                                           _first(conditions, 16), seed=seed, dataset=opts["dataset"]))
+                                           _first(conditions, 16), seed=seed, dataset=opts["dataset"],
+                                           title=smoke_title(smoke)))
     fit_callbacks += list(callbacks) + [_EndEpoch()]
 
     def validate():
@@ -394,7 +397,8 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     if output is not None and save:
         write_preset(recipe, model, Path(output), record, images, conditions, metadata, skip_networks, overwrite)
     elif work is not None and recipe.pictures and images is not None:
-        write_pictures(model, recipe.pictures, work, images, conditions, seed=seed, dataset=opts["dataset"])
+        write_pictures(model, recipe.pictures, work, images, conditions, seed=seed, dataset=opts["dataset"],
+                       title=smoke_title(smoke))
     if checkpoint is not None:
         checkpoint.remove()
         if (checkpoint.folder / BEST).is_file():
@@ -428,12 +432,16 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
         "training": record.to_dict(),
         **(metadata or {}),
     }
+    smoke = bool(record.options.get("smoke"))
+    if smoke:  # said in the description (and so the model card) and above samples.png
+        meta["description"] = mark_smoke(meta.get("description"))
     if callable(skip_networks):
         skip_networks = skip_networks(model)
     skip = list(recipe.skip_networks if skip_networks is None else skip_networks)
     kind = recipe.preset_picture(record.options)
     save_preset(model, folder, meta, samples=64 if kind == "samples" else 0, skip_networks=skip, overwrite=overwrite)
-    shown = preset_samples_picture(model, kind, images, conditions, dataset=record.dataset)
+    shown = preset_samples_picture(model, kind, images, conditions, dataset=record.dataset, smoke=smoke)
     if shown is not None:
-        update_preset(folder, pictures=shown.images, samples_description=shown.description, **shown.captions())
+        update_preset(folder, pictures=shown.images, samples_description=shown.description,
+                      title=smoke_title(smoke), **shown.captions())
     return folder

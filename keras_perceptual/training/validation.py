@@ -62,7 +62,7 @@ def has_converged(curve, mode="min", tolerance=CONVERGENCE_TOLERANCE, min_points
 
 @functools.lru_cache(maxsize=4)
 def _validation_set(limit, data_dir):
-    from keras_perceptual.datasets import fashion_mnist_arrays
+    from keras_perceptual.data_files import fashion_mnist_arrays
 
     return fashion_mnist_arrays("validation", limit, labels=True, path=data_dir)
 

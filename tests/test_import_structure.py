@@ -41,7 +41,6 @@ DEFERRED_DEBT = {
     ("keras_perceptual.training.driver", "keras_perceptual.recipes"),
     ("keras_perceptual.training.driver", "keras_perceptual.preset_writer"),
     ("keras_perceptual.training.recipe", "keras_perceptual.training.driver"),
-    ("keras_perceptual.training.validation", "keras_perceptual.datasets"),
     ("keras_perceptual.training.validation", "keras_perceptual.metrics"),
 }
 

@@ -61,12 +61,14 @@ def _layer_format(layer, rank):
     `data_format` (or BatchNorm axis), None for a layer that reads none."""
     if rank != 4:
         return None
-    config = layer.get_config()
+    # Attributes, not `get_config()`: Keras's config serialisation imports
+    # TensorFlow (to look for tf types), which the JAX and PyTorch backends
+    # must not load.
     if isinstance(layer, keras.layers.BatchNormalization):
-        axis = config.get("axis")
+        axis = getattr(layer, "axis", None)
         axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
         return {-1: "channels_last", 3: "channels_last", 1: "channels_first"}.get(axis)
-    data_format = config.get("data_format")
+    data_format = getattr(layer, "data_format", None)
     return data_format if data_format in DATA_FORMATS else None
 
 

@@ -12,6 +12,8 @@ import functools
 
 import numpy as np
 
+from keras_perceptual.data_files import fashion_mnist_arrays
+
 # The stopping rule: a run has converged when its validation metric
 # improved by less than CONVERGENCE_TOLERANCE (relative) over the last
 # CONVERGENCE_WINDOW of the run, judged once MIN_POINTS measurements exist.
@@ -62,8 +64,6 @@ def has_converged(curve, mode="min", tolerance=CONVERGENCE_TOLERANCE, min_points
 
 @functools.lru_cache(maxsize=4)
 def _validation_set(limit, data_dir):
-    from keras_perceptual.data_files import fashion_mnist_arrays
-
     return fashion_mnist_arrays("validation", limit, labels=True, path=data_dir)
 
 

@@ -33,6 +33,7 @@ from keras_perceptual.example_args import example_parser
 from keras_perceptual.datasets import FASHION_MNIST_CLASSES
 from keras_perceptual.images import cluster_grid
 from keras_perceptual.metrics import clustering_accuracy
+from keras_perceptual.training.pictures import smoke_title
 
 # Fully connected networks (the paper's MNIST models); --smoke shrinks them and the data.
 FULL = dict(units=(512, 512), discriminator_units=(512, 512), train_images=None, test_images=None)
@@ -95,14 +96,16 @@ def main(argv=None):
 
             # ## Fit, with prior samples (one per cluster and style draw) each epoch
             folder = out / f"{regularizer}_k{k}"
-            grids = SampleGrid(folder / "grids", num_samples=min(k, 10) * 8, images=test_x[:16], seed=args.seed)
+            grids = SampleGrid(folder / "grids", num_samples=min(k, 10) * 8, images=test_x[:16], seed=args.seed,
+                               title=smoke_title(args.smoke))
             model.fit(x, batch_size=args.batch_size, epochs=1 if args.smoke else args.epochs, shuffle=True,
                       callbacks=[grids], verbose=0 if args.smoke else 2)
 
             # ## Pictures and the score
             clusters = model.predict_clusters(test_x)
             accuracy = clustering_accuracy(test_y, clusters)
-            cluster_grid(test_x, clusters, folder / "clusters.png", labels=test_y, class_names=FASHION_MNIST_CLASSES)
+            cluster_grid(test_x, clusters, folder / "clusters.png", labels=test_y, class_names=FASHION_MNIST_CLASSES,
+                         title=smoke_title(args.smoke))
             print(f"AAE-{regularizer.upper()} K={k}: test clustering accuracy {accuracy:.3f} "
                   f"({len(np.unique(clusters))} clusters used)")
             results[(regularizer, k)] = accuracy

@@ -36,6 +36,7 @@ from keras_perceptual.datasets import FASHION_MNIST_CLASSES
 from keras_perceptual.images import code_scatter
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.training.pictures import smoke_title
 
 # Fully connected networks, as in the paper's MNIST models: an epoch takes
 # seconds on a CPU. --smoke shrinks them and the data.
@@ -89,7 +90,8 @@ def main(argv=None):
                                   for player in model.players if "discriminator" in player})
 
         # ## Fit, with prior samples and reconstructions drawn each epoch
-        grids = SampleGrid(out / name / "grids", num_samples=64, images=test_x[:16], seed=args.seed)
+        grids = SampleGrid(out / name / "grids", num_samples=64, images=test_x[:16], seed=args.seed,
+                           title=smoke_title(args.smoke))
         model.fit(x, y if mode == "supervised" else None, batch_size=args.batch_size,
                   epochs=1 if args.smoke else args.epochs, shuffle=True, callbacks=[grids],
                   verbose=0 if args.smoke else 2)
@@ -98,11 +100,13 @@ def main(argv=None):
         # The codes of the test images coloured by class: they should fill the
         # prior's shape, one region per class for the supervised priors.
         z = model.encode(test_x)
-        code_scatter(z, test_y, out / name / "code_scatter.png", class_names=FASHION_MNIST_CLASSES)
-        save_image_grid(model.generate(64, seed=args.seed), out / name / "samples.png", scale=2)
+        code_scatter(z, test_y, out / name / "code_scatter.png", class_names=FASHION_MNIST_CLASSES,
+                     title=smoke_title(args.smoke))
+        save_image_grid(model.generate(64, seed=args.seed), out / name / "samples.png", scale=2,
+                        title=smoke_title(args.smoke))
         recon = model.reconstruct(test_x[:32])
         save_image_grid(interleave_rows(test_x[:32], recon), out / name / "reconstructions.png", columns=16, scale=2,
-                        row_labels=["original", "reconstruction"])
+                        row_labels=["original", "reconstruction"], title=smoke_title(args.smoke))
         print(f"{name} prior ({mode}): code mean {np.round(z.mean(0), 2)}, std {np.round(z.std(0), 2)}; "
               f"pictures in {out / name}")
         results[name] = model

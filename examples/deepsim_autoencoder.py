@@ -33,6 +33,7 @@ from keras_perceptual import datasets
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.training.pictures import smoke_title
 
 
 def parse_args(argv=None):
@@ -78,7 +79,8 @@ def main(argv=None):
     # (The autoencoder has no prior to sample, so a small callback of its own.)
     def draw_reconstructions(epoch, logs):
         save_image_grid(interleave_rows(test_x[:16], model.reconstruct(test_x[:16])),
-                        out / "grids" / f"reconstructions_epoch{epoch + 1:03d}.png", columns=16, scale=2)
+                        out / "grids" / f"reconstructions_epoch{epoch + 1:03d}.png", columns=16, scale=2,
+                        title=smoke_title(args.smoke))
 
     model.fit(train, epochs=1 if args.smoke else args.epochs, verbose=0 if args.smoke else 2,
               callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=draw_reconstructions)])
@@ -87,8 +89,9 @@ def main(argv=None):
     # Reconstructions under their originals, and the decoded straight line
     # between two test images' codes.
     save_image_grid(interleave_rows(test_x, model.reconstruct(test_x)), out / "reconstructions.png", columns=16,
-                    scale=2)
-    save_image_grid(model.interpolate(test_x[0], test_x[1], steps=10), out / "interpolation.png", columns=10, scale=2)
+                    scale=2, title=smoke_title(args.smoke))
+    save_image_grid(model.interpolate(test_x[0], test_x[1], steps=10), out / "interpolation.png", columns=10, scale=2,
+                    title=smoke_title(args.smoke))
     model.save(out / "model.keras")
     print(f"wrote {out}/reconstructions.png, interpolation.png, model.keras")
     return model

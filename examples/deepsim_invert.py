@@ -31,6 +31,7 @@ from keras_perceptual import datasets
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.training.pictures import smoke_title
 
 
 def parse_args(argv=None):
@@ -77,7 +78,8 @@ def main(argv=None):
         # (An inverter has no prior to sample, so a small callback of its own.)
         def draw_inversions(epoch, logs, model=model, folder=out / layer / "grids"):
             save_image_grid(interleave_rows(test_x, model.reconstruct(test_x), columns=len(test_x)),
-                            folder / f"reconstructions_epoch{epoch + 1:03d}.png", columns=len(test_x), scale=2)
+                            folder / f"reconstructions_epoch{epoch + 1:03d}.png", columns=len(test_x), scale=2,
+                            title=smoke_title(args.smoke))
 
         model.fit(train, epochs=1 if args.smoke else args.epochs, verbose=0 if args.smoke else 2,
                   callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=draw_inversions)])
@@ -87,10 +89,11 @@ def main(argv=None):
         rows.append(model.reconstruct(test_x))
         chain = model.reencode_chain(test_x, steps=args.chain_steps)
         save_image_grid(chain.reshape((-1,) + test_x.shape[1:]), out / f"reencoding_{layer}.png",
-                        columns=len(test_x), scale=2)
+                        columns=len(test_x), scale=2, title=smoke_title(args.smoke))
         print(f"{layer}: features {model.code_shape}, pixel MSE of the inversion "
               f"{float(np.mean((rows[-1] - test_x) ** 2)):.4f}")
-    save_image_grid(np.concatenate(rows), out / "inversions.png", columns=len(test_x), scale=2)
+    save_image_grid(np.concatenate(rows), out / "inversions.png", columns=len(test_x), scale=2,
+                    title=smoke_title(args.smoke))
     print(f"wrote {out}/inversions.png and reencoding_<layer>.png for {layers}")
     return rows
 

@@ -34,6 +34,7 @@ import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.training.pictures import smoke_title
 
 
 def upsampler(name):
@@ -90,7 +91,8 @@ def main(argv=None):
         # Plain Keras: fit(x, y); DeePSiMLoss takes per-sample weights like any loss.
         def draw_predictions(epoch, logs, model=model, name=name):
             save_image_grid(model.predict(test_inputs[:16], verbose=0),
-                            out / "grids" / f"{name}_epoch{epoch + 1:03d}.png", columns=16, scale=2)
+                            out / "grids" / f"{name}_epoch{epoch + 1:03d}.png", columns=16, scale=2,
+                            title=smoke_title(args.smoke))
 
         weights = np.ones(len(targets), "float32") if name == "deepsim" else None
         model.fit(inputs, targets, sample_weight=weights, batch_size=args.batch_size,
@@ -106,7 +108,7 @@ def main(argv=None):
     model.save(out / "upsampler_deepsim.keras")
     reloaded = keras.saving.load_model(out / "upsampler_deepsim.keras")
     print("reloaded loss:", type(reloaded.loss).__name__)
-    save_image_grid(np.concatenate(rows), out / "comparison.png", columns=16, scale=2)
+    save_image_grid(np.concatenate(rows), out / "comparison.png", columns=16, scale=2, title=smoke_title(args.smoke))
     print(f"wrote {out}/comparison.png and upsampler_deepsim.keras")
     return results
 

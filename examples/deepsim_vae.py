@@ -31,6 +31,7 @@ from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.training.pictures import smoke_title
 
 
 def parse_args(argv=None):
@@ -68,14 +69,16 @@ def main(argv=None):
     model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.9, beta_2=0.999), jit_compile=not args.smoke)
 
     # ## Fit, with prior samples and reconstructions drawn each epoch
-    grids = SampleGrid(out / "grids", num_samples=64, images=test_x[:16], seed=args.seed)
+    grids = SampleGrid(out / "grids", num_samples=64, images=test_x[:16], seed=args.seed, title=smoke_title(args.smoke))
     model.fit(train, epochs=1 if args.smoke else args.epochs, callbacks=[grids], verbose=0 if args.smoke else 2)
 
     # ## Pictures
     save_image_grid(interleave_rows(test_x, model.reconstruct(test_x)), out / "reconstructions.png", columns=16,
-                    scale=2)
-    save_image_grid(model.generate(100, seed=args.seed), out / "samples.png", columns=10, scale=2)
-    save_image_grid(model.interpolate(test_x[0], test_x[1], steps=10), out / "interpolation.png", columns=10, scale=2)
+                    scale=2, title=smoke_title(args.smoke))
+    save_image_grid(model.generate(100, seed=args.seed), out / "samples.png", columns=10, scale=2,
+                    title=smoke_title(args.smoke))
+    save_image_grid(model.interpolate(test_x[0], test_x[1], steps=10), out / "interpolation.png", columns=10, scale=2,
+                    title=smoke_title(args.smoke))
     model.save(out / "model.keras")
     print(f"wrote {out}/reconstructions.png, samples.png, interpolation.png, model.keras")
     return model

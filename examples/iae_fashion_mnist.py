@@ -33,6 +33,7 @@ from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
 from keras_perceptual.metrics import class_agreement
 from keras_perceptual.metrics import clustering_accuracy
+from keras_perceptual.training.pictures import smoke_title
 
 # Fully connected networks for clustering, convolutional ones for the
 # continuous code (a fully connected decoder collapsed to one speckle
@@ -101,7 +102,7 @@ def main(argv=None):
                               for player in model.players if "discriminator" in player})
 
     # ## Fit, with prior samples and reconstructions drawn each epoch
-    grids = SampleGrid(out / "grids", num_samples=64, images=test_x[:16], seed=args.seed)
+    grids = SampleGrid(out / "grids", num_samples=64, images=test_x[:16], seed=args.seed, title=smoke_title(args.smoke))
     model.fit(x, batch_size=args.batch_size, epochs=1 if args.smoke else args.epochs, shuffle=True,
               callbacks=[grids], verbose=0 if args.smoke else 2)
 
@@ -123,7 +124,7 @@ def main(argv=None):
               f"input for {result['agreement']:.3f} of the pairs (chance about 0.1)")
     varied = model.vary_noise(rows, num_samples=9, seed=args.seed)
     save_image_grid(np.concatenate([rows[:, None], varied], axis=1).reshape((-1,) + rows.shape[1:]),
-                    result["grid"], columns=10, scale=2)
+                    result["grid"], columns=10, scale=2, title=smoke_title(args.smoke))
     print(f"same code, different noise: {result['grid']}")
     return result
 

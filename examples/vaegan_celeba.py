@@ -34,6 +34,7 @@ from pathlib import Path
 
 from keras_perceptual.images import save_image_grid
 from keras_perceptual.recipes import vaegan as recipe
+from keras_perceptual.training.pictures import smoke_title
 
 
 def parse_args(argv=None):
@@ -67,7 +68,8 @@ def main(argv=None):
                               data_dir=args.data_dir, verbose=0 if args.smoke else 1)
     model = record.model
     if not args.conditional:
-        save_image_grid(model.generate(64, seed=args.seed), out / "samples.png", columns=8)
+        save_image_grid(model.generate(64, seed=args.seed), out / "samples.png", columns=8,
+                        title=smoke_title(args.smoke))
     model.save(out / "model.keras")
     (out / "training_record.json").write_text(json.dumps(record.to_dict(), indent=2))
     if args.save_preset:

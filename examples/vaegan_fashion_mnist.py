@@ -34,6 +34,7 @@ from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.training.pictures import smoke_title
 
 
 def parse_args(argv=None):
@@ -80,7 +81,8 @@ def main(argv=None):
     sample_c = np.eye(10, dtype="float32")[np.arange(60) % 10] if args.conditional else None
     grids = SampleGrid(out / "grids", num_samples=60 if args.conditional else 64, images=test_x,
                        conditions=(sample_c, test_c) if args.conditional else None, seed=args.seed,
-                       class_names=datasets.FASHION_MNIST_CLASSES if args.conditional else None)
+                       class_names=datasets.FASHION_MNIST_CLASSES if args.conditional else None,
+                       title=smoke_title(args.smoke))
     model.fit(train, epochs=1 if args.smoke else args.epochs, callbacks=[grids], verbose=0 if args.smoke else 2)
 
     # ## Pictures
@@ -91,10 +93,11 @@ def main(argv=None):
     recon = model.reconstruct(test_x, conditions=test_c)
     strip = model.interpolate(test_x[0], test_x[1], steps=10, conditions=None if test_c is None else test_c[0])
     save_image_grid(samples, out / "samples.png", columns=10, scale=2,
-                    row_labels=datasets.FASHION_MNIST_CLASSES if args.conditional else None)
+                    row_labels=datasets.FASHION_MNIST_CLASSES if args.conditional else None,
+                    title=smoke_title(args.smoke))
     save_image_grid(interleave_rows(test_x, recon), out / "reconstructions.png", columns=16, scale=2,
-                    row_labels=["original", "reconstruction"])
-    save_image_grid(strip, out / "interpolation.png", columns=10, scale=2)
+                    row_labels=["original", "reconstruction"], title=smoke_title(args.smoke))
+    save_image_grid(strip, out / "interpolation.png", columns=10, scale=2, title=smoke_title(args.smoke))
     model.save(out / "model.keras")
     print(f"wrote {out}/samples.png, reconstructions.png, interpolation.png, model.keras")
     return model

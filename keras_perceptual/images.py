@@ -143,8 +143,8 @@ SMOKE_CAPTION = "SMOKE RUN: untrained, a few steps on tiny data - not a result"
 def title_image(image, title):
     """`image` (PIL) below `title` in black on a white band, the text
     wrapped to the image's width (at least 200 pixels: a narrow image is
-    widened). Returns a new RGB image; `image` itself when `title` is
-    empty."""
+    widened). Returns a new image of `image`'s mode (grey stays grey);
+    `image` itself when `title` is empty."""
     if not title:
         return image
     font = _font()
@@ -165,7 +165,7 @@ def title_image(image, title):
     draw = ImageDraw.Draw(out)
     for i, text in enumerate(lines):
         draw.text((4, 3 + 15 * i), text, fill="black", font=font)
-    return out
+    return out.convert(image.mode) if image.mode in ("L", "RGB") else out
 
 
 def save_image_grid(images, path, columns=None, padding=2, scale=1, row_labels=None, column_labels=None,

@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -30,6 +31,14 @@ def test_vaegan_fashion_mnist_smoke(tmp_path, conditional):
         assert (tmp_path / name).stat().st_size > 0, name
     assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 4  # 4 batches, one epoch
     assert model.condition_dim == (10 if conditional else 0)
+    # A smoke run's pictures say so: titled above the grid the full run draws.
+    from PIL import Image
+
+    from keras_perceptual.images import save_image_grid
+
+    bare = save_image_grid(np.zeros((100, 28, 28, 1), "float32"), tmp_path / "bare.png",
+                           columns=10, scale=2, row_labels=datasets.FASHION_MNIST_CLASSES if conditional else None)
+    assert Image.open(tmp_path / "samples.png").height > Image.open(bare).height
 
 
 @pytest.mark.slow

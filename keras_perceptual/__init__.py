@@ -22,22 +22,11 @@ import importlib
 import importlib.abc
 import sys
 
+from keras_perceptual.models import MODEL_EXPORTS  # a lazy face: imports no model
 from keras_perceptual.version import __version__
 
 _EXPORTS = {
-    "AdversarialAutoencoder": "keras_perceptual.models.adversarial_autoencoder",
-    "AdversarialModel": "keras_perceptual.models.adversarial_model",
-    "Classifier": "keras_perceptual.models.classifier",
-    "DeePSiM": "keras_perceptual.models.deepsim",
-    "DeePSiMAutoencoder": "keras_perceptual.models.deepsim_autoencoder",
-    "DeePSiMInverter": "keras_perceptual.models.deepsim_inverter",
-    "DeePSiMVAE": "keras_perceptual.models.deepsim_vae",
-    "ImageAutoencoder": "keras_perceptual.models.image_autoencoder",
-    "ImplicitAutoencoder": "keras_perceptual.models.implicit_autoencoder",
-    "NoPriorError": "keras_perceptual.models.code_space",
-    "PixelAutoencoder": "keras_perceptual.models.pixel_autoencoder",
-    "VAE": "keras_perceptual.models.vae",
-    "VAEGAN": "keras_perceptual.models.vaegan",
+    **MODEL_EXPORTS,
     "from_pretrained": "keras_perceptual.preset_reader",
     "list_presets": "keras_perceptual.presets",
 }

@@ -8,8 +8,8 @@ registered by `keras_perceptual.presets`.
 
 import importlib
 
-# public name -> the module that defines it
-_EXPORTS = {
+# public name -> the module that defines it (the root's face reads it too)
+MODEL_EXPORTS = {
     "AdversarialAutoencoder": "keras_perceptual.models.adversarial_autoencoder",
     "AdversarialModel": "keras_perceptual.models.adversarial_model",
     "Classifier": "keras_perceptual.models.classifier",
@@ -25,12 +25,12 @@ _EXPORTS = {
     "VAEGAN": "keras_perceptual.models.vaegan",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(MODEL_EXPORTS)
 
 
 def __getattr__(name):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name in MODEL_EXPORTS:
+        value = getattr(importlib.import_module(MODEL_EXPORTS[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,34 +29,46 @@ import numpy as np
 import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import SampleGrid
-from keras_perceptual.example_args import example_parser
 from keras_perceptual.datasets import FASHION_MNIST_CLASSES
 from keras_perceptual.images import cluster_grid
 from keras_perceptual.metrics import clustering_accuracy
+from keras_perceptual.recipes import aae
 from keras_perceptual.training.pictures import smoke_title
 
-# Fully connected networks (the paper's MNIST models); --smoke shrinks them and the data.
-FULL = dict(units=(512, 512), discriminator_units=(512, 512), train_images=None, test_images=None)
-SMOKE = dict(units=(32,), discriminator_units=(32,), train_images=256, test_images=500)
+from example_args import example_parser
+from example_args import recipe_defaults
 
-# Tuned on Fashion-MNIST clustering with K = 10 (benchmarks/README_clustering.md);
-# each is an `AdversarialAutoencoder` option that departs from the paper:
+# The defaults are the `aae_clustering` recipe's (`keras-perceptual train
+# aae_clustering`), read from it: epochs, batch size, the fully connected
+# networks of the paper's MNIST models, the learning rates, the style size
+# and, for each regulariser, the options tuned on Fashion-MNIST clustering
+# with K = 10 (benchmarks/README_clustering.md), each a departure from the paper:
 # - MMD: the decoder and the MMD see one-hot codes (`straight_through=True`), so
 #   the MMD of one-hot codes to one-hot prior draws penalises unequal clusters.
 # - GAN: one-hot codes for the decoder only (`straight_through="decoder"`: with
 #   one-hot codes on both sides the discriminator's gradient at the K vertices
 #   is noise), a batch-marginal entropy term for equal cluster sizes, lambda 0.1.
-REGULARIZER_OPTIONS = {
-    "mmd": dict(regularizer_weight=1.0, straight_through=True),
-    "gan": dict(regularizer_weight=0.1, straight_through="decoder", marginal_entropy_weight=1.0),
-}
+# With --smoke, the recipe's tiny networks and slice of the data. Where this
+# script departs from the recipe, and why:
+DEPARTURES = {}  # none in a full run
+SMOKE_DEPARTURES = dict(conv_filters=())  # --smoke: tiny networks, fully connected as in a full run
+
+
+def settings(smoke=False, **options):
+    """This script's hyper-parameters for the recipe's `options` (e.g. the
+    regulariser): the recipe's, less the departures."""
+    return recipe_defaults("aae_clustering", SMOKE_DEPARTURES if smoke else DEPARTURES, smoke=smoke, **options)
 
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, output="runs/aae_clustering", epochs=10, batch_size=100)
+    defaults = settings()
+    p = example_parser(__doc__, output="runs/aae_clustering", epochs=defaults["epochs"],
+                       batch_size=defaults["batch_size"])
+    # A comparison: both regularisers and the paper's two K, a model each (the
+    # recipe trains one, by default the GAN with K = 10).
     p.add_argument("--regularizers", nargs="+", default=["gan", "mmd"], choices=["gan", "mmd"])
     p.add_argument("--clusters", nargs="+", type=int, default=[10, 30])
-    p.add_argument("--style-dim", type=int, default=0,
+    p.add_argument("--style-dim", type=int, default=defaults["style_dim"],
                    help="Gaussian style size next to the category (paper: > 0; 0 clusters best in short runs)")
     return p.parse_args(argv)
 
@@ -64,34 +76,38 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
-    size = SMOKE if args.smoke else FULL
 
     # ## Data
     # No labels for training: they only grade the clusters at the end.
-    x = datasets.fashion_mnist_arrays("train", size["train_images"])
-    test_x, test_y = datasets.fashion_mnist_arrays("test", size["test_images"], labels=True)
+    x = datasets.fashion_mnist_arrays("train", settings(args.smoke)["limit"])
+    test_x, test_y = datasets.fashion_mnist_arrays("test", 500 if args.smoke else None, labels=True)
 
     results = {}
     for regularizer in args.regularizers:
         for k in args.clusters:
             keras.utils.set_random_seed(args.seed)
+            hyper = settings(args.smoke, regularizer=regularizer, num_clusters=k, style_dim=args.style_dim)
             # ## Prior and networks
             # Codes [y, z]: a one-hot category of K values and `style_dim` Gaussian
             # coordinates. With a style part, the GAN regulariser gives it its own
-            # adversary (the paper's two discriminators).
+            # adversary (the paper's two discriminators: `style_discriminator`).
             prior = kp.priors.CategoricalPrior(k, style_dim=args.style_dim)
-            two_adversaries = regularizer == "gan" and args.style_dim > 0
             networks = kp.networks.aae_networks(prior, regularizer=regularizer, mode="clustering",
-                                                style_discriminator=two_adversaries, conv_filters=(),
-                                                units=size["units"], discriminator_units=size["discriminator_units"])
+                                                style_discriminator=hyper["style_discriminator"],
+                                                conv_filters=hyper["conv_filters"], units=hyper["units"],
+                                                discriminator_units=hyper["discriminator_units"])
 
-            # ## Model
+            # ## Model, with the regulariser's options (above)
             model = kp.AdversarialAutoencoder(**networks, prior=prior, regularizer=regularizer, mode="clustering",
-                                              seed=args.seed, **REGULARIZER_OPTIONS[regularizer])
+                                              regularizer_weight=hyper["regularizer_weight"],
+                                              straight_through=hyper["straight_through"],
+                                              marginal_entropy_weight=hyper["marginal_entropy_weight"], seed=args.seed)
 
-            # ## Compile: Adam for the autoencoder, a slower one for the adversaries
-            model.compile(optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                          optimizers={player: keras.optimizers.Adam(2e-4, beta_1=0.5)
+            # ## Compile: the recipe's Adam for the autoencoder, a slower one for the adversaries
+            autoencoder_adam, discriminator_adam = aae.optimizers(hyper["learning_rate"],
+                                                                  hyper["discriminator_learning_rate"])
+            model.compile(optimizer=autoencoder_adam,
+                          optimizers={player: discriminator_adam()
                                       for player in model.players if "discriminator" in player})
 
             # ## Fit, with prior samples (one per cluster and style draw) each epoch

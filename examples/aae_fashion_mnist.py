@@ -34,32 +34,49 @@ from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.callbacks import interleave_rows
 from keras_perceptual.datasets import FASHION_MNIST_CLASSES
 from keras_perceptual.images import code_scatter
-from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.recipes import aae
 from keras_perceptual.training.pictures import smoke_title
 
-# Fully connected networks, as in the paper's MNIST models: an epoch takes
-# seconds on a CPU. --smoke shrinks them and the data.
-FULL = dict(units=(512, 512), discriminator_units=(256, 256), train_images=None, test_images=2000)
-SMOKE = dict(units=(32,), discriminator_units=(32,), train_images=256, test_images=200)
+from example_args import example_parser
+from example_args import recipe_defaults
+
+# The defaults are the `aae` recipe's (`keras-perceptual train aae`), read
+# from it: epochs, batch size, code size, learning rates, discriminator size,
+# and with --smoke its tiny networks and slice of the data. Where this script
+# departs from the recipe, and why:
+DEPARTURES = dict(
+    # Fully connected networks, as in the paper's MNIST models (the recipe's
+    # are convolutional): an epoch takes seconds on a CPU.
+    conv_filters=(), units=(512, 512),
+)
+SMOKE_DEPARTURES = dict(conv_filters=())  # --smoke: the recipe's tiny networks, fully connected as above
+
+
+def settings(smoke=False):
+    """This script's hyper-parameters: the recipe's, less `DEPARTURES`."""
+    return recipe_defaults("aae", SMOKE_DEPARTURES if smoke else DEPARTURES, smoke=smoke)
+
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, output="runs/aae_fashion_mnist", epochs=10, batch_size=100)
+    defaults = settings()
+    p = example_parser(__doc__, output="runs/aae_fashion_mnist", epochs=defaults["epochs"],
+                       batch_size=defaults["batch_size"])
     p.add_argument("--priors", nargs="+", default=["gaussian", "mixture"], choices=["gaussian", "mixture", "swiss_roll"])
-    p.add_argument("--regularizer", default="gan", choices=["gan", "mmd"])
+    p.add_argument("--regularizer", default=defaults["regularizer"], choices=["gan", "mmd"])
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
-    size = SMOKE if args.smoke else FULL
+    hyper = settings(args.smoke)
 
     # ## Data
     # Training images in [-1, 1] with their labels (the supervised mode reads
     # them), and test images for the pictures.
-    x, y = datasets.fashion_mnist_arrays("train", size["train_images"], labels=True)
-    test_x, test_y = datasets.fashion_mnist_arrays("test", size["test_images"], labels=True)
+    x, y = datasets.fashion_mnist_arrays("train", hyper["limit"], labels=True)
+    test_x, test_y = datasets.fashion_mnist_arrays("test", 200 if args.smoke else 2000, labels=True)
 
     results = {}
     for name in args.priors:
@@ -67,27 +84,29 @@ def main(argv=None):
         # ## The prior: what the codes should look like
         # A Gaussian is matched without labels; the mixture and the swiss roll
         # give each class its own region, which the label selects.
-        prior = {"gaussian": kp.priors.GaussianPrior(2),
-                 "mixture": kp.priors.GaussianMixturePrior(10),
-                 "swiss_roll": kp.priors.SwissRollPrior(10)}[name]
+        prior = {"gaussian": kp.priors.GaussianPrior(hyper["latent_dim"]),
+                 "mixture": kp.priors.GaussianMixturePrior(hyper["num_classes"]),
+                 "swiss_roll": kp.priors.SwissRollPrior(hyper["num_classes"])}[name]
         mode = "unsupervised" if name == "gaussian" else "supervised"
 
         # ## Networks
         # Encoder x -> z, decoder z -> x and, for the GAN regulariser, a latent
         # discriminator z (+ one-hot label) -> logit, sized for the prior.
-        networks = kp.networks.aae_networks(prior, regularizer=args.regularizer, mode=mode, conv_filters=(),
-                                            units=size["units"], discriminator_units=size["discriminator_units"])
+        networks = kp.networks.aae_networks(prior, regularizer=args.regularizer, mode=mode,
+                                            conv_filters=hyper["conv_filters"], units=hyper["units"],
+                                            discriminator_units=hyper["discriminator_units"])
 
         # ## Model
         model = kp.AdversarialAutoencoder(**networks, prior=prior, regularizer=args.regularizer, mode=mode,
                                           seed=args.seed)
 
         # ## Compile
-        # Adam for the autoencoder, a slower Adam for the discriminator (beta_1
-        # 0.5 for both, as is usual for GANs).
-        model.compile(optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                      optimizers={player: keras.optimizers.Adam(2e-4, beta_1=0.5)
-                                  for player in model.players if "discriminator" in player})
+        # The recipe's optimizers: Adam for the autoencoder, a slower Adam for
+        # the discriminator (beta_1 0.5 for both, as is usual for GANs).
+        autoencoder_adam, discriminator_adam = aae.optimizers(hyper["learning_rate"],
+                                                              hyper["discriminator_learning_rate"])
+        model.compile(optimizer=autoencoder_adam,
+                      optimizers={player: discriminator_adam() for player in model.players if "discriminator" in player})
 
         # ## Fit, with prior samples and reconstructions drawn each epoch
         grids = SampleGrid(out / name / "grids", num_samples=64, images=test_x[:16], seed=args.seed,

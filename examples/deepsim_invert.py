@@ -29,17 +29,31 @@ import numpy as np
 import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import interleave_rows
-from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.recipes.deepsim import CLASSIFIER_PRESET
 from keras_perceptual.training.pictures import smoke_title
+
+from example_args import example_parser
+from example_args import recipe_defaults
+
+# The defaults are the `deepsim_inverter` recipe's (`keras-perceptual train
+# deepsim_inverter`), read from it: epochs, batch size, the comparator's
+# layers and preset, the learning rate, and with --smoke its slice of the data
+# and no XLA (compiling costs more than a few steps); the discriminator sees
+# the target's features, as the recipe's inverters do. The script departs
+# from none of them; it inverts several layers, a model each (the recipe:
+# one, `inverted_layer`).
+DEFAULTS = recipe_defaults("deepsim_inverter")
+SMOKE = recipe_defaults("deepsim_inverter", smoke=True)
 
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, output="runs/deepsim_invert", epochs=10, batch_size=64)
+    p = example_parser(__doc__, output="runs/deepsim_invert", epochs=DEFAULTS["epochs"],
+                       batch_size=DEFAULTS["batch_size"])
     p.add_argument("--layers", default="block1_act2,block2_act2,fc1_act",
                    help="classifier layers to invert, shallow to deep (--smoke: the first two)")
     p.add_argument("--chain-steps", type=int, default=4, help="re-encoding steps")
-    p.add_argument("--comparator", default="fashion_mnist_classifier",
+    p.add_argument("--comparator", default=CLASSIFIER_PRESET,
                    help="the classifier preset (or .weights.h5) to invert; untrained with --smoke")
     return p.parse_args(argv)
 
@@ -47,17 +61,18 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
+    hyper = SMOKE if args.smoke else DEFAULTS
     layers = [name.strip() for name in args.layers.split(",") if name.strip()][: 2 if args.smoke else None]
 
     # ## Data
-    train = datasets.fashion_mnist_dataset("train", args.batch_size, limit=4 * args.batch_size if args.smoke else None,
-                                           seed=args.seed)
+    train = datasets.fashion_mnist_dataset("train", args.batch_size, seed=args.seed,
+                                           limit=hyper["smoke_batches"] * args.batch_size if args.smoke else None)
     test_x = datasets.fashion_mnist_arrays("test", 10)
 
     # ## The network to invert, which is also the comparator
     # Its features at two depths measure the inversions' error. A smoke run
     # uses an untrained network (no download, no meaning).
-    comparator = kp.comparators.fashion_mnist_comparator(("block1_act2", "block2_act2"),
+    comparator = kp.comparators.fashion_mnist_comparator(hyper["comparator_layers"],
                                                          weights=None if args.smoke else args.comparator)
 
     rows = [test_x]
@@ -72,7 +87,8 @@ def main(argv=None):
 
         # ## Model and compile (the paper's Adam)
         model = kp.DeePSiMInverter(**networks, comparator=comparator, seed=args.seed)
-        model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.9, beta_2=0.999), jit_compile=not args.smoke)
+        model.compile(optimizer=keras.optimizers.Adam(hyper["learning_rate"], beta_1=0.9, beta_2=0.999),
+                      jit_compile=hyper["jit_compile"])
 
         # ## Fit, with the inversions of the test images drawn each epoch
         # (An inverter has no prior to sample, so a small callback of its own.)

@@ -32,9 +32,23 @@ from keras import layers
 
 import keras_perceptual as kp
 from keras_perceptual import datasets
-from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.recipes.deepsim import CLASSIFIER_PRESET
 from keras_perceptual.training.pictures import smoke_title
+
+from example_args import example_parser
+from example_args import recipe_defaults
+
+# The loss is the `deepsim_autoencoder` recipe's, read from it: its feature and
+# pixel weights and its comparator (layers and preset), and so is the batch
+# size. The model is not a DeePSiM model but a plain upsampler, trained as
+# such; where the script departs from the recipe, and why:
+DEPARTURES = dict(
+    # A plain supervised model (no discriminator to keep pace with): Adam's
+    # usual learning rate, a few epochs on a third of the training set.
+    learning_rate=1e-3, epochs=3, limit=20000,
+)
+DEFAULTS = recipe_defaults("deepsim_autoencoder", DEPARTURES)
 
 
 def upsampler(name):
@@ -54,9 +68,10 @@ def downsample(images):
 
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, output="runs/deepsim_loss_in_your_model", epochs=3, batch_size=64)
-    p.add_argument("--train-images", type=int, default=20000)
-    p.add_argument("--comparator", default="fashion_mnist_classifier",
+    p = example_parser(__doc__, output="runs/deepsim_loss_in_your_model", epochs=DEFAULTS["epochs"],
+                       batch_size=DEFAULTS["batch_size"])
+    p.add_argument("--train-images", type=int, default=DEFAULTS["limit"])
+    p.add_argument("--comparator", default=CLASSIFIER_PRESET,
                    help="the classifier preset (or .weights.h5) whose features compare images; untrained with --smoke")
     return p.parse_args(argv)
 
@@ -76,8 +91,10 @@ def main(argv=None):
     # The comparator: the zoo's Fashion-MNIST classifier (a preset), frozen,
     # compared at two depths. A smoke run uses an untrained network. DeePSiMLoss
     # adds a small pixel term (lambda_img) for stability.
-    comparator = kp.comparators.fashion_mnist_comparator(weights=None if args.smoke else args.comparator)
-    losses = {"mse": "mse", "deepsim": kp.losses.DeePSiMLoss(comparator, lambda_img=0.1)}
+    comparator = kp.comparators.fashion_mnist_comparator(DEFAULTS["comparator_layers"],
+                                                         weights=None if args.smoke else args.comparator)
+    losses = {"mse": "mse", "deepsim": kp.losses.DeePSiMLoss(comparator, lambda_feat=DEFAULTS["lambda_feat"],
+                                                             lambda_img=DEFAULTS["lambda_img"])}
 
     # ## The same model, compiled with each loss
     results = {}
@@ -85,7 +102,7 @@ def main(argv=None):
     for name, loss in losses.items():
         keras.utils.set_random_seed(args.seed)
         model = upsampler(f"upsampler_{name}")
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, jit_compile=False)
+        model.compile(optimizer=keras.optimizers.Adam(DEFAULTS["learning_rate"]), loss=loss, jit_compile=False)
 
         # ## Fit, with a callback that draws the test predictions each epoch
         # Plain Keras: fit(x, y); DeePSiMLoss takes per-sample weights like any loss.

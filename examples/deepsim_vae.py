@@ -29,32 +29,45 @@ import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.callbacks import interleave_rows
-from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.recipes.deepsim import CLASSIFIER_PRESET
 from keras_perceptual.training.pictures import smoke_title
+
+from example_args import example_parser
+from example_args import recipe_defaults
+
+# The defaults are the `deepsim_vae` recipe's (`keras-perceptual train
+# deepsim_vae`), read from it: epochs, batch size, the KL weight, the
+# comparator's layers and preset, the learning rate, and with --smoke its
+# slice of the data and no XLA (compiling costs more than a few steps). The
+# script departs from none of them.
+DEFAULTS = recipe_defaults("deepsim_vae")
+SMOKE = recipe_defaults("deepsim_vae", smoke=True)
 
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, output="runs/deepsim_vae", epochs=10, batch_size=64)
-    p.add_argument("--comparator", default="fashion_mnist_classifier",
+    p = example_parser(__doc__, output="runs/deepsim_vae", epochs=DEFAULTS["epochs"], batch_size=DEFAULTS["batch_size"])
+    p.add_argument("--comparator", default=CLASSIFIER_PRESET,
                    help="the classifier preset (or .weights.h5) whose features compare images; untrained with --smoke")
-    p.add_argument("--kl-weight", type=float, default=1e-3, help="KL weight, relative to the mean distances")
+    p.add_argument("--kl-weight", type=float, default=DEFAULTS["kl_weight"],
+                   help=f"KL weight, relative to the mean distances (default {DEFAULTS['kl_weight']})")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
+    hyper = SMOKE if args.smoke else DEFAULTS
     keras.utils.set_random_seed(args.seed)
 
     # ## Data
-    train = datasets.fashion_mnist_dataset("train", args.batch_size, limit=4 * args.batch_size if args.smoke else None,
-                                           seed=args.seed)
+    train = datasets.fashion_mnist_dataset("train", args.batch_size, seed=args.seed,
+                                           limit=hyper["smoke_batches"] * args.batch_size if args.smoke else None)
     test_x = datasets.fashion_mnist_arrays("test", 32)
 
     # ## The comparator: two depths of the frozen classifier
     # A smoke run uses an untrained network (no download, no meaning).
-    comparator = kp.comparators.fashion_mnist_comparator(("block1_act2", "block2_act2"),
+    comparator = kp.comparators.fashion_mnist_comparator(hyper["comparator_layers"],
                                                          weights=None if args.smoke else args.comparator)
 
     # ## Networks
@@ -66,7 +79,8 @@ def main(argv=None):
 
     # ## Compile: one Adam for both players, the paper's (2e-4, beta 0.9 / 0.999)
     # A smoke run skips XLA: compiling costs more than its few steps.
-    model.compile(optimizer=keras.optimizers.Adam(2e-4, beta_1=0.9, beta_2=0.999), jit_compile=not args.smoke)
+    model.compile(optimizer=keras.optimizers.Adam(hyper["learning_rate"], beta_1=0.9, beta_2=0.999),
+                  jit_compile=hyper["jit_compile"])
 
     # ## Fit, with prior samples and reconstructions drawn each epoch
     grids = SampleGrid(out / "grids", num_samples=64, images=test_x[:16], seed=args.seed, title=smoke_title(args.smoke))

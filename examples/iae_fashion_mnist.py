@@ -29,44 +29,59 @@ import numpy as np
 import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import SampleGrid
-from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
 from keras_perceptual.metrics import class_agreement
 from keras_perceptual.metrics import clustering_accuracy
+from keras_perceptual.recipes import aae
+from keras_perceptual.recipes import get_recipe
 from keras_perceptual.training.pictures import smoke_title
+from keras_perceptual.training.plans import get_plan
 
-# Fully connected networks for clustering, convolutional ones for the
-# continuous code (a fully connected decoder collapsed to one speckle
-# pattern); --smoke shrinks them and the data.
-FULL = dict(conv_filters=(), units=(512, 512), discriminator_units=(512, 512), train_images=None, test_images=None)
-CONTINUOUS = dict(FULL, conv_filters=(32, 64), units=(256,), discriminator_units=(256, 256))
-SMOKE = dict(conv_filters=(), units=(32,), discriminator_units=(32,), train_images=256, test_images=500)
+from example_args import example_parser
+from example_args import recipe_defaults
 
-# A continuous code trains the paper's IAE (stochastic encoder, decoder noise,
-# no pixel loss) with the two departures of the `iae_fashion_mnist` preset,
-# without which the decoder ignores the code (README, "The paper's IAE"): a
-# unit-variance code (`normalize_code`, in the networks) and InfoGAN's
-# code-reconstruction term ||E(G(z, n)) - z||^2, plus a BatchNorm decoder.
-CONTINUOUS_OPTIONS = dict(code_reconstruction_weight=3.0)
-# A categorical code (clustering)
-# collapses to one cluster with the paper's settings; these, tuned on
-# Fashion-MNIST with K = 10 (benchmarks/README_clustering.md), each depart from
-# it: a deterministic encoder (with encoder noise, the encoder matches the
-# uniform prior by drawing the category from its noise), a pixel MSE term that
-# carries the reconstruction next to the joint GAN at weight 0.05, one-hot codes
-# for the decoder, a batch-marginal entropy term for equal cluster sizes, and
-# the autoencoder learning rate 1e-3.
-CLUSTERING = dict(pixel_weight=1.0, reconstruction_weight=0.05, regularization_weight=0.1,
-                  straight_through="decoder", marginal_entropy_weight=1.0)
+# The two set-ups are read from the training recipes, so a change there
+# reaches this script (it departs from them in nothing):
+# - A categorical code (clustering) takes the `iae_clustering` recipe's
+#   defaults: fully connected networks and, since the paper's settings
+#   collapse to one cluster, options tuned on Fashion-MNIST with K = 10
+#   (benchmarks/README_clustering.md), each a departure from the paper: a
+#   deterministic encoder (with encoder noise, the encoder matches the uniform
+#   prior by drawing the category from its noise), a pixel MSE term that
+#   carries the reconstruction next to the joint GAN (weighted down), one-hot
+#   codes for the decoder, a batch-marginal entropy term for equal cluster
+#   sizes, and the AAE's autoencoder learning rate.
+# - A continuous code trains the paper's IAE (stochastic encoder, decoder
+#   noise, no pixel loss) as the `iae` recipe does for the `iae_fashion_mnist`
+#   preset (its training plan's options): convolutional networks (a fully
+#   connected decoder collapsed to one speckle pattern) and the departures
+#   without which the decoder ignores the code (README, "The paper's IAE"): a
+#   unit-variance code (`normalize_code`), InfoGAN's code-reconstruction term
+#   ||E(G(z, n)) - z||^2 and a BatchNorm decoder.
+# --smoke takes the recipe's tiny networks and slice of the data.
+PRESET = "iae_fashion_mnist"
+
+
+def settings(code="categorical", smoke=False):
+    """This script's hyper-parameters for a `code`: the recipe's (above)."""
+    if code == "categorical":
+        return recipe_defaults("iae_clustering", smoke=smoke)
+    options = {k: v for k, v in get_plan(PRESET).recipe_options.items() if k != "epochs"}
+    if smoke:  # the smoke run's tiny networks, not the preset's
+        options = {k: v for k, v in options.items() if k not in get_recipe("iae").smoke}
+    return recipe_defaults("iae", smoke=smoke, **dict(options, code=code))
 
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, output="runs/iae_fashion_mnist", epochs=10, batch_size=100)
-    p.add_argument("--code", default="categorical", choices=["categorical", "continuous"])
-    p.add_argument("--clusters", type=int, default=10, help="K of a categorical code")
-    p.add_argument("--latent-dim", type=int, default=8, help="size of a continuous code")
+    categorical, continuous = settings("categorical"), settings("continuous")
+    p = example_parser(__doc__, output="runs/iae_fashion_mnist", epochs=categorical["epochs"],
+                       batch_size=categorical["batch_size"])
+    p.add_argument("--code", default=get_recipe("iae").defaults["code"], choices=["categorical", "continuous"])
+    p.add_argument("--clusters", type=int, default=categorical["num_clusters"], help="K of a categorical code")
+    p.add_argument("--latent-dim", type=int, default=continuous["latent_dim"], help="size of a continuous code")
     p.add_argument("--pixel-weight", type=float, default=None,
-                   help="pixel MSE weight (default: 1 for a categorical code; 0 is the paper)")
+                   help=f"pixel MSE weight (default: {categorical['pixel_weight']:g} for a categorical code; "
+                        f"{continuous['pixel_weight']:g}, the paper's, for a continuous one)")
     return p.parse_args(argv)
 
 
@@ -74,32 +89,35 @@ def main(argv=None):
     args = parse_args(argv)
     out = Path(args.output)
     categorical = args.code == "categorical"
-    size = SMOKE if args.smoke else FULL if categorical else CONTINUOUS
-    options = dict(CLUSTERING) if categorical else dict(CONTINUOUS_OPTIONS)
+    hyper = settings(args.code, args.smoke)
     if args.pixel_weight is not None:
-        options["pixel_weight"] = args.pixel_weight
+        hyper["pixel_weight"] = args.pixel_weight
     keras.utils.set_random_seed(args.seed)
 
     # ## Data
-    x = datasets.fashion_mnist_arrays("train", size["train_images"])
-    test_x, test_y = datasets.fashion_mnist_arrays("test", size["test_images"], labels=True)
+    x = datasets.fashion_mnist_arrays("train", hyper["limit"])
+    test_x, test_y = datasets.fashion_mnist_arrays("test", 500 if args.smoke else None, labels=True)
 
     # ## Prior and networks
     # Encoder [x, noise] -> code, decoder [code, noise] -> x, a joint
     # discriminator [x, code] -> logit and a code discriminator code -> logit.
     prior = kp.priors.CategoricalPrior(args.clusters) if categorical else kp.priors.GaussianPrior(args.latent_dim)
-    networks = kp.networks.iae_networks(prior, encoder_noise_dim=0 if categorical else 16, decoder_noise_dim=16,
-                                        conv_filters=size["conv_filters"], units=size["units"],
-                                        discriminator_units=size["discriminator_units"],
-                                        normalize_code=not categorical, decoder_batch_norm=not categorical)
+    networks = kp.networks.iae_networks(prior, encoder_noise_dim=hyper["encoder_noise_dim"],
+                                        decoder_noise_dim=hyper["decoder_noise_dim"],
+                                        conv_filters=hyper["conv_filters"], units=hyper["units"],
+                                        discriminator_units=hyper["discriminator_units"],
+                                        normalize_code=hyper["normalize_code"],
+                                        decoder_batch_norm=hyper["decoder_batch_norm"])
 
-    # ## Model
-    model = kp.ImplicitAutoencoder(**networks, prior=prior, seed=args.seed, **options)
+    # ## Model, with the loss weights and options of the set-up (above)
+    model = kp.ImplicitAutoencoder(**networks, prior=prior, seed=args.seed, **{name: hyper[name] for name in (
+        "pixel_weight", "reconstruction_weight", "regularization_weight", "straight_through",
+        "marginal_entropy_weight", "code_reconstruction_weight")})
 
-    # ## Compile: Adam for the autoencoder, a slower one for both discriminators
-    model.compile(optimizer=keras.optimizers.Adam(1e-3 if categorical else 2e-4, beta_1=0.5),
-                  optimizers={player: keras.optimizers.Adam(2e-4, beta_1=0.5)
-                              for player in model.players if "discriminator" in player})
+    # ## Compile: the recipe's Adam for the autoencoder, a slower one for both discriminators
+    autoencoder_adam, discriminator_adam = aae.optimizers(hyper["learning_rate"], hyper["discriminator_learning_rate"])
+    model.compile(optimizer=autoencoder_adam,
+                  optimizers={player: discriminator_adam() for player in model.players if "discriminator" in player})
 
     # ## Fit, with prior samples and reconstructions drawn each epoch
     grids = SampleGrid(out / "grids", num_samples=64, images=test_x[:16], seed=args.seed, title=smoke_title(args.smoke))

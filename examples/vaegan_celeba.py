@@ -36,13 +36,20 @@ from keras_perceptual.images import save_image_grid
 from keras_perceptual.recipes import vaegan as recipe
 from keras_perceptual.training.pictures import smoke_title
 
+# The smoke run checks that the recipe runs, in seconds: its usual 4 steps
+# (`smoke_batches`), of 4 images instead of the recipe's batch size.
+SMOKE_BATCH_SIZE = 4
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--output", default="runs/vaegan_celeba64")
-    p.add_argument("--epochs", type=int, default=None, help="passes over CelebA's training split")
+    epochs = recipe.RECIPE.default_epochs("celeba")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"passes over CelebA's training split (default: the recipe's, {epochs})")
     p.add_argument("--batch-size", type=int, default=None,
-                   help="images per step (default: 64, the authors'; 4 with --smoke)")
+                   help=f"images per step (default: the recipe's, {recipe.RECIPE.batch_size}, the authors'; "
+                        f"{SMOKE_BATCH_SIZE} with --smoke)")
     p.add_argument("--conditional", action="store_true", help="condition on the 40 attributes")
     p.add_argument("--data-dir", default=None, help="tensorflow_datasets data_dir holding celeb_a")
     p.add_argument("--save-preset", default=None, help="write a preset folder here after training")
@@ -54,14 +61,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.batch_size is None:
-        # The smoke run checks that the recipe runs, in seconds: 4 steps of 4 images.
-        args.batch_size = 4 if args.smoke else 64
+        args.batch_size = SMOKE_BATCH_SIZE if args.smoke else recipe.RECIPE.batch_size
     out = Path(args.output)
     context = contextlib.nullcontext()
     if args.smoke:
         import tensorflow_datasets as tfds
 
-        context = tfds.testing.mock_data(num_examples=4 * args.batch_size)
+        context = tfds.testing.mock_data(num_examples=recipe.RECIPE.smoke_batches * args.batch_size)
     with context:
         record = recipe.train(output=out, epochs=args.epochs, batch_size=args.batch_size, smoke=args.smoke,
                               seed=args.seed, dataset="celeba", conditional=args.conditional,

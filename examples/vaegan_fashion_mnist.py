@@ -32,16 +32,25 @@ import keras_perceptual as kp
 from keras_perceptual import datasets
 from keras_perceptual.callbacks import SampleGrid
 from keras_perceptual.callbacks import interleave_rows
-from keras_perceptual.example_args import example_parser
 from keras_perceptual.images import save_image_grid
 from keras_perceptual.training.pictures import smoke_title
 
+from example_args import example_parser
+from example_args import recipe_defaults
+
+# The defaults of the `vaegan` recipe on Fashion-MNIST (`keras-perceptual train
+# vaegan`), read from it: epochs, batch size, gamma, the decoder's GAN loss, the
+# learning rate and its decay. The script departs from none of them.
+DEFAULTS = recipe_defaults("vaegan", dataset="fashion_mnist")
+
 
 def parse_args(argv=None):
-    p = example_parser(__doc__, output="runs/vaegan_fashion_mnist", epochs=10, batch_size=64)
+    p = example_parser(__doc__, output="runs/vaegan_fashion_mnist", epochs=DEFAULTS["epochs"],
+                       batch_size=DEFAULTS["batch_size"])
     # The paper's gamma (1e-6) is for summed 8x8x256 CelebA features; the 7x7x128
-    # feature loss here is ~450 against a GAN loss of ~1, so gamma is larger.
-    p.add_argument("--gamma", type=float, default=1e-2, help="feature-loss weight in the decoder's update")
+    # feature loss here is ~450 against a GAN loss of ~1, so the recipe's is larger.
+    p.add_argument("--gamma", type=float, default=DEFAULTS["gamma"],
+                   help=f"feature-loss weight in the decoder's update (default {DEFAULTS['gamma']})")
     p.add_argument("--conditional", action="store_true", help="condition on the class label")
     return p.parse_args(argv)
 
@@ -56,24 +65,28 @@ def main(argv=None):
     # Fashion-MNIST's 60k training images in [-1, 1] as a `tf.data` pipeline, with
     # one-hot labels for the conditional model; 16 test images to reconstruct.
     train = datasets.fashion_mnist_dataset("train", args.batch_size, labels=args.conditional, one_hot=True,
-                                           limit=4 * args.batch_size if args.smoke else None, seed=args.seed)
+                                           limit=DEFAULTS["smoke_batches"] * args.batch_size if args.smoke else None,
+                                           seed=args.seed)
     test_x, test_y = datasets.fashion_mnist_arrays("test", 16, labels=True)
     test_c = np.eye(10, dtype="float32")[test_y] if args.conditional else None
 
     # ## Networks
     # Encoder x -> (mean, log_var), decoder z (+ label) -> x, discriminator
     # x (+ label) -> (logit, Dis_l(x)): the paper's architecture scaled to 28x28.
-    networks = kp.networks.vaegan_networks("small28", channels=1, condition_dim=num_classes)
+    networks = kp.networks.vaegan_networks("small28", channels=1, latent_dim=DEFAULTS["latent_dim"],
+                                           condition_dim=num_classes)
 
     # ## Model
     # The non-saturating decoder loss keeps the decoder's gradient alive while
     # the discriminator is ahead (the paper's saturating form stalled here).
-    model = kp.VAEGAN(**networks, gamma=args.gamma, decoder_gan_loss="non_saturating", seed=args.seed)
+    model = kp.VAEGAN(**networks, gamma=args.gamma, decoder_gan_loss=DEFAULTS["decoder_gan_loss"], seed=args.seed)
 
     # ## Compile
-    # One RMSProp for every player, its learning rate decayed by 0.75 every 1000
-    # steps (the authors: 0.75 every 250 batches of CelebA).
-    schedule = keras.optimizers.schedules.ExponentialDecay(3e-4, decay_steps=1000, decay_rate=0.75, staircase=True)
+    # One RMSProp for every player, its learning rate decayed by 0.75 every
+    # `lr_decay_steps` steps (the authors: 0.75 every 250 batches of CelebA).
+    schedule = keras.optimizers.schedules.ExponentialDecay(DEFAULTS["learning_rate"],
+                                                           decay_steps=DEFAULTS["lr_decay_steps"], decay_rate=0.75,
+                                                           staircase=True)
     model.compile(optimizer=keras.optimizers.RMSprop(schedule))
 
     # ## Fit, with a callback that draws samples and reconstructions each epoch

@@ -1,24 +1,55 @@
 """Every AAE/IAE example runs in --smoke mode (in-process, through main(argv))."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
+import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.examples_support import assert_departures_declared
+from tests.examples_support import assert_parser_defaults
+from tests.examples_support import assert_trained_as_recipe
+from tests.examples_support import load_example as load
 
 
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.mark.parametrize("smoke", [False, True])
+def test_aae_examples_defaults_are_the_recipes(smoke):
+    aae = load("aae_fashion_mnist")
+    assert_departures_declared(aae.settings(smoke), aae.SMOKE_DEPARTURES if smoke else aae.DEPARTURES, "aae",
+                               smoke=smoke)
+    assert_parser_defaults(aae.parse_args([]), aae.settings(),
+                           {"epochs": "epochs", "batch_size": "batch_size", "regularizer": "regularizer"})
+    clustering = load("aae_clustering")
+    for regularizer in ("gan", "mmd"):
+        assert_departures_declared(clustering.settings(smoke, regularizer=regularizer),
+                                   clustering.SMOKE_DEPARTURES if smoke else clustering.DEPARTURES,
+                                   "aae_clustering", smoke=smoke, regularizer=regularizer)
+    assert_parser_defaults(clustering.parse_args([]), clustering.settings(),
+                           {"epochs": "epochs", "batch_size": "batch_size", "style_dim": "style_dim"})
+
+
+@pytest.mark.parametrize("smoke", [False, True])
+def test_iae_example_defaults_are_the_recipes(smoke):
+    """A categorical code takes the `iae_clustering` recipe's defaults, a
+    continuous one the `iae` recipe's with the `iae_fashion_mnist` preset's
+    training options (under a smoke run's tiny networks)."""
+    from keras_perceptual.recipes import get_recipe
+    from keras_perceptual.training.plans import get_plan
+
+    iae = load("iae_fashion_mnist")
+    assert_departures_declared(iae.settings("categorical", smoke), {}, "iae_clustering", smoke=smoke)
+    preset = {k: v for k, v in get_plan("iae_fashion_mnist").recipe_options.items() if k != "epochs"
+              and not (smoke and k in get_recipe("iae").smoke)}
+    assert_departures_declared(iae.settings("continuous", smoke), {}, "iae", smoke=smoke, **preset)
+    args = iae.parse_args([])
+    assert_parser_defaults(args, iae.settings("categorical"),
+                           {"epochs": "epochs", "batch_size": "batch_size", "clusters": "num_clusters", "code": "code"})
+    assert_parser_defaults(args, iae.settings("continuous"), {"latent_dim": "latent_dim"})
+    assert args.pixel_weight is None  # the code's own default, from the recipe
 
 
 def test_aae_fashion_mnist(tmp_path):
     results = load("aae_fashion_mnist").main(["--smoke", "--output", str(tmp_path)])
     assert set(results) == {"gaussian", "mixture"}
     assert results["mixture"].mode == "supervised"
+    assert_trained_as_recipe(results["gaussian"], "aae", smoke=True)
     for prior in ("gaussian", "mixture"):
         for name in ("code_scatter.png", "samples.png", "reconstructions.png", "grids/samples_epoch001.png"):
             assert (tmp_path / prior / name).stat().st_size > 0
@@ -49,6 +80,7 @@ def test_iae_fashion_mnist(tmp_path):
     assert 0.0 < result["accuracy"] <= 1.0
     model = result["model"]  # a categorical code takes the recipe's clustering settings
     assert model.encoder_noise_dim == 0 and model.straight_through == "decoder" and model.pixel_weight == 1.0
+    assert_trained_as_recipe(model, "iae_clustering", smoke=True)
     from PIL import Image
 
     grid = np.asarray(Image.open(result["grid"]))
@@ -62,6 +94,7 @@ def test_iae_fashion_mnist_continuous_code(tmp_path):
     result = load("iae_fashion_mnist").main(["--smoke", "--code", "continuous", "--output", str(tmp_path)])
     model = result["model"]
     assert model.encoder_noise_dim == 16 and model.pixel_weight == 0.0 and model.code_reconstruction_weight == 3.0
+    assert_trained_as_recipe(model, "iae", smoke=True, code="continuous")
     assert model.encoder.get_layer("code").__class__.__name__ == "BatchNormalization"
     assert 0.0 <= result["agreement"] <= 1.0 and "accuracy" not in result
     assert result["grid"].is_file()

@@ -1,23 +1,49 @@
 """Every DeePSiM example, recipe and the benchmark run in smoke mode."""
 
-import importlib.util
 import os
-from pathlib import Path
 
+import keras
 import pytest
 
 from keras_perceptual.recipes import get_recipe
 from keras_perceptual.recipes import list_recipes
+from tests.examples_support import assert_departures_declared
+from tests.examples_support import assert_parser_defaults
+from tests.examples_support import assert_trained_as_recipe
+from tests.examples_support import load_script as _load
 
-ROOT = Path(__file__).resolve().parents[1]
+# Each example, the recipe it mirrors, and its command-line options named as the recipe's options.
+RECIPES = {
+    "examples/deepsim_autoencoder.py": "deepsim_autoencoder",
+    "examples/deepsim_vae.py": "deepsim_vae",
+    "examples/deepsim_invert.py": "deepsim_inverter",
+}
+OPTIONS = {
+    "deepsim_autoencoder": ("epochs", "batch_size", "lambda_feat", "lambda_img", "lambda_adv"),
+    "deepsim_vae": ("epochs", "batch_size", "kl_weight"),
+    "deepsim_inverter": ("epochs", "batch_size"),
+}
 
 
-def _load(relative):
-    path = ROOT / relative
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.mark.parametrize("script,recipe", sorted(RECIPES.items()))
+def test_example_defaults_are_the_recipes(script, recipe):
+    from keras_perceptual.recipes.deepsim import CLASSIFIER_PRESET
+
+    module = _load(script)
+    for settings, smoke in ((module.DEFAULTS, False), (module.SMOKE, True)):
+        assert_departures_declared(settings, {}, recipe, smoke=smoke)
+    assert_parser_defaults(module.parse_args([]), module.DEFAULTS, {name: name for name in OPTIONS[recipe]})
+    # The recipe names no comparator (None): its preset outside smoke runs.
+    assert module.DEFAULTS["comparator_weights"] is None and module.parse_args([]).comparator == CLASSIFIER_PRESET
+
+
+def test_deepsim_loss_example_takes_the_recipes_loss():
+    """The plain upsampler's DeePSiMLoss is the autoencoder recipe's; its
+    training departs where the script says."""
+    module = _load("examples/deepsim_loss_in_your_model.py")
+    assert_departures_declared(module.DEFAULTS, module.DEPARTURES, "deepsim_autoencoder")
+    assert_parser_defaults(module.parse_args([]), module.DEFAULTS,
+                           {"epochs": "epochs", "batch_size": "batch_size", "train_images": "limit"})
 
 
 @pytest.mark.parametrize(
@@ -35,9 +61,11 @@ def _load(relative):
 def test_example_smoke(script, files, tmp_path):
     module = _load(script)
     assert module.__doc__ and "Title:" in module.__doc__
-    module.main(["--smoke", "--output", str(tmp_path)])
+    model = module.main(["--smoke", "--output", str(tmp_path)])
     for name in files:
         assert (tmp_path / name).exists(), name
+    if script in RECIPES and isinstance(model, keras.Model):  # the scripts that return their model
+        assert_trained_as_recipe(model, RECIPES[script], smoke=True)
 
 
 def test_recipes_registered():

@@ -1,20 +1,46 @@
 """Every VAE/GAN example runs in smoke mode and writes its pictures."""
 
-import importlib.util
-from pathlib import Path
+import inspect
 
 import keras
 import numpy as np
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from tests.examples_support import assert_departures_declared
+from tests.examples_support import assert_parser_defaults
+from tests.examples_support import assert_trained_as_recipe
+from tests.examples_support import load_example
 
 
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def test_vaegan_fashion_mnist_defaults_are_the_recipes():
+    module = load_example("vaegan_fashion_mnist")
+    assert_departures_declared(module.DEFAULTS, {}, "vaegan", dataset="fashion_mnist")
+    assert_parser_defaults(module.parse_args([]), module.DEFAULTS,
+                           {"epochs": "epochs", "batch_size": "batch_size", "gamma": "gamma"})
+    celeba = load_example("vaegan_celeba")
+    args = celeba.parse_args([])
+    assert args.epochs is None and args.batch_size is None  # the recipe's, at run time
+    assert celeba.SMOKE_BATCH_SIZE < celeba.recipe.RECIPE.batch_size
+
+
+def test_recipe_defaults_reads_the_recipe_and_its_model():
+    """The examples' reading of a recipe: a dataset's default, a default
+    left to the model class, departures over them, smoke settings."""
+    module = load_example("vaegan_fashion_mnist")
+    from example_args import recipe_defaults
+    from keras_perceptual.models.deepsim_vae import DeePSiMVAE
+    from keras_perceptual.recipes import get_recipe
+
+    vaegan = get_recipe("vaegan")
+    assert module.DEFAULTS["gamma"] == vaegan.dataset_defaults["fashion_mnist"]["gamma"]
+    assert recipe_defaults("vaegan", dataset="celeba")["gamma"] == vaegan.dataset_defaults["celeba"]["gamma"]
+    assert recipe_defaults("vaegan", dataset="celeba")["epochs"] == vaegan.default_epochs("celeba")
+    kl_weight = inspect.signature(DeePSiMVAE.__init__).parameters["kl_weight"].default
+    assert recipe_defaults("deepsim_vae")["kl_weight"] == kl_weight
+    assert recipe_defaults("deepsim_vae", dict(kl_weight=0.5))["kl_weight"] == 0.5
+    smoke = recipe_defaults("aae", smoke=True)
+    assert smoke["epochs"] == 1 and smoke["units"] == get_recipe("aae").smoke["units"]
+    assert recipe_defaults("aae_clustering", regularizer="mmd")["straight_through"] is True
 
 
 @pytest.mark.slow
@@ -31,6 +57,8 @@ def test_vaegan_fashion_mnist_smoke(tmp_path, conditional):
         assert (tmp_path / name).stat().st_size > 0, name
     assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 4  # 4 batches, one epoch
     assert model.condition_dim == (10 if conditional else 0)
+    # The recipe's options and optimizers (RMSProp, its learning rate decayed as the recipe's).
+    assert_trained_as_recipe(model, "vaegan", dataset="fashion_mnist", conditional=conditional)
     # A smoke run's pictures say so: titled above the grid the full run draws.
     from PIL import Image
 

@@ -56,7 +56,7 @@ SMOKE_DEPARTURES = dict(conv_filters=())  # --smoke: tiny networks, fully connec
 
 def settings(smoke=False, **options):
     """This script's hyper-parameters for the recipe's `options` (e.g. the
-    regulariser): the recipe's, less the departures."""
+    regulariser): the recipe's, with the departures over them."""
     return recipe_defaults("aae_clustering", SMOKE_DEPARTURES if smoke else DEPARTURES, smoke=smoke, **options)
 
 

@@ -54,7 +54,7 @@ SMOKE_DEPARTURES = dict(conv_filters=())  # --smoke: the recipe's tiny networks,
 
 
 def settings(smoke=False):
-    """This script's hyper-parameters: the recipe's, less `DEPARTURES`."""
+    """This script's hyper-parameters: the recipe's, with `DEPARTURES` over them."""
     return recipe_defaults("aae", SMOKE_DEPARTURES if smoke else DEPARTURES, smoke=smoke)
 
 

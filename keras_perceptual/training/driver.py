@@ -448,7 +448,8 @@ class _Run:
         if s.verbose:
             print(f"step {state['step']}: {validation.metric} {value:.5g}", flush=True)
         previous = state.get("best_value")
-        if s.restore_best and (previous is None or (value < previous if validation.mode == "min" else value > previous)):
+        better = previous is None or (value < previous if validation.mode == "min" else value > previous)
+        if s.restore_best and better:
             state["best_step"], state["best_value"] = state["step"], float(value)
             self.best["weights"] = [np.array(keras.ops.convert_to_numpy(v)) for v in model.weights]
             if self.checkpoint is not None:  # written like the checkpoint: a kill mid-write leaves the old file

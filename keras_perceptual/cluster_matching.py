@@ -11,7 +11,7 @@ import keras_perceptual.validation as validation
 METHODS = ("auto", "hungarian", "majority")
 
 
-def as_int_vector(values, name):
+def _as_int_vector(values, name):
     """Class or cluster ids: a 1-D array of ints >= 0 (integral floats pass)."""
     arr = validation.expect_array(name, values, dtype=None)
     if arr.ndim != 1:
@@ -21,15 +21,22 @@ def as_int_vector(values, name):
     return validation.expect_labels(name, arr, 2**31 - 1)
 
 
-def contingency_matrix(labels, assignments):
-    """`(num_clusters, num_classes)` counts of each (cluster, class) pair;
-    cluster and class ids index the rows and columns."""
-    labels = as_int_vector(labels, "labels")
-    assignments = as_int_vector(assignments, "assignments")
+def checked_ids(labels, assignments):
+    """`(labels, assignments)` as 1-D int arrays of the same, non-zero
+    length (class ids and cluster ids), or a ValueError."""
+    labels = _as_int_vector(labels, "labels")
+    assignments = _as_int_vector(assignments, "assignments")
     if len(labels) != len(assignments):
         raise validation.fail("assignments", f"{len(labels)} cluster ids, one per label", f"{len(assignments)} ids")
     if not len(labels):
         raise validation.fail("labels", "at least one class id", "an empty array")
+    return labels, assignments
+
+
+def contingency_matrix(labels, assignments):
+    """`(num_clusters, num_classes)` counts of each (cluster, class) pair;
+    cluster and class ids index the rows and columns."""
+    labels, assignments = checked_ids(labels, assignments)
     rows, cols = int(assignments.max()) + 1, int(labels.max()) + 1
     validation.expect_allocation("max(assignments) + 1", rows, 8 * cols)
     table = np.zeros((rows, cols), dtype="int64")

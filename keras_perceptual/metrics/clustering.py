@@ -2,8 +2,7 @@
 
 import numpy as np
 
-import keras_perceptual.validation as validation
-from keras_perceptual.cluster_matching import as_int_vector
+from keras_perceptual.cluster_matching import checked_ids
 from keras_perceptual.cluster_matching import cluster_to_class
 
 
@@ -30,12 +29,7 @@ def clustering_accuracy(labels, assignments, method="auto"):
         Analysis" (DEC), ICML 2016, eq. (10); Makhzani et al.,
         "Adversarial Autoencoders", arXiv:1511.05644, §7.
     """
-    labels = as_int_vector(labels, "labels")
-    assignments = as_int_vector(assignments, "assignments")
-    if len(labels) != len(assignments):
-        raise validation.fail("assignments", f"{len(labels)} cluster ids, one per label", f"{len(assignments)} ids")
-    if not len(labels):
-        raise validation.fail("labels", "at least one class id", "an empty array")
+    labels, assignments = checked_ids(labels, assignments)
     mapping = cluster_to_class(labels, assignments, method)
     predicted = np.array([mapping.get(int(a), -1) for a in assignments])
     return float(np.mean(predicted == labels))

@@ -4,7 +4,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from PIL import Image
 
+from keras_perceptual.backend.summary import write_image
+from keras_perceptual.images import interleave_rows
 from keras_perceptual.images import save_image_grid
 
 
@@ -63,10 +66,6 @@ class SampleGrid(keras.callbacks.Callback):
                                title=self.title, **kwargs)
         self.written.append(path)
         if self.log_dir is not None:
-            from PIL import Image
-
-            from keras_perceptual.backend.summary import write_image
-
             write_image(Path(self.log_dir) / "images", name, np.asarray(Image.open(path).convert("RGB")), epoch)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -82,14 +81,3 @@ class SampleGrid(keras.callbacks.Callback):
             recon = model.reconstruct(self.images, conditions=image_c)
             self._save(interleave_rows(self.images, recon), "reconstructions", epoch + 1,
                        columns=min(len(self.images), 16), row_labels=["original", "reconstruction"])
-
-
-def interleave_rows(originals, reconstructions, columns=16):
-    """Rows of `columns` originals, each followed by its reconstructions' row."""
-    originals = np.asarray(originals)
-    reconstructions = np.asarray(reconstructions)
-    rows = []
-    for i in range(0, len(originals), columns):
-        rows.append(originals[i : i + columns])
-        rows.append(reconstructions[i : i + columns])
-    return np.concatenate(rows, axis=0)

@@ -10,6 +10,7 @@ from PIL import ImageDraw
 from PIL import ImageFont
 
 import keras_perceptual.validation as validation
+from keras_perceptual.cluster_matching import cluster_to_class
 
 # Pillow modes of high-bit-depth grayscale (16-bit PNGs open as "I;16" or "I"):
 # scaled by their full range, never clipped to 8 bits.
@@ -254,15 +255,13 @@ def code_scatter(points, labels, path, class_names=None, axis_labels=("z[0]", "z
 def cluster_grid(images, clusters, path, per_row=10, labels=None, class_names=None, scale=2, title=None):
     """Row k: up to `per_row` images assigned to cluster k (blank if fewer),
     captioned "cluster k", plus the class it stands for (its Hungarian or
-    majority match, `metrics.cluster_to_class`) when `labels` are given;
+    majority match, `cluster_matching.cluster_to_class`) when `labels` are given;
     `title` above the grid (e.g. `SMOKE_CAPTION`). Returns the path."""
     images, clusters = np.asarray(images), np.asarray(clusters).astype(int)
     k = int(clusters.max()) + 1
     rows, captions = [], []
     matched = {}
     if labels is not None:
-        from keras_perceptual.metrics.clustering import cluster_to_class
-
         matched = cluster_to_class(np.asarray(labels), clusters)
     for c in range(k):
         members = images[clusters == c][:per_row]
@@ -341,3 +340,14 @@ def line_plot(points, path, x_label, y_label, title=None, caption=None, size=(48
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
     return path
+
+
+def interleave_rows(originals, reconstructions, columns=16):
+    """Rows of `columns` originals, each followed by its reconstructions' row."""
+    originals = np.asarray(originals)
+    reconstructions = np.asarray(reconstructions)
+    rows = []
+    for i in range(0, len(originals), columns):
+        rows.append(originals[i : i + columns])
+        rows.append(reconstructions[i : i + columns])
+    return np.concatenate(rows, axis=0)

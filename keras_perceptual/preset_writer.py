@@ -19,6 +19,7 @@ import numpy as np
 import keras_perceptual.model_card as model_card
 import keras_perceptual.presets as presets
 from keras_perceptual.images import save_image_grid
+from keras_perceptual.model_pictures import picture
 from keras_perceptual.preset_format import CARD
 from keras_perceptual.preset_format import CONFIG
 from keras_perceptual.preset_format import EDITABLE_FILES
@@ -94,12 +95,10 @@ def _fresh_copy(model):
 
 
 def _samples_picture(model, n, dataset):
-    """The `training.pictures.Picture` of `n` prior samples (seed 0) that
+    """The `model_pictures.Picture` of `n` prior samples (seed 0) that
     `samples.png` shows, or None for a model without a prior (an
     autoencoder, a classifier). A conditional model's come one column per
-    class, laid out and titled by `training.pictures.picture`."""
-    from keras_perceptual.training.pictures import picture
-
+    class, laid out and titled by `model_pictures.picture`."""
     if not n or not getattr(model, "has_prior", False):  # asks the model, whatever its family
         return None
     conditions = None

@@ -47,6 +47,18 @@ RECIPES = {
 }
 
 
+# dataset: the module of its data pipeline and picture inputs, where loading
+# it costs: CelebA's is tf.data, imported when a run trains on CelebA only, so
+# a Fashion-MNIST run on JAX or PyTorch never imports TensorFlow.
+DATA_SOURCES = {"celeba": "_celeba"}
+
+
+def data_source(dataset):
+    """The module of `dataset`'s data pipeline and picture inputs
+    (`DATA_SOURCES`), imported on first use."""
+    return importlib.import_module(f"{__name__}.{DATA_SOURCES[dataset]}")
+
+
 def list_recipes():
     """`{name: description}` of every recipe."""
     return {name: description for name, (_, description) in RECIPES.items()}

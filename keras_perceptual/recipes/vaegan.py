@@ -8,15 +8,13 @@ import dataclasses
 import inspect
 
 import keras
-import numpy as np
 
-import keras_perceptual.datasets as datasets
 from keras_perceptual.models.vaegan import VAEGAN
 from keras_perceptual.networks.vaegan import vaegan_networks
+from keras_perceptual.recipes import data_source
 from keras_perceptual.recipes import list_recipes
 from keras_perceptual.recipes._fashion import fashion_data
 from keras_perceptual.recipes._fashion import fashion_pictures
-from keras_perceptual.training.recipe import DatasetData
 from keras_perceptual.training.recipe import Recipe
 from keras_perceptual.training.recipe import Validation
 from keras_perceptual.training.validation import sample_fid
@@ -81,34 +79,13 @@ def compile_model(model, options, total_steps, steps_per_epoch):
 def load_data(options, batch_size):
     if options["dataset"] == "fashion_mnist":
         return fashion_data(options, batch_size, targets="one_hot" if options["conditional"] else None)
-
-    def make(seed):
-        return datasets.celeba_dataset("train", batch_size, attributes=options["conditional"],
-                                       data_dir=options["data_dir"], seed=seed, limit=options["limit"])
-
-    steps = int(make(0).cardinality())
-    if steps < 1:
-        raise ValueError(f"The CelebA training split in {options['data_dir']!r} has fewer images than one batch "
-                         f"of {batch_size}: pass a smaller --batch-size or more images.")
-    return DatasetData(make, steps)
+    return data_source("celeba").celeba_data(options, batch_size)
 
 
 def pictures(options):
     if options["dataset"] == "fashion_mnist":
         return fashion_pictures(options, conditional=options["conditional"])
-    # The validation images; a folder without CelebA's split (all "train") shows training images.
-    split = "validation"
-    if options["data_dir"] is not None:
-        files = datasets.find_celeba(options["data_dir"])
-        if files.kind != "tfds" and not files.split("validation"):
-            split = "train"
-    real = next(iter(datasets.celeba_dataset(split, 16, attributes=options["conditional"],
-                                             data_dir=options["data_dir"], shuffle=False, limit=16,
-                                             drop_remainder=False)))
-    if not options["conditional"]:
-        return np.asarray(real), None
-    images, labels = (np.asarray(a) for a in real)
-    return images, (np.repeat(labels[:8], 8, axis=0), labels)
+    return data_source("celeba").celeba_pictures(options)
 
 
 def family_recipe(name, model_class, dataset_defaults, skip_networks=()):

@@ -5,6 +5,7 @@ stop, sample grids, and the preset written with `save_pretrained`'s
 writer; returns a `TrainingRecord`.
 """
 
+import dataclasses
 import json
 import math
 import os
@@ -13,6 +14,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -23,6 +25,9 @@ from keras_perceptual.preset_format import LEARNING_CURVE
 from keras_perceptual.preset_format import METADATA
 from keras_perceptual.preset_format import PRESET_FILES
 from keras_perceptual.preset_format import WEIGHTS
+from keras_perceptual.preset_writer import save_preset
+from keras_perceptual.preset_writer import update_preset
+from keras_perceptual.recipes import get_recipe
 from keras_perceptual.training import distributed
 from keras_perceptual.training.checkpoint import Checkpoint
 from keras_perceptual.training.checkpoint import CheckpointError
@@ -215,9 +220,57 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     Returns:
         A `TrainingRecord` (the model in `record.model`).
     """
-    if isinstance(recipe, str):
-        from keras_perceptual.recipes import get_recipe
+    settings = _resolve_settings(
+        recipe, output, epochs=epochs, steps=steps, batch_size=batch_size, seed=seed, smoke=smoke, dataset=dataset,
+        options=options, checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds, restart=restart,
+        verbose=verbose, command=command, save=save, metadata=metadata, skip_networks=skip_networks,
+        callbacks=callbacks, workdir=workdir, validate=validate, validate_every=validate_every,
+        stop_when_converged=stop_when_converged, restore_best=restore_best, overwrite=overwrite)
+    run = _Run(settings)
+    run.prepare_output()
+    run.build_model_and_data()
+    run.restore_checkpoint()
+    run.fit()
+    run.restore_best_weights()
+    return run.write_files(run.make_record())
 
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """Every setting of a run, checked and resolved (`_resolve_settings`)."""
+
+    recipe: Any
+    output: Any
+    work: Any  # the folder of the grids and the checkpoint, or None
+    options: dict  # the recipe's resolved options
+    epochs: Any
+    steps: Any
+    batch_size: int
+    seed: int
+    smoke: bool
+    checkpoint_every: Any
+    checkpoint_seconds: float
+    restart: bool
+    verbose: Any
+    command: str
+    save: bool
+    metadata: Any
+    skip_networks: Any
+    callbacks: Any
+    validation: Any  # the recipe's `Validation` when validating, else None
+    validate_every: Any
+    stop_when_converged: bool
+    restore_best: bool
+    overwrite: bool
+
+
+def _resolve_settings(recipe, output, *, epochs, steps, batch_size, seed, smoke, dataset, options, checkpoint_every,
+                      checkpoint_seconds, restart, verbose, command, save, metadata, skip_networks, callbacks, workdir,
+                      validate, validate_every, stop_when_converged, restore_best, overwrite):
+    """The run's `_Settings`: the recipe (by name too), every argument
+    checked, the recipe's options resolved, the command line and the
+    working folder."""
+    if isinstance(recipe, str):
         recipe = get_recipe(recipe)
     _check_positive(epochs=epochs, steps=steps, batch_size=batch_size, checkpoint_every=checkpoint_every,
                     validate_every=validate_every)
@@ -239,171 +292,260 @@ def train(recipe, output=None, *, epochs=None, steps=None, batch_size=None, seed
     opts = recipe.resolve(options, dataset=dataset, smoke=smoke, seed=seed)
     if smoke and recipe.smoke_batches and (options or {}).get("limit") is None:
         opts["limit"] = recipe.smoke_batches * batch_size
-    command = command or " ".join(shlex.quote(a) for a in sys.argv)
     if workdir is not None:
         work = Path(workdir)
     else:
         work = None if output is None else (Path(output) / WORKDIR if save else Path(output))
-    check_output(output, work, save=save, overwrite=overwrite)
-    checkpoint = Checkpoint(work) if work is not None else None
-    if checkpoint is not None:
-        checkpoint.clean_stale()
+    return _Settings(
+        recipe=recipe, output=output, work=work, options=opts, epochs=epochs, steps=steps, batch_size=batch_size,
+        seed=seed, smoke=smoke, checkpoint_every=checkpoint_every, checkpoint_seconds=checkpoint_seconds,
+        restart=restart, verbose=verbose, command=command or " ".join(shlex.quote(a) for a in sys.argv),
+        save=save, metadata=metadata, skip_networks=skip_networks, callbacks=callbacks,
+        validation=validation, validate_every=validate_every, stop_when_converged=bool(stop_when_converged),
+        restore_best=bool(restore_best), overwrite=overwrite)
 
-    keras.utils.set_random_seed(seed)
-    model = recipe.build(opts)
-    data = recipe.data(opts, batch_size)
-    per_epoch = data.steps_per_epoch
-    total = steps or (epochs or (1 if smoke else recipe.default_epochs(opts["dataset"]))) * per_epoch
-    epochs = math.ceil(total / per_epoch)
-    recipe.compile(model, opts, total, per_epoch)
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
 
-    every = None
-    if validation is not None:
-        every = validate_every or validation.every or per_epoch
-    fingerprint = {**_jsonable(opts), "recipe": recipe.name, "batch_size": batch_size, "steps": total,
-                   "smoke": bool(smoke), "backend": keras.backend.backend(), "validate_every": every,
-                   "stop_when_converged": bool(stop_when_converged), "restore_best": bool(restore_best)}
-    state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}, "curve": [], "converged": False}
-    best = {}  # the weights of the best validation measurement (restore_best)
-    rule = None if validation is None else RULE.format(tolerance=CONVERGENCE_TOLERANCE,
-                                                       min_points=validation.min_points)
-    if checkpoint is not None and checkpoint.exists() and not restart:
-        try:
-            checkpoint.check(fingerprint)
-        except CheckpointError:
-            raise
-        except ValueError as e:
-            if not overwrite:
+class _Run:
+    """One training run, step by step (`train` calls the steps in order):
+    its model, data, budget, checkpoint and the state a checkpoint keeps
+    (`state`: step, options fingerprint, runs, last losses, validation
+    curve)."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.recipe = settings.recipe
+        self.options = settings.options
+        self.validation = settings.validation
+        self.checkpoint = None
+        self.best = {}  # the weights of the best validation measurement (restore_best)
+        self.restored_best = False
+
+    def prepare_output(self):
+        """Refuses an output that would destroy work or cannot be written
+        (`check_output`), then drops a crashed run's half-written
+        checkpoint files."""
+        s = self.settings
+        check_output(s.output, s.work, save=s.save, overwrite=s.overwrite)
+        if s.work is not None:
+            self.checkpoint = Checkpoint(s.work)
+            self.checkpoint.clean_stale()
+
+    def build_model_and_data(self):
+        """Seeds Keras, builds the model and the data, sets the budget
+        (`total` steps, `epochs`) and compiles the model with built
+        optimizers."""
+        s, recipe = self.settings, self.recipe
+        keras.utils.set_random_seed(s.seed)
+        self.model = recipe.build(self.options)
+        self.data = recipe.data(self.options, s.batch_size)
+        self.per_epoch = self.data.steps_per_epoch
+        epochs = s.epochs or (1 if s.smoke else None)
+        if not s.steps and epochs is None:
+            epochs = recipe.default_epochs(self.options["dataset"])
+        self.total = s.steps or epochs * self.per_epoch
+        self.epochs = math.ceil(self.total / self.per_epoch)
+        recipe.compile(self.model, self.options, self.total, self.per_epoch)
+        if not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        self.every = None  # steps between validation measurements
+        if self.validation is not None:
+            self.every = s.validate_every or self.validation.every or self.per_epoch
+        self.rule = None if self.validation is None else RULE.format(tolerance=CONVERGENCE_TOLERANCE,
+                                                                     min_points=self.validation.min_points)
+
+    def restore_checkpoint(self):
+        """The run's `state`: a fresh one, or the checkpoint's (its model
+        weights and optimizer restored) when one of the same options
+        exists and `restart` is not asked; a checkpoint of other options is
+        refused, or discarded with `overwrite`."""
+        s, checkpoint = self.settings, self.checkpoint
+        fingerprint = {**_jsonable(self.options), "recipe": self.recipe.name, "batch_size": s.batch_size,
+                       "steps": self.total, "smoke": bool(s.smoke), "backend": keras.backend.backend(),
+                       "validate_every": self.every, "stop_when_converged": s.stop_when_converged,
+                       "restore_best": s.restore_best}
+        self.state = {"step": 0, "fingerprint": fingerprint, "runs": [], "last_logs": {}, "curve": [],
+                      "converged": False}
+        restart = s.restart
+        if checkpoint is not None and checkpoint.exists() and not restart:
+            try:
+                checkpoint.check(fingerprint)
+            except CheckpointError:
                 raise
-            restart = True  # --overwrite replaces the run in the folder, its checkpoint included
-            if verbose:
-                print(f"discarding the checkpoint of a run with other options: {e}", flush=True)
-    if checkpoint is not None and checkpoint.exists():
-        if restart:
-            if distributed.is_writer():
-                checkpoint.remove()
-                if (checkpoint.folder / BEST).is_file():
-                    (checkpoint.folder / BEST).unlink()
-        else:
-            state = checkpoint.restore(model)
-            state["fingerprint"] = fingerprint
-            state.setdefault("curve", [])
-            state.setdefault("converged", False)
-            best_file = checkpoint.folder / BEST
-            if state.get("best_step") is not None and best_file.is_file():
-                try:
-                    with np.load(best_file, allow_pickle=False) as saved:
-                        best["weights"] = [saved[k] for k in sorted(saved.files)]
-                except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-                    raise CheckpointError(
-                        f"The best-weights file {best_file} of the checkpoint cannot be read ({type(e).__name__}: "
-                        f"{' '.join(str(e).split())[:200]}). Pass --restart (`restart=True`) to discard the "
-                        "checkpoint and train from step 0."
-                    ) from None
-            print(f"resuming from step {state['step']} of {total} ({checkpoint.path})", flush=True)
-    run = {"command": command, "from_step": state["step"], "to_step": state["step"], "wall_time_s": 0.0}
-    state["runs"].append(run)
-    start = time.monotonic()
-    stats = {"written": 0, "bytes": 0, "every": checkpoint_every or f"{checkpoint_seconds:g} s", "saved_step": None}
+            except ValueError as e:
+                if not s.overwrite:
+                    raise
+                restart = True  # --overwrite replaces the run in the folder, its checkpoint included
+                if s.verbose:
+                    print(f"discarding the checkpoint of a run with other options: {e}", flush=True)
+        if checkpoint is not None and checkpoint.exists():
+            if restart:
+                if distributed.is_writer():
+                    self._remove_checkpoint()
+            else:
+                self.state = checkpoint.restore(self.model)
+                self.state["fingerprint"] = fingerprint
+                self.state.setdefault("curve", [])
+                self.state.setdefault("converged", False)
+                if self.state.get("best_step") is not None:
+                    self._load_best_weights()
+                print(f"resuming from step {self.state['step']} of {self.total} ({checkpoint.path})", flush=True)
+        self.run_entry = {"command": s.command, "from_step": self.state["step"], "to_step": self.state["step"],
+                    "wall_time_s": 0.0}
+        self.state["runs"].append(self.run_entry)
+        self.start = time.monotonic()
+        self.stats = {"written": 0, "bytes": 0, "every": s.checkpoint_every or f"{s.checkpoint_seconds:g} s",
+                      "saved_step": None}
 
-    def save_checkpoint():
+    def _load_best_weights(self):
+        best_file = self.checkpoint.folder / BEST
+        if not best_file.is_file():
+            return
+        try:
+            with np.load(best_file, allow_pickle=False) as saved:
+                self.best["weights"] = [saved[k] for k in sorted(saved.files)]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+            raise CheckpointError(
+                f"The best-weights file {best_file} of the checkpoint cannot be read ({type(e).__name__}: "
+                f"{' '.join(str(e).split())[:200]}). Pass --restart (`restart=True`) to discard the "
+                "checkpoint and train from step 0."
+            ) from None
+
+    def _remove_checkpoint(self):
+        self.checkpoint.remove()
+        if (self.checkpoint.folder / BEST).is_file():
+            (self.checkpoint.folder / BEST).unlink()
+
+    def _save_checkpoint(self):
+        state, run = self.state, self.run_entry
         run["to_step"] = state["step"]
-        run["wall_time_s"] = round(time.monotonic() - start, 1)
-        if checkpoint is not None and distributed.is_writer() and stats["saved_step"] != state["step"]:
-            stats["bytes"] = checkpoint.save(model, {k: v for k, v in state.items()})
-            stats["written"] += 1
-            stats["saved_step"] = state["step"]
+        run["wall_time_s"] = round(time.monotonic() - self.start, 1)
+        if self.checkpoint is not None and distributed.is_writer() and self.stats["saved_step"] != state["step"]:
+            self.stats["bytes"] = self.checkpoint.save(self.model, {k: v for k, v in state.items()})
+            self.stats["written"] += 1
+            self.stats["saved_step"] = state["step"]
 
-    fit_callbacks = [StepCheckpoint(save_checkpoint, state, checkpoint_every, checkpoint_seconds),
-                     StopOnNonFinite(state["step"], total, _diagnose(data, seed, per_epoch))]
-    images, conditions = recipe.picture_data(opts) if recipe.picture_data else (None, None)
-    if work is not None and recipe.pictures and images is not None and distributed.is_writer():
-        fit_callbacks.append(EpochPictures(work / "grids", recipe.pictures, images[:16],
-                                           _first(conditions, 16), seed=seed, dataset=opts["dataset"],
-                                           title=smoke_title(smoke)))
-    fit_callbacks += list(callbacks) + [_EndEpoch()]
+    def _fit_callbacks(self):
+        """The step checkpoints, the non-finite stop, the epoch grids, the
+        caller's callbacks and the end of `fit` after one epoch."""
+        s, recipe, images, conditions = self.settings, self.recipe, self.images, self.conditions
+        fit_callbacks = [StepCheckpoint(self._save_checkpoint, self.state, s.checkpoint_every, s.checkpoint_seconds),
+                         StopOnNonFinite(self.state["step"], self.total, _diagnose(self.data, s.seed, self.per_epoch))]
+        if s.work is not None and recipe.pictures and images is not None and distributed.is_writer():
+            fit_callbacks.append(EpochPictures(s.work / "grids", recipe.pictures, images[:16],
+                                               _first(conditions, 16), seed=s.seed, dataset=self.options["dataset"],
+                                               title=smoke_title(s.smoke)))
+        return fit_callbacks + list(s.callbacks) + [_EndEpoch()]
 
-    def validate():
-        value = validation.measure(model, opts)
+    def _validate(self):
+        """Measures the validation metric at the current step: a point of
+        the curve, the best weights kept (`restore_best`), convergence
+        judged (`stop_when_converged`)."""
+        s, state, validation, model = self.settings, self.state, self.validation, self.model
+        value = validation.measure(model, self.options)
         if value is None:
             return
         state["curve"].append([state["step"], float(value)])
-        if verbose:
+        if s.verbose:
             print(f"step {state['step']}: {validation.metric} {value:.5g}", flush=True)
         previous = state.get("best_value")
-        if restore_best and (previous is None or (value < previous if validation.mode == "min" else value > previous)):
+        better = previous is None or (value < previous if validation.mode == "min" else value > previous)
+        if s.restore_best and better:
             state["best_step"], state["best_value"] = state["step"], float(value)
-            best["weights"] = [np.array(keras.ops.convert_to_numpy(v)) for v in model.weights]
-            if checkpoint is not None:  # written like the checkpoint: a kill mid-write leaves the old file
-                checkpoint.folder.mkdir(parents=True, exist_ok=True)
-                tmp = checkpoint.folder / f".{BEST}.{os.getpid()}.tmp"
+            self.best["weights"] = [np.array(keras.ops.convert_to_numpy(v)) for v in model.weights]
+            if self.checkpoint is not None:  # written like the checkpoint: a kill mid-write leaves the old file
+                folder = self.checkpoint.folder
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / f".{BEST}.{os.getpid()}.tmp"
                 with open(tmp, "wb") as f:
-                    np.savez(f, **{f"{i:05d}": w for i, w in enumerate(best["weights"])})
-                os.replace(tmp, checkpoint.folder / BEST)
-        if stop_when_converged and has_converged(state["curve"], validation.mode, min_points=validation.min_points):
+                    np.savez(f, **{f"{i:05d}": w for i, w in enumerate(self.best["weights"])})
+                os.replace(tmp, folder / BEST)
+        if s.stop_when_converged and has_converged(state["curve"], validation.mode,
+                                                   min_points=validation.min_points):
             state["converged"] = True
-            if verbose:
-                print(f"converged at step {state['step']} of {total} ({rule})", flush=True)
+            if s.verbose:
+                print(f"converged at step {state['step']} of {self.total} ({self.rule})", flush=True)
 
-    def due():
-        step = state["step"]
-        measured = state["curve"] and state["curve"][-1][0] == step
-        return bool(every) and step > 0 and (step % every == 0 or step == total) and not measured
+    def _validation_due(self):
+        step, curve = self.state["step"], self.state["curve"]
+        measured = curve and curve[-1][0] == step
+        return bool(self.every) and step > 0 and (step % self.every == 0 or step == self.total) and not measured
 
-    if due():  # a checkpoint written mid-fit at a validation step, before its measurement
-        validate()
-    while state["step"] < total and not state["converged"]:
-        epoch, first = divmod(state["step"], per_epoch)
-        last = min(per_epoch, total - epoch * per_epoch)
-        if every:  # stop the chunk at the next validation step
-            last = min(last, first + every - state["step"] % every)
-        history = model.fit(**distributed.shard_fit_data(data.epoch(seed, epoch, first, last), batch_size),
-                            epochs=epochs, initial_epoch=epoch,
-                            verbose=verbose, callbacks=fit_callbacks)
-        state["last_logs"] = {k: float(v[-1]) for k, v in history.history.items() if v}
-        if due():
-            validate()
-        save_checkpoint()
-    run["to_step"] = state["step"]
-    run["wall_time_s"] = round(time.monotonic() - start, 1)
-    restored = bool(restore_best and best.get("weights") is not None and state.get("best_step") != state["step"])
-    if restored:
-        for variable, value in zip(model.weights, best["weights"]):
-            variable.assign(value)
-        if verbose:
-            print(f"restored the weights of step {state['best_step']} ({validation.metric} "
-                  f"{state['best_value']:.5g}, the best measured)", flush=True)
+    def fit(self):
+        """Trains to the budget (or convergence) one epoch (or validation
+        interval) at a time, from the restored step: a measurement when one
+        is due, a checkpoint after every chunk."""
+        s, state, every = self.settings, self.state, self.every
+        recipe = self.recipe
+        self.images, self.conditions = recipe.picture_data(self.options) if recipe.picture_data else (None, None)
+        fit_callbacks = self._fit_callbacks()
+        if self._validation_due():  # a checkpoint written mid-fit at a validation step, before its measurement
+            self._validate()
+        while state["step"] < self.total and not state["converged"]:
+            epoch, first = divmod(state["step"], self.per_epoch)
+            last = min(self.per_epoch, self.total - epoch * self.per_epoch)
+            if every:  # stop the chunk at the next validation step
+                last = min(last, first + every - state["step"] % every)
+            history = self.model.fit(**distributed.shard_fit_data(self.data.epoch(s.seed, epoch, first, last),
+                                                                  s.batch_size),
+                                     epochs=self.epochs, initial_epoch=epoch, verbose=s.verbose,
+                                     callbacks=fit_callbacks)
+            state["last_logs"] = {k: float(v[-1]) for k, v in history.history.items() if v}
+            if self._validation_due():
+                self._validate()
+            self._save_checkpoint()
+        self.run_entry["to_step"] = state["step"]
+        self.run_entry["wall_time_s"] = round(time.monotonic() - self.start, 1)
 
-    record = TrainingRecord(
-        recipe=recipe.name, dataset=opts["dataset"], options=_jsonable(opts), epochs=epochs, steps=state["step"],
-        batch_size=batch_size, seed=seed, optimizer=describe_optimizer(model), backend=keras.backend.backend(),
-        wall_time_s=round(sum(r["wall_time_s"] for r in state["runs"]), 1), final_losses=state["last_logs"],
-        runs=state["runs"], checkpoints={k: v for k, v in stats.items() if k != "saved_step"},
-        validation=None if validation is None else {
-            "metric": validation.metric, "mode": validation.mode, "every": every, "curve": state["curve"],
-            "converged": state["converged"], "stop_when_converged": bool(stop_when_converged), "cap_steps": total,
-            "rule": rule if stop_when_converged else None, "split": "validation",
-            "best_step": state.get("best_step"), "best_value": state.get("best_value"),
-            "restored_best": restored},
-        extra=recipe.evaluate(model, opts) if recipe.evaluate else {}, model=model,
-    )
-    record.model = model = distributed.local_model(model)  # several processes: a local copy each
-    if not distributed.is_writer():  # process 0 writes the run's files, alone
+    def restore_best_weights(self):
+        """With `restore_best`, the weights of the best measurement in
+        place of the last step's (when they differ)."""
+        state = self.state
+        self.restored_best = bool(self.settings.restore_best and self.best.get("weights") is not None
+                                  and state.get("best_step") != state["step"])
+        if self.restored_best:
+            for variable, value in zip(self.model.weights, self.best["weights"]):
+                variable.assign(value)
+            if self.settings.verbose:
+                print(f"restored the weights of step {state['best_step']} ({self.validation.metric} "
+                      f"{state['best_value']:.5g}, the best measured)", flush=True)
+
+    def make_record(self):
+        """The run's `TrainingRecord` (the recipe's evaluation included)."""
+        s, state, validation, model = self.settings, self.state, self.validation, self.model
+        return TrainingRecord(
+            recipe=self.recipe.name, dataset=self.options["dataset"], options=_jsonable(self.options),
+            epochs=self.epochs, steps=state["step"], batch_size=s.batch_size, seed=s.seed,
+            optimizer=describe_optimizer(model), backend=keras.backend.backend(),
+            wall_time_s=round(sum(r["wall_time_s"] for r in state["runs"]), 1), final_losses=state["last_logs"],
+            runs=state["runs"], checkpoints={k: v for k, v in self.stats.items() if k != "saved_step"},
+            validation=None if validation is None else {
+                "metric": validation.metric, "mode": validation.mode, "every": self.every, "curve": state["curve"],
+                "converged": state["converged"], "stop_when_converged": s.stop_when_converged,
+                "cap_steps": self.total, "rule": self.rule if s.stop_when_converged else None,
+                "split": "validation", "best_step": state.get("best_step"), "best_value": state.get("best_value"),
+                "restored_best": self.restored_best},
+            extra=self.recipe.evaluate(model, self.options) if self.recipe.evaluate else {}, model=model,
+        )
+
+    def write_files(self, record):
+        """Process 0 writes the run's files: the recipe's own, the preset
+        (or the final pictures), then removes the checkpoint. Returns
+        `record`, its model a local copy in each process."""
+        s, recipe = self.settings, self.recipe
+        record.model = model = distributed.local_model(self.model)  # several processes: a local copy each
+        if not distributed.is_writer():  # process 0 writes the run's files, alone
+            return record
+        if s.work is not None and recipe.save is not None:
+            recipe.save(model, s.work, self.options, record)
+        if s.output is not None and s.save:
+            write_preset(recipe, model, Path(s.output), record, self.images, self.conditions, s.metadata,
+                         s.skip_networks, s.overwrite)
+        elif s.work is not None and recipe.pictures and self.images is not None:
+            write_pictures(model, recipe.pictures, s.work, self.images, self.conditions, seed=s.seed,
+                           dataset=self.options["dataset"], title=smoke_title(s.smoke))
+        if self.checkpoint is not None:
+            self._remove_checkpoint()
         return record
-    if work is not None and recipe.save is not None:
-        recipe.save(model, work, opts, record)
-    if output is not None and save:
-        write_preset(recipe, model, Path(output), record, images, conditions, metadata, skip_networks, overwrite)
-    elif work is not None and recipe.pictures and images is not None:
-        write_pictures(model, recipe.pictures, work, images, conditions, seed=seed, dataset=opts["dataset"],
-                       title=smoke_title(smoke))
-    if checkpoint is not None:
-        checkpoint.remove()
-        if (checkpoint.folder / BEST).is_file():
-            (checkpoint.folder / BEST).unlink()
-    return record
 
 
 def _first(conditions, n):
@@ -419,9 +561,6 @@ def write_preset(recipe, model, folder, record, images=None, conditions=None, me
     `metadata.json` (with the commands that produced the weights) and
     `samples.png` (`recipe.preset_picture`: prior samples, or the picture
     the options name, else the recipe's first picture)."""
-    from keras_perceptual.preset_writer import save_preset
-    from keras_perceptual.preset_writer import update_preset
-
     meta = {
         "dataset": record.dataset,
         "recipe": f"keras_perceptual.recipes.{recipe.name}",

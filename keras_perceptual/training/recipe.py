@@ -14,6 +14,7 @@ from typing import Mapping
 import numpy as np
 
 import keras_perceptual.validation as check
+import keras_perceptual.training.driver as driver
 
 PICTURES = ("samples", "reconstructions", "noise", "classes")
 
@@ -418,9 +419,7 @@ class Recipe:
     # `TrainingRecord`; the trained model is `record.model`.
     def __call__(self, output=None, epochs=None, batch_size=None, smoke=False, seed=0, dataset=None, verbose=1,
                  **options):
-        from keras_perceptual.training.driver import train
-
-        return train(self, output, epochs=epochs, batch_size=batch_size, smoke=smoke, seed=seed, dataset=dataset,
-                     verbose=verbose, options=options, save=False)
+        return driver.train(self, output, epochs=epochs, batch_size=batch_size, smoke=smoke, seed=seed,
+                            dataset=dataset, verbose=verbose, options=options, save=False)
 
     train = __call__

@@ -12,6 +12,7 @@ import functools
 
 import numpy as np
 
+import keras_perceptual.metrics as metrics
 from keras_perceptual.data_files import fashion_mnist_arrays
 
 # The stopping rule: a run has converged when its validation metric
@@ -69,9 +70,7 @@ def _validation_set(limit, data_dir):
 
 @functools.lru_cache(maxsize=4)
 def _validation_features(limit, data_dir):
-    from keras_perceptual.metrics import extract_features
-
-    return extract_features(_validation_set(limit, data_dir)[0])
+    return metrics.extract_features(_validation_set(limit, data_dir)[0])
 
 
 def _fashion_only(measure):
@@ -88,25 +87,20 @@ def _fashion_only(measure):
 def sample_fid(model, limit, data_dir, n):
     """FID (evaluator features) between `n` prior samples (classes cycled for
     a conditional model) and the validation images."""
-    from keras_perceptual.metrics import extract_features
-    from keras_perceptual.metrics import frechet_distance
-
     conditions = None
     if model.is_conditional:
         conditions = np.eye(model.num_classes, dtype="float32")[np.arange(n) % model.num_classes]
     samples = model.generate(n, conditions=conditions, seed=0)
-    return frechet_distance(_validation_features(limit, data_dir), extract_features(samples))
+    return metrics.frechet_distance(_validation_features(limit, data_dir), metrics.extract_features(samples))
 
 
 @_fashion_only
 def reconstruction_fid(model, limit, data_dir, n):
     """FID (evaluator features) between the reconstructions of the first `n`
     validation images and the validation images."""
-    from keras_perceptual.metrics import extract_features
-    from keras_perceptual.metrics import frechet_distance
-
     x = _validation_set(limit, data_dir)[0][:n]
-    return frechet_distance(_validation_features(limit, data_dir), extract_features(model.reconstruct(x)))
+    return metrics.frechet_distance(_validation_features(limit, data_dir),
+                                    metrics.extract_features(model.reconstruct(x)))
 
 
 @_fashion_only
@@ -119,10 +113,8 @@ def reconstruction_mse(model, limit, data_dir, n):
 @_fashion_only
 def clustering_accuracy(model, limit, data_dir, n):
     """Clustering accuracy (best cluster-to-class map) on the validation images."""
-    from keras_perceptual.metrics import clustering_accuracy as accuracy
-
     x, y = _validation_set(limit, data_dir)
-    return accuracy(y, model.predict_clusters(x))
+    return metrics.clustering_accuracy(y, model.predict_clusters(x))
 
 
 @_fashion_only
@@ -132,7 +124,5 @@ def noise_class_agreement(model, limit, data_dir, n):
     (an implicit autoencoder's `vary_noise`, fixed noises): the IAE paper's
     claim that the code keeps the class while the noise changes details. A
     decoder that ignores its code scores about 1 / num_classes."""
-    from keras_perceptual.metrics import class_agreement
-
     x = _validation_set(limit, data_dir)[0][:min(n, NOISE_INPUTS)]
-    return class_agreement(x, model.vary_noise(x, num_samples=NOISE_DRAWS, seed=0))
+    return metrics.class_agreement(x, model.vary_noise(x, num_samples=NOISE_DRAWS, seed=0))

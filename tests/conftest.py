@@ -112,6 +112,19 @@ BACKEND_INDEPENDENT = {
         "test_linear_probe_bad_input",
         "test_no_framework_imports",
     },
+    "test_multiprocess.py": {
+        "test_one_process_when_nothing_or_a_count_of_one_is_given",
+        "test_flags_give_the_cluster_and_win_over_the_environment",
+        "test_each_value_from_the_first_source_that_gives_it",
+        "test_slurm_gives_rank_count_and_the_first_host_on_jaxs_port",
+        "test_first_host_of_slurm_host_lists",
+        "test_bad_cluster_settings_are_refused_naming_the_flag_or_variable",
+    },
+    "test_gpu_run.py": {
+        "test_peaks_match_the_card_name_most_specific_first",
+        "test_fraction_of_peak_uses_the_policys_own_peak",
+        "test_training_steps_are_the_scaled_budget_or_what_the_time_affords",
+    },
     "test_train_presets.py": {
         "test_claim_verdicts_separate_noise_from_a_result",
         "test_probe_claim_is_decided_by_the_seeds_file_when_there_is_one",

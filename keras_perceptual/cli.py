@@ -133,14 +133,9 @@ def _load_image_model(args):
     return model
 
 
-def _check_positive(name, value):
-    if value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value}")
-
-
 def _batched(fn, n, batch_size, desc):
     """Runs `fn(start, stop)` over `n` items in batches under a progress bar."""
-    _check_positive("batch_size", batch_size)
+    validation.expect_int("batch_size", batch_size, minimum=1)
     outs = []
     with _progress(total=n, desc=desc, unit="img", disable=n <= batch_size) as bar:
         for start in range(0, n, batch_size):
@@ -206,7 +201,7 @@ def cmd_list(args):
 
 
 def cmd_sample(args):
-    _check_positive("n", args.n)
+    validation.expect_int("n", args.n, minimum=1)
     model = _load_image_model(args)
     conditions = _conditions(model, args.n, args.label)
     # generate(n), batch by batch under a progress bar: decode(z), z ~ p(z)
@@ -248,7 +243,7 @@ def cmd_reconstruct(args):
 def cmd_interpolate(args):
     if args.steps < 2:
         raise ValueError(f"--steps must be >= 2. Received: --steps {args.steps}")
-    _check_positive("rows", args.rows)
+    validation.expect_int("rows", args.rows, minimum=1)
     if (args.start is None) != (args.end is None):
         raise ValueError("Pass both --start and --end images, or neither (random codes).")
     model = _load_image_model(args)
@@ -291,9 +286,8 @@ def cmd_train(args):
 
     for flag in ("epochs", "steps", "batch_size", "checkpoint_every", "validate_every"):
         value = getattr(args, flag)
-        if value is not None and value <= 0:
-            name = "--" + flag.replace("_", "-")
-            raise ValueError(f"{name} must be a positive integer. Received: {name} {value}")
+        if value is not None:
+            validation.expect_int("--" + flag.replace("_", "-"), value, minimum=1)
     options = dict(parse_option(item) for item in args.option or ())
     if args.data_dir is not None:
         if "data_dir" in options and options["data_dir"] != args.data_dir:
@@ -328,7 +322,7 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    _check_positive("limit", args.limit)
+    validation.expect_int("limit", args.limit, minimum=1)
     model = _load_image_model(args)
     labels = None
     if args.images:

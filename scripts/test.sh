@@ -47,13 +47,22 @@ fi
 
 status=0
 failed=""
+# Backend-independent tests (tests/conftest.py BACKEND_INDEPENDENT) run on the
+# first backend only.
+leg=first
+suite_start=$SECONDS
 for backend in ${BACKENDS:-tensorflow jax torch}; do
   echo "=== KERAS_BACKEND=$backend"
-  if ! KERAS_BACKEND=$backend python3 -m pytest -n 2 -q -p no:cacheprovider --durations=15 "${tier[@]}" "$@"; then
+  start=$SECONDS
+  if ! KERAS_BACKEND=$backend KERAS_PERCEPTUAL_TEST_LEG=$leg \
+      python3 -m pytest -n 2 -q -p no:cacheprovider --durations=15 "${tier[@]}" "$@"; then
     status=1
     failed="$failed $backend"
   fi
+  echo "=== KERAS_BACKEND=$backend took $((SECONDS - start)) s"
+  leg=other
 done
+echo "=== the tests took $((SECONDS - suite_start)) s on all backends"
 if [ "$status" != 0 ]; then
   echo "FAILED on:$failed" >&2
 else

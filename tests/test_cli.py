@@ -117,7 +117,7 @@ def test_bad_input_exits_2_with_a_message(preset, capsys):
     code, _, err = run(["train", "vaegan", "--option", "oops"], capsys)
     assert code == 2 and "KEY=VALUE" in err
     code, _, err = run(["train", "vaegan", "--smoke", "--validate-every", 0], capsys)
-    assert code == 2 and "--validate-every must be a positive integer. Received: --validate-every 0" in err
+    assert code == 2 and "Expected `--validate-every` to be an int >= 1, received --validate-every=0" in err
     with pytest.raises(SystemExit):
         cli.main(["no_such_command"])
 

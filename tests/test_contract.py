@@ -16,7 +16,7 @@ from keras_perceptual.layers import GaussianSampling
 from tests.test_comparators import tiny_comparator
 from tests.test_hub import RecordingApi
 from tests.test_hub import tiny_vaegan
-from tests.test_regressions_issue10 import DrawRecorder
+from tests.test_preset_regressions import DrawRecorder
 
 SIGNATURES = {
     "encode": "(self, images, *, conditions=None, sample=False, seed=None, batch_size=None)",

@@ -54,7 +54,7 @@ def test_budgets_must_be_positive(bad):
 
 def test_cli_refuses_zero_epochs(capsys):
     assert cli.main(["train", "vae", "--epochs", "0", "--smoke"]) == 2
-    assert "--epochs must be a positive integer. Received: --epochs 0" in capsys.readouterr().err
+    assert "Expected `--epochs` to be an int >= 1, received --epochs=0" in capsys.readouterr().err
 
 
 def test_steps_budget_and_record(tmp_path):

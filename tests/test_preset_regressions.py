@@ -1,4 +1,5 @@
-"""Regression tests of issue 10's four defects; each failed on the code before the fix.
+"""Regression tests of four defects of the presets and the command line; each failed on the code
+before its fix.
 
 1. VAE/GAN's prior sample was its posterior noise (`z_p == eps`: twin SeedGenerators).
 2. `keras-perceptual reconstruct aae_fashion_mnist a.png` crashed (a positional `conditions`).

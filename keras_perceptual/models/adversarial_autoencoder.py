@@ -116,13 +116,6 @@ class AdversarialAutoencoder(PriorAutoencoder):
         Schoelkopf, "Wasserstein Auto-Encoders", ICLR 2018.
     """
 
-    config_objects = ("encoder", "decoder", "prior", "discriminator", "style_discriminator")
-    config_values = (
-        "regularizer", "mode", "regularizer_weight", "reconstruction_weight", "supervised_weight",
-        "mmd_kernel", "mmd_scales", "gumbel_temperature", "straight_through", "discriminator_noise",
-        "marginal_entropy_weight", "code_reconstruction_weight", "seed",
-    )
-
     def __init__(
         self,
         encoder,

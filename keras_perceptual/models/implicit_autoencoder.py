@@ -90,15 +90,6 @@ class ImplicitAutoencoder(PriorAutoencoder):
         Makhzani, "Implicit Autoencoders", arXiv:1805.09804.
     """
 
-    config_objects = (
-        "encoder", "decoder", "reconstruction_discriminator", "regularization_discriminator", "prior",
-    )
-    config_values = (
-        "reconstruction_weight", "regularization_weight", "pixel_weight", "noise_stddev",
-        "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight",
-        "code_reconstruction_weight", "seed",
-    )
-
     def __init__(
         self,
         encoder,

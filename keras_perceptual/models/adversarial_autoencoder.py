@@ -155,12 +155,8 @@ class AdversarialAutoencoder(PriorAutoencoder):
         self.supervised_weight = supervised_weight
         self.mmd_kernel = mmd_kernel
         self.mmd_scales = tuple(float(s) for s in mmd_scales)
-        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
-            gumbel_temperature, straight_through, marginal_entropy_weight)
-        validation.expect_float("discriminator_noise", discriminator_noise, minimum=0)
-        validation.expect_float("code_reconstruction_weight", code_reconstruction_weight, minimum=0)
-        self.discriminator_noise = float(discriminator_noise)
-        self.code_reconstruction_weight = float(code_reconstruction_weight)
+        self.set_code_options(gumbel_temperature, straight_through, discriminator_noise, marginal_entropy_weight,
+                              code_reconstruction_weight)
         # The regulariser's algorithm and the mode's use of labels, chosen
         # once: strategies, not branches.
         object.__setattr__(self, "latent_regularizer", latent_regularizers.get(

@@ -123,12 +123,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
         self.regularization_weight = regularization_weight
         self.pixel_weight = pixel_weight
         self.noise_stddev = noise_stddev
-        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
-            gumbel_temperature, straight_through, marginal_entropy_weight)
-        validation.expect_float("discriminator_noise", discriminator_noise, minimum=0)
-        validation.expect_float("code_reconstruction_weight", code_reconstruction_weight, minimum=0)
-        self.discriminator_noise = float(discriminator_noise)
-        self.code_reconstruction_weight = float(code_reconstruction_weight)
+        self.set_code_options(gumbel_temperature, straight_through, discriminator_noise, marginal_entropy_weight,
+                              code_reconstruction_weight)
         self._check_setup()
         self.built = True
 

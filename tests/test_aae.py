@@ -208,3 +208,37 @@ def test_code_reconstruction_term(regularizer, tmp_path, random_images):
     assert run_model_saving_test(model, random_images(4), tmp_path).code_reconstruction_weight == 2.0
     with pytest.raises(ValueError, match="code_reconstruction_weight"):
         make(prior, regularizer, code_reconstruction_weight=-1.0)
+
+
+def test_mode_is_a_strategy_and_adds_the_classification_phase(random_images):
+    """Each mode is one strategy object (`model.supervision`); the config
+    keeps the mode's name. In "semi_supervised" the encoder's loss adds
+    `supervised_weight` times the cross-entropy of the labelled images
+    (label -1, or an all-zero one-hot row: unlabelled)."""
+    from keras_perceptual.models import aae_modes
+
+    assert tuple(aae_modes.MODES) == ("unsupervised", "supervised", "semi_supervised", "clustering")
+    nets = kp.networks.aae_networks(priors.GaussianPrior(2), **SMALL)
+    with pytest.raises(ValueError, match=r"Expected `mode` to be one of \('unsupervised', 'supervised', "
+                                         r"'semi_supervised', 'clustering'\).*'paired'"):
+        kp.AdversarialAutoencoder(**nets, prior=priors.GaussianPrior(2), mode="paired")
+    prior = priors.CategoricalPrior(3, 2)
+    semi = make(prior, "mmd", "semi_supervised", supervised_weight=2.0)
+    assert type(semi.supervision) is aae_modes.SemiSupervisedMode and semi.uses_labels
+    assert semi.get_config()["mode"] == "semi_supervised" and "cross_entropy" in semi.log_names
+    x = random_images(4)
+    logits = keras.ops.convert_to_numpy(semi.encoder(x))[:, :3].astype("float64")
+    log_softmax = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = -(log_softmax[0, 0] + log_softmax[1, 2]) / 2  # rows 2 and 3 unlabelled
+    one_hot = np.eye(3, dtype="float32")[[0, 2, 0, 0]]
+    one_hot[2:] = 0
+    for labels in (np.array([0, 2, -1, -1]), one_hot):
+        losses, logs = semi.compute_losses((x, labels), training=False)
+        ce, rec, reg = (float(keras.ops.convert_to_numpy(logs[k])) for k in ("cross_entropy", "reconstruction",
+                                                                             "regularizer"))
+        assert ce == pytest.approx(expected, rel=1e-4)
+        assert float(keras.ops.convert_to_numpy(losses["encoder"])) == pytest.approx(rec + reg + 2.0 * ce, rel=1e-4)
+    clustering = make(prior, "mmd", "clustering")
+    assert type(clustering.supervision) is aae_modes.ClusteringMode and not clustering.uses_labels
+    _, logs = clustering.compute_losses(x, training=False)
+    assert "cross_entropy" not in logs and "cross_entropy" not in clustering.log_names

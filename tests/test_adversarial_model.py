@@ -59,9 +59,6 @@ class TwoPlayerToy(kp.AdversarialModel):
     def call(self, x, training=False):
         return self.b(self.a(x, training=training), training=training)
 
-    def get_config(self):
-        return {**super().get_config(), "gate_b": self.gate_b, "seed": self.seed}
-
 
 def toy_data(n=32):
     return np.random.default_rng(0).normal(size=(n, 3)).astype("float32")
@@ -148,6 +145,57 @@ def test_orphan_variables_are_an_error():
 
     with pytest.raises(ValueError, match="belong to no player"):
         Orphan().compile(optimizer="adam")
+
+
+def test_config_is_the_constructor_chains_arguments():
+    # TwoPlayerToy writes no get_config: its own `gate_b`, then AdversarialModel's `seed`.
+    assert TwoPlayerToy.config_arguments == ("gate_b", "seed")
+    model = TwoPlayerToy(gate_b=True, seed=3, name="toy")
+    config = model.get_config()
+    assert (config["gate_b"], config["seed"], config["name"]) == (True, 3, "toy")
+    clone = TwoPlayerToy.from_config(config)
+    assert clone.get_config() == config and clone.gate_b is True and clone.seed == 3
+
+    class WithNetwork(TwoPlayerToy):
+        def __init__(self, scales=(1.0, 2.0), head=None, **kwargs):
+            super().__init__(**kwargs)
+            self.scales = tuple(scales)
+            self.head = head
+
+    assert WithNetwork.config_arguments == ("scales", "head", "gate_b", "seed")
+    assert WithNetwork().get_config()["head"] is None  # None stays None
+    head = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="logits")], name="head")
+    config = WithNetwork(scales=(0.5,), head=head).get_config()
+    assert config["scales"] == [0.5]  # tuples as lists (JSON)
+    assert config["head"]["class_name"] == "Sequential"  # Keras objects serialised
+    clone = WithNetwork.from_config(config)
+    assert clone.scales == (0.5,) and clone.head.get_layer("logits").units == 2
+
+    class FixedSeed(TwoPlayerToy):
+        def __init__(self, depth=2):  # no **kwargs: the parents' arguments are not its own
+            super().__init__(seed=0)
+            self.depth = depth
+
+    assert FixedSeed.config_arguments == ("depth",)
+
+
+def test_constructor_argument_without_attribute_is_a_clear_error():
+    class Forgetful(TwoPlayerToy):
+        def __init__(self, width=3, **kwargs):
+            super().__init__(**kwargs)  # `width` never stored
+
+    with pytest.raises(AttributeError, match=r"Forgetful.get_config\(\) reads the constructor argument `width` "
+                                             r"from `self.width`, which the constructor did not set"):
+        Forgetful().get_config()
+    # A constructor from_config could not call by keywords is refused when the class is defined.
+    with pytest.raises(TypeError, match=r"Starred.__init__ cannot take `\*layers`"):
+        class Starred(TwoPlayerToy):
+            def __init__(self, *layers, **kwargs):
+                super().__init__(**kwargs)
+    with pytest.raises(TypeError, match=r"cannot take `width` \(positional-only\)"):
+        class PositionalOnly(TwoPlayerToy):
+            def __init__(self, width, /, **kwargs):
+                super().__init__(**kwargs)
 
 
 def test_evaluate_and_callbacks(tmp_path):

@@ -3,21 +3,18 @@
 
 
 import keras
-import numpy as np
 from keras import ops
 
 import keras_perceptual.validation as validation
-import keras_perceptual.losses as kp_losses
 import keras_perceptual.priors as kp_priors
 from keras_perceptual.losses.mmd import KERNELS
 from keras_perceptual.losses.mmd import WAE_SCALES
+from keras_perceptual.models import aae_modes
 from keras_perceptual.models import latent_regularizers
 from keras_perceptual.models.prior_autoencoder import PriorAutoencoder
 from keras_perceptual.models.prior_autoencoder import check_code_size
 from keras_perceptual.models.prior_autoencoder import input_size
-from keras_perceptual.models.checks import split_conditional_data
 
-MODES = ("unsupervised", "supervised", "semi_supervised", "clustering")
 REGULARIZERS = ("gan", "mmd")
 
 
@@ -41,7 +38,8 @@ class AdversarialAutoencoder(PriorAutoencoder):
     game). `L_rec` is the per-pixel mean squared error; the encoder's GAN
     term is the non-saturating `-log D(z)`.
 
-    Modes (`data` given to `fit`):
+    Modes (`data` given to `fit`; each a strategy of
+    `keras_perceptual.models.aae_modes`):
 
     - "unsupervised": `x`; any prior.
     - "supervised": `(x, labels)`; a label-conditioned prior
@@ -116,13 +114,6 @@ class AdversarialAutoencoder(PriorAutoencoder):
         Schoelkopf, "Wasserstein Auto-Encoders", ICLR 2018.
     """
 
-    config_objects = ("encoder", "decoder", "prior", "discriminator", "style_discriminator")
-    config_values = (
-        "regularizer", "mode", "regularizer_weight", "reconstruction_weight", "supervised_weight",
-        "mmd_kernel", "mmd_scales", "gumbel_temperature", "straight_through", "discriminator_noise",
-        "marginal_entropy_weight", "code_reconstruction_weight", "seed",
-    )
-
     def __init__(
         self,
         encoder,
@@ -147,7 +138,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
     ):
         super().__init__(seed=seed, **kwargs)
         validation.expect_choice("regularizer", regularizer, REGULARIZERS)
-        validation.expect_choice("mode", mode, MODES)
+        supervision = aae_modes.get(mode)
         validation.expect_choice("mmd_kernel", mmd_kernel, KERNELS)
         regularizer_weight = validation.expect_float("regularizer_weight", regularizer_weight, minimum=0)
         reconstruction_weight = validation.expect_float("reconstruction_weight", reconstruction_weight, minimum=0)
@@ -164,32 +155,20 @@ class AdversarialAutoencoder(PriorAutoencoder):
         self.supervised_weight = supervised_weight
         self.mmd_kernel = mmd_kernel
         self.mmd_scales = tuple(float(s) for s in mmd_scales)
-        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
-            gumbel_temperature, straight_through, marginal_entropy_weight)
-        validation.expect_float("discriminator_noise", discriminator_noise, minimum=0)
-        validation.expect_float("code_reconstruction_weight", code_reconstruction_weight, minimum=0)
-        self.discriminator_noise = float(discriminator_noise)
-        self.code_reconstruction_weight = float(code_reconstruction_weight)
-        # The regulariser's algorithm, chosen once: a strategy, not branches.
+        self.set_code_options(gumbel_temperature, straight_through, discriminator_noise, marginal_entropy_weight,
+                              code_reconstruction_weight)
+        # The regulariser's algorithm and the mode's use of labels, chosen
+        # once: strategies, not branches.
         object.__setattr__(self, "latent_regularizer", latent_regularizers.get(
             regularizer, mmd_kernel, self.mmd_scales, self.discriminator_noise))
+        object.__setattr__(self, "supervision", supervision)
         self._check_setup()
         self.built = True
 
     # -- structure ---------------------------------------------------------
     def _check_setup(self):
-        prior, name = self.prior, type(self).__name__
-        categorical = isinstance(prior, kp_priors.CategoricalPrior)
-        if self.mode in ("semi_supervised", "clustering") and not categorical:
-            raise ValueError(
-                f"mode={self.mode!r} needs a categorical code: pass "
-                f"`prior=CategoricalPrior(num_classes, style_dim)`. Received: prior={prior!r}"
-            )
-        if self.mode == "supervised" and prior.num_classes is None:
-            raise ValueError(
-                "mode='supervised' needs a label-conditioned prior (GaussianMixturePrior, "
-                f"SwissRollPrior or CategoricalPrior). Received: prior={prior!r}"
-            )
+        prior = self.prior
+        self.supervision.check_prior(prior)
         check_code_size("encoder output", self.encoder.outputs[0].shape[-1], prior)
         check_code_size("decoder input", input_size(self.decoder, 0), prior)
         if tuple(self.encoder.inputs[0].shape[1:]) != tuple(self.decoder.outputs[0].shape[1:]):
@@ -201,9 +180,9 @@ class AdversarialAutoencoder(PriorAutoencoder):
         self.latent_regularizer.check(self)
         if self.discriminator is None:  # MMD: no discriminator to size
             return
-        label_dim = prior.num_classes if self.mode == "supervised" else 0
+        label_dim = self.supervision.label_dim(prior)
         if self.style_discriminator is not None:
-            if not categorical or not prior.style_dim:
+            if not isinstance(prior, kp_priors.CategoricalPrior) or not prior.style_dim:
                 raise ValueError(
                     "`style_discriminator` needs a CategoricalPrior with style_dim > 0. "
                     f"Received: prior={prior!r}"
@@ -231,9 +210,7 @@ class AdversarialAutoencoder(PriorAutoencoder):
 
     @property
     def log_names(self):
-        names = ("reconstruction", "regularizer")
-        if self.mode == "semi_supervised":
-            names += ("cross_entropy",)
+        names = ("reconstruction", "regularizer") + self.supervision.log_names
         if self.marginal_entropy_weight:
             names += ("marginal_entropy_gap",)
         if self.code_reconstruction_weight:
@@ -242,47 +219,31 @@ class AdversarialAutoencoder(PriorAutoencoder):
 
     @property
     def uses_labels(self):
-        return self.mode in ("supervised", "semi_supervised")
+        return self.supervision.uses_labels
 
     # -- the game ----------------------------------------------------------
-    def _labels(self, data):
-        _, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if y is None:
-            raise ValueError(
-                f"mode={self.mode!r} trains on `(images, labels)` (labels -1 for unlabelled "
-                "images in 'semi_supervised'). Received images without labels."
-            )
-        if len(y.shape) == 2:  # one-hot rows; all-zero rows are unlabelled
-            y = ops.where(ops.sum(y, axis=-1) > 0, ops.argmax(y, axis=-1), -1)
-        return ops.cast(ops.reshape(y, (-1,)), "int32")
-
     def _regularize(self, z, labels, batch):
         """The regulariser's value for the encoder, and the discriminators'
         losses (`{player: loss}`, empty with MMD)."""
         prior = self.prior
-        supervised = self.mode == "supervised"
-        z_p = prior.sample_tensor(batch, self.seed_generator, labels=labels if supervised else None)
+        z_p = prior.sample_tensor(batch, self.seed_generator, labels=self.supervision.prior_labels(labels))
         if self.style_discriminator is not None:
             k = prior.num_classes
             parts = [("discriminator", z[:, :k], z_p[:, :k]), ("style_discriminator", z[:, k:], z_p[:, k:])]
         else:
             parts = [("discriminator", z, z_p)]
-        if supervised:
-            one_hot = ops.one_hot(labels, prior.num_classes, dtype="float32")
-            parts = [(p, ops.concatenate([f, one_hot], -1), ops.concatenate([r, one_hot], -1))
-                     for p, f, r in parts]
-        return self.latent_regularizer(self, parts)
+        return self.latent_regularizer(self, self.supervision.condition(parts, labels, prior))
 
     def compute_losses(self, data, training=True):
-        x, _ = split_conditional_data(data, False, self.image_shape, type(self).__name__)
-        labels = self._labels(data) if self.uses_labels else None
-        batch = ops.shape(x)[0]
+        x, labels = self.supervision.split(data, self.image_shape, type(self).__name__)
+        # Reconstruction phase: the autoencoder's pixel error.
         outputs = self.encoder(x, training=training)
         z, z_reg = self.training_codes(outputs, training)
         x_rec = self.decoder(z, training=training)
-        diff = ops.cast(x, "float32") - ops.cast(x_rec, "float32")
-        rec = ops.mean(ops.square(diff))
-        reg, disc_losses = self._regularize(z_reg, labels, batch)
+        rec = ops.mean(ops.square(ops.cast(x, "float32") - ops.cast(x_rec, "float32")))
+        # Regularisation phase: the discriminators tell prior draws from codes,
+        # the encoder is their generator (or the MMD between the two).
+        reg, disc_losses = self._regularize(z_reg, labels, ops.shape(x)[0])
         encoder_loss = self.reconstruction_weight * rec + self.regularizer_weight * reg
         decoder_loss = self.reconstruction_weight * rec
         logs = {"reconstruction": rec, "regularizer": reg}
@@ -295,19 +256,13 @@ class AdversarialAutoencoder(PriorAutoencoder):
             gap = self.prior.marginal_entropy_term(outputs)
             encoder_loss = encoder_loss + self.marginal_entropy_weight * gap
             logs["marginal_entropy_gap"] = gap
-        if self.mode == "semi_supervised":
-            ce = self._masked_cross_entropy(labels, outputs[:, : self.prior.num_classes])
-            encoder_loss = encoder_loss + self.supervised_weight * ce
-            logs["cross_entropy"] = ce
+        # Semi-supervised classification phase ("semi_supervised" only).
+        for name, term in self.supervision.classification_terms(labels, outputs, self.prior).items():
+            encoder_loss = encoder_loss + self.supervised_weight * term
+            logs[name] = term
         losses = {"encoder": encoder_loss, "decoder": decoder_loss}
         losses.update(disc_losses)
         return losses, logs
-
-    @staticmethod
-    def _masked_cross_entropy(labels, logits):
-        mask = ops.cast(labels >= 0, "float32")
-        ce = ops.sparse_categorical_crossentropy(ops.maximum(labels, 0), logits, from_logits=True)
-        return ops.sum(ce * mask) / ops.maximum(ops.sum(mask), 1.0)
 
     def call(self, inputs, training=False):
         """Deterministic reconstruction `decoder(code(x))`."""
@@ -325,27 +280,5 @@ class AdversarialAutoencoder(PriorAutoencoder):
         [-1, 1]; for "supervised" and "semi_supervised", labels present and in
         [0, K) (or -1, unlabelled, in "semi_supervised", with at least one
         labelled image when `y` is a NumPy array)."""
-        if self.uses_labels:
-            self._check_fit_labels(x, y)
+        self.supervision.check_fit_labels(x, y, self.prior)
         return super().fit(x, y, **kwargs)
-
-    def _check_fit_labels(self, x, y):
-        labels = y
-        if labels is None and hasattr(x, "element_spec") and hasattr(x, "take"):
-            for batch in x.take(1):
-                labels = batch[1] if isinstance(batch, (tuple, list)) and len(batch) > 1 else None
-        if labels is None:
-            raise ValueError(
-                f"mode={self.mode!r} needs labels: call fit(images, labels) or give a dataset of "
-                "(images, labels). Received images only."
-            )
-        semi = self.mode == "semi_supervised"
-        labels = validation.expect_array("labels", labels, dtype=None)
-        if labels.ndim == 2:
-            labels = np.where(labels.sum(-1) > 0, labels.argmax(-1), -1)
-        labels = kp_priors.check_labels(labels, self.prior.num_classes, allow_unlabelled=semi)
-        if y is not None and not np.any(labels >= 0):
-            raise ValueError(
-                "mode='semi_supervised' needs at least one labelled image (label in "
-                f"[0, {self.prior.num_classes})). Received: every label is -1."
-            )

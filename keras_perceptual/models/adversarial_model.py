@@ -10,15 +10,13 @@ variables only, and one update per player through a single
 sub-optimizer's state, checkpoints save it and `keras.distribution` shards it.
 """
 
-import copy
-
 import keras
 from keras import ops
 
 import keras_perceptual.validation as validation
 from keras_perceptual.backend import AdversarialTrainer
 from keras_perceptual.hub import PretrainedMixin
-from keras_perceptual.networks.layout import with_data_format
+from keras_perceptual.models.constructor_config import ConstructorConfig
 from keras_perceptual.training.guards import StopOnNonFinite
 
 
@@ -49,7 +47,7 @@ class PlayerOptimizerMap(keras.optimizers.OptimizerMap):
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
+class AdversarialModel(ConstructorConfig, PretrainedMixin, AdversarialTrainer, keras.Model):
     """Base class of a model trained as a game between several players.
 
     A subclass implements:
@@ -64,6 +62,9 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
       player whose gate is False skips this step's update, leaving its
       weights and its optimizer's state (moments, iteration count) exactly
       unchanged. Players listed in `gated_players` must appear there.
+
+    Its constructor stores each named argument as an attribute of the same
+    name: `get_config` records them from there (`ConstructorConfig`).
 
     Regularisation losses of a player's sub-networks (e.g. weight decay set
     as a `kernel_regularizer`) are added to that player's loss.
@@ -91,33 +92,6 @@ class AdversarialModel(PretrainedMixin, AdversarialTrainer, keras.Model):
         # hold the networks only and load into an uncompiled model; the
         # `metrics` property hands them to the trainers.
         object.__setattr__(self, "_trackers", {})
-
-    # The constructor arguments `get_config` records, read from attributes of
-    # the same names: Keras objects (sub-networks, priors, comparators; None
-    # stays None), serialised, and plain values. `from_config` inverts it.
-    config_objects = ()
-    config_values = ()
-
-    def get_config(self):
-        config = super().get_config()
-        for name in self.config_objects:
-            value = getattr(self, name)
-            config[name] = None if value is None else keras.saving.serialize_keras_object(value)
-        for name in self.config_values:
-            value = getattr(self, name)
-            config[name] = list(value) if isinstance(value, tuple) else value
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model; constructor arguments that are serialised Keras
-        objects (sub-networks, priors, comparators) are deserialised first,
-        sub-networks in `keras.config.image_data_format()`."""
-        config = copy.deepcopy(config)  # deserialisation consumes nested dicts
-        for key, value in config.items():
-            if isinstance(value, dict) and "class_name" in value and "config" in value:
-                config[key] = with_data_format(keras.saving.deserialize_keras_object(value))
-        return cls(**config)
 
     # -- what a subclass provides ------------------------------------------
     @property

@@ -2,19 +2,17 @@
 DeePSiM's comparator backbone, and the default feature network of
 `keras_perceptual.metrics`)."""
 
-import copy
-
 import keras
 import numpy as np
 
 import keras_perceptual.validation as validation
 from keras_perceptual.hub import PretrainedMixin
+from keras_perceptual.models.constructor_config import ConstructorConfig
 from keras_perceptual.models.image_autoencoder import DEFAULT_BATCH_SIZE
-from keras_perceptual.networks.layout import with_data_format
 
 
 @keras.saving.register_keras_serializable(package="keras_perceptual")
-class Classifier(PretrainedMixin, keras.Model):
+class Classifier(ConstructorConfig, PretrainedMixin, keras.Model):
     """A functional classification network (logits out) as a zoo model:
     `predict` gives logits, `features` a named layer's activations, and
     `from_pretrained` / `save_pretrained` read and write presets.
@@ -64,14 +62,3 @@ class Classifier(PretrainedMixin, keras.Model):
         outs = [keras.ops.convert_to_numpy(tap(images[i : i + batch_size], training=False))
                 for i in range(0, len(images), batch_size)]
         return np.concatenate(outs) if outs else np.zeros((0,) + tuple(tap.output.shape[1:]), "float32")
-
-    def get_config(self):
-        config = super().get_config()
-        config["network"] = keras.saving.serialize_keras_object(self.network)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        config["network"] = with_data_format(keras.saving.deserialize_keras_object(config["network"]))
-        return cls(**config)

@@ -62,12 +62,6 @@ class DeePSiM(ImageAutoencoder):
         metrics based on deep networks", NIPS 2016, arXiv:1602.02644.
     """
 
-    config_objects = ("generator", "discriminator", "comparator", "encoder")
-    config_values = (
-        "lambda_feat", "lambda_img", "lambda_adv", "feature_weights", "pause_discriminator",
-        "pause_threshold", "adversarial_mode", "seed",
-    )
-
     def __init__(self, generator, discriminator, comparator, lambda_feat=1.0, lambda_img=0.1, lambda_adv=0.01,
                  feature_weights=None, pause_discriminator=True, pause_threshold=0.1,
                  adversarial_mode="non_saturating", seed=None, **kwargs):

@@ -38,8 +38,6 @@ class DeePSiMVAE(DeePSiM):
         metrics based on deep networks", NIPS 2016, arXiv:1602.02644.
     """
 
-    config_values = DeePSiM.config_values + ("kl_weight",)
-
     def __init__(self, generator, discriminator, comparator, encoder, kl_weight=1e-3, **kwargs):
         super().__init__(generator, discriminator, comparator, **kwargs)
         check_lambdas(kl_weight=kl_weight)

@@ -90,15 +90,6 @@ class ImplicitAutoencoder(PriorAutoencoder):
         Makhzani, "Implicit Autoencoders", arXiv:1805.09804.
     """
 
-    config_objects = (
-        "encoder", "decoder", "reconstruction_discriminator", "regularization_discriminator", "prior",
-    )
-    config_values = (
-        "reconstruction_weight", "regularization_weight", "pixel_weight", "noise_stddev",
-        "gumbel_temperature", "straight_through", "discriminator_noise", "marginal_entropy_weight",
-        "code_reconstruction_weight", "seed",
-    )
-
     def __init__(
         self,
         encoder,
@@ -132,12 +123,8 @@ class ImplicitAutoencoder(PriorAutoencoder):
         self.regularization_weight = regularization_weight
         self.pixel_weight = pixel_weight
         self.noise_stddev = noise_stddev
-        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
-            gumbel_temperature, straight_through, marginal_entropy_weight)
-        validation.expect_float("discriminator_noise", discriminator_noise, minimum=0)
-        validation.expect_float("code_reconstruction_weight", code_reconstruction_weight, minimum=0)
-        self.discriminator_noise = float(discriminator_noise)
-        self.code_reconstruction_weight = float(code_reconstruction_weight)
+        self.set_code_options(gumbel_temperature, straight_through, discriminator_noise, marginal_entropy_weight,
+                              code_reconstruction_weight)
         self._check_setup()
         self.built = True
 

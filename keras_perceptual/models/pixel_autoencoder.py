@@ -33,9 +33,6 @@ class PixelAutoencoder(ImageAutoencoder):
         metrics based on deep networks", NIPS 2016 (its L2 baseline).
     """
 
-    config_objects = ("encoder", "decoder")
-    config_values = ("seed",)
-
     def __init__(self, encoder, decoder, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.encoder = encoder

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 import keras_perceptual.priors as kp_priors
+import keras_perceptual.validation as validation
 from keras_perceptual.models.code_space import PriorCode
 from keras_perceptual.models.image_autoencoder import ImageAutoencoder
 
@@ -41,6 +42,17 @@ class PriorAutoencoder(ImageAutoencoder):
     Reference:
         Makhzani et al., "Adversarial Autoencoders", arXiv:1511.05644.
     """
+
+    def set_code_options(self, gumbel_temperature, straight_through, discriminator_noise, marginal_entropy_weight,
+                         code_reconstruction_weight):
+        """Checks and stores the code options both models take (see
+        `AdversarialAutoencoder`); `self.prior` must be set."""
+        self.gumbel_temperature, self.straight_through, self.marginal_entropy_weight = self.prior.check_code_options(
+            gumbel_temperature, straight_through, marginal_entropy_weight)
+        validation.expect_float("discriminator_noise", discriminator_noise, minimum=0)
+        validation.expect_float("code_reconstruction_weight", code_reconstruction_weight, minimum=0)
+        self.discriminator_noise = float(discriminator_noise)
+        self.code_reconstruction_weight = float(code_reconstruction_weight)
 
     @property
     def image_shape(self):

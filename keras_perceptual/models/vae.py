@@ -44,9 +44,6 @@ class VAE(GaussianAutoencoder):
     >>> images = model.generate(16)
     """
 
-    config_objects = ("encoder", "decoder")
-    config_values = ("pixel_sigma", "kl_weight", "seed")
-
     def __init__(self, encoder, decoder, pixel_sigma=0.1, kl_weight=1.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         pixel_sigma = validation.expect_float("pixel_sigma", pixel_sigma, above=0)

@@ -71,12 +71,6 @@ class VAEGAN(GaussianAutoencoder):
         using a learned similarity metric", ICML 2016, arXiv:1512.09300.
     """
 
-    config_objects = ("encoder", "decoder", "discriminator")
-    config_values = (
-        "gamma", "kl_weight", "reconstructions_as_fakes", "decoder_gan_loss", "equilibrium",
-        "equilibrium_center", "equilibrium_margin", "feature_layer", "mismatched_conditions_as_fakes", "seed",
-    )
-
     def __init__(
         self,
         encoder,

@@ -30,12 +30,14 @@ step (`train_step.count_flops`, a JAX subprocess) for every variant.
 """
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
 import statistics
 import time
 from pathlib import Path
+from unittest import mock
 
 import keras
 import numpy as np
@@ -205,7 +207,12 @@ def library_model(family, batch_size, data_format="channels_last", seed=0):
     return model, x
 
 
-def library_runner(family, batch_size, steps, warmup, compiled=False, data_format="channels_last"):
+def library_runner(family, batch_size, steps, warmup, compiled=False, data_format="channels_last", fused=True):
+    """`run() -> seconds` of `steps` steps of `VAEGAN.fit`; with `fused=False`
+    its BatchNorms take Keras' element-wise path instead of the torch
+    trainer's fused kernel (`keras_perceptual.backend.torch_batch_norm`)."""
+    from keras_perceptual.backend import torch_trainer
+
     bench = _train_step_module()
     model, x = library_model(family, batch_size, data_format)
     model.compile(optimizers=bench.optimizers(model), jit_compile=compiled)
@@ -213,7 +220,11 @@ def library_runner(family, batch_size, steps, warmup, compiled=False, data_forma
 
     def run():
         timer = bench.StepTimer()
-        model.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False, callbacks=[timer])
+        with contextlib.ExitStack() as stack:
+            if not fused:
+                stack.enter_context(mock.patch.object(torch_trainer, "fused_batch_normalization",
+                                                      contextlib.nullcontext))
+            model.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False, callbacks=[timer])
         return timer.times[-1] - timer.times[warmup - 1]
 
     return run
@@ -257,6 +268,7 @@ def main(argv=None):
         args.steps, args.warmup, args.repeats, args.batch_size, args.no_compile = 2, 1, 1, 8, True
     a = (args.family, args.batch_size, args.steps, args.warmup)
     variants = {"library NCHW": lambda: library_runner(*a, data_format="channels_first"),
+                "library NCHW Keras BN": lambda: library_runner(*a, data_format="channels_first", fused=False),
                 "library NHWC": lambda: library_runner(*a),
                 "plain NCHW": lambda: plain_runner(*a),
                 "plain NHWC": lambda: plain_runner(*a, channels_last=True)}

@@ -287,9 +287,11 @@ def main(argv=None):
             failed[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
             runners.pop(name, None)
     seconds = {name: [] for name in runners}
+    loads = []
     for _ in range(args.repeats):
         for name, run in runners.items():
             seconds[name].append(run())
+        loads.append(os.getloadavg()[0])
     images = args.batch_size * args.steps
     rate = {name: images / statistics.median(t) for name, t in seconds.items()}
     step_flops = _train_step_module().count_flops(args.family, args.batch_size)["hand-written"] \
@@ -297,7 +299,8 @@ def main(argv=None):
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, family={args.family} "
-          f"batch={args.batch_size} steps={args.steps} rounds={args.repeats}")
+          f"batch={args.batch_size} steps={args.steps} rounds={args.repeats}, "
+          f"load average {statistics.median(loads):.1f}")
     if step_flops:
         print(f"one step: {step_flops / 1e9:.2f} GFLOP (XLA count)")
     print(f"{'variant':<24}{'images/s':>10}{'GFLOP/s':>10}{'vs plain NCHW':>15}")
@@ -307,7 +310,7 @@ def main(argv=None):
     for name, why in failed.items():
         print(f"{name:<24} failed: {why}")
     result = {"family": args.family, "batch_size": args.batch_size, "steps": args.steps, "rounds": args.repeats,
-              "torch": torch.__version__, "threads": torch.get_num_threads(), "seconds": seconds,
+              "torch": torch.__version__, "threads": torch.get_num_threads(), "load_average": loads, "seconds": seconds,
               "images_per_s": rate, "step_flops": step_flops, "failed": failed}
     if args.json:
         with open(args.json, "w") as fh:

@@ -184,13 +184,18 @@ def plain_runner(family, batch_size, steps, warmup, channels_last=False, compile
             return step(x, *compiled_nets.values())
     else:
         run_step = step
+    return loop_runner(run_step, x, steps, warmup)
+
+
+def loop_runner(step, x, steps, warmup):
+    """`run() -> seconds` of `steps` calls `step(x)` after `warmup` untimed ones."""
 
     def run():
         for _ in range(warmup):
-            run_step(x)
+            step(x)
         start = time.perf_counter()
         for _ in range(steps):
-            run_step(x)
+            step(x)
         return time.perf_counter() - start
 
     return run

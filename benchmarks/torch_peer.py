@@ -33,7 +33,6 @@ import importlib.util
 import json
 import os
 import statistics
-import time
 from pathlib import Path
 
 import keras
@@ -151,16 +150,7 @@ def peer_runner(batch_size, steps, warmup):
 
     nets, step = peer_vaegan()
     x = torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (batch_size, 3, 64, 64)).astype("float32"))
-
-    def run():
-        for _ in range(warmup):
-            step(x)
-        start = time.perf_counter()
-        for _ in range(steps):
-            step(x)
-        return time.perf_counter() - start
-
-    return run
+    return _torch_layout_module().loop_runner(step, x, steps, warmup)
 
 
 def main(argv=None):

@@ -263,6 +263,8 @@ def main(argv=None):
     p.add_argument("--flops", choices=["xla", "none"], default="xla")
     p.add_argument("--smoke", action="store_true", help="2 steps, 1 round, batch 8, no torch.compile")
     p.add_argument("--json", default=None)
+    p.add_argument("--only", nargs="+", default=None, metavar="VARIANT",
+                   help="time only these variants (quoted names, e.g. 'library NCHW' 'plain NCHW')")
     p.add_argument("--profile", nargs="+", default=None, metavar="VARIANT",
                    help="instead of timing, profile one variant (e.g. `library NCHW`) with torch.profiler "
                         "and print the ops that take the most time")
@@ -281,6 +283,11 @@ def main(argv=None):
         variants["library NCHW compiled"] = lambda: library_runner(*a, compiled=True, data_format="channels_first")
         variants["library NHWC compiled"] = lambda: library_runner(*a, compiled=True)
         variants["plain NCHW compiled"] = lambda: plain_runner(*a, compiled=True)
+    if args.only:
+        unknown = sorted(set(args.only) - set(variants))
+        if unknown:
+            raise ValueError(f"Expected `--only` to name some of {sorted(variants)}, received {unknown}.")
+        variants = {name: make for name, make in variants.items() if name in args.only}
     if args.profile:
         return profile(variants, " ".join(args.profile), args.steps)
     runners, failed = {}, {}
@@ -311,7 +318,8 @@ def main(argv=None):
     print(f"{'variant':<24}{'images/s':>10}{'GFLOP/s':>10}{'vs plain NCHW':>15}")
     for name, r in rate.items():
         gf = "n/a" if step_flops is None else f"{step_flops * r / args.batch_size / 1e9:.1f}"
-        print(f"{name:<24}{r:>10.1f}{gf:>10}{r / rate['plain NCHW']:>15.3f}")
+        ratio = f"{r / rate['plain NCHW']:.3f}" if "plain NCHW" in rate else "n/a"
+        print(f"{name:<24}{r:>10.1f}{gf:>10}{ratio:>15}")
     for name, why in failed.items():
         print(f"{name:<24} failed: {why}")
     result = {"family": args.family, "batch_size": args.batch_size, "steps": args.steps, "rounds": args.repeats,

@@ -116,3 +116,8 @@ def test_torch_peer_benchmark_smoke(tmp_path):
     assert set(result["images_per_s"]) == {"library", "peer"}
     assert all(r > 0 for r in result["images_per_s"].values())
     assert result["parameters"]["peer"] == 32_233_188
+
+
+def test_only_refuses_an_unknown_variant():
+    with pytest.raises(ValueError, match="Expected `--only` to name some of"):
+        _benchmark().main(["--smoke", "--flops", "none", "--only", "library NCHW", "no such variant"])

@@ -201,6 +201,19 @@ def loop_runner(step, x, steps, warmup):
     return run
 
 
+def interleaved_rounds(runners, repeats, images):
+    """Runs `{name: run}` in `repeats` interleaved rounds: `(seconds, loads,
+    rate)`, each run's seconds per name, the load average after each round,
+    and images/s of the median run per name."""
+    seconds = {name: [] for name in runners}
+    loads = []
+    for _ in range(repeats):
+        for name, run in runners.items():
+            seconds[name].append(run())
+        loads.append(os.getloadavg()[0])
+    return seconds, loads, {name: images / statistics.median(t) for name, t in seconds.items()}
+
+
 def library_model(family, batch_size, data_format="channels_last", seed=0):
     """`(model, x)`: `train_step.build`'s VAEGAN with its networks' convolutions
     in `data_format` (inputs and outputs channels-last either way)."""
@@ -298,14 +311,7 @@ def main(argv=None):
         except Exception as e:  # torch.compile may not work on a given build
             failed[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
             runners.pop(name, None)
-    seconds = {name: [] for name in runners}
-    loads = []
-    for _ in range(args.repeats):
-        for name, run in runners.items():
-            seconds[name].append(run())
-        loads.append(os.getloadavg()[0])
-    images = args.batch_size * args.steps
-    rate = {name: images / statistics.median(t) for name, t in seconds.items()}
+    seconds, loads, rate = interleaved_rounds(runners, args.repeats, args.batch_size * args.steps)
     step_flops = _train_step_module().count_flops(args.family, args.batch_size)["hand-written"] \
         if args.flops == "xla" else None
     import torch

@@ -31,7 +31,6 @@ equilibrium rule off. Rounds are interleaved and medians reported.
 import argparse
 import importlib.util
 import json
-import os
 import statistics
 from pathlib import Path
 
@@ -176,14 +175,7 @@ def main(argv=None):
                "peer": peer_runner(*a)}
     params = {"library": sum(int(np.prod(w.shape)) for w in layout.library_model("larsen64", 1)[0].trainable_weights),
               "peer": parameter_count(peer_vaegan()[0])}
-    seconds = {name: [] for name in runners}
-    loads = []
-    for _ in range(args.repeats):
-        for name, run in runners.items():
-            seconds[name].append(run())
-        loads.append(os.getloadavg()[0])
-    images = args.batch_size * args.steps
-    rate = {name: images / statistics.median(t) for name, t in seconds.items()}
+    seconds, loads, rate = layout.interleaved_rounds(runners, args.repeats, args.batch_size * args.steps)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, larsen64 batch={args.batch_size} "
           f"steps={args.steps} rounds={args.repeats} library={args.data_format}, "
           f"load average {statistics.median(loads):.1f}")

@@ -30,12 +30,14 @@ step (`train_step.count_flops`, a JAX subprocess) for every variant.
 """
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
 import statistics
 import time
 from pathlib import Path
+from unittest import mock
 
 import keras
 import numpy as np
@@ -182,16 +184,34 @@ def plain_runner(family, batch_size, steps, warmup, channels_last=False, compile
             return step(x, *compiled_nets.values())
     else:
         run_step = step
+    return loop_runner(run_step, x, steps, warmup)
+
+
+def loop_runner(step, x, steps, warmup):
+    """`run() -> seconds` of `steps` calls `step(x)` after `warmup` untimed ones."""
 
     def run():
         for _ in range(warmup):
-            run_step(x)
+            step(x)
         start = time.perf_counter()
         for _ in range(steps):
-            run_step(x)
+            step(x)
         return time.perf_counter() - start
 
     return run
+
+
+def interleaved_rounds(runners, repeats, images):
+    """Runs `{name: run}` in `repeats` interleaved rounds: `(seconds, loads,
+    rate)`, each run's seconds per name, the load average after each round,
+    and images/s of the median run per name."""
+    seconds = {name: [] for name in runners}
+    loads = []
+    for _ in range(repeats):
+        for name, run in runners.items():
+            seconds[name].append(run())
+        loads.append(os.getloadavg()[0])
+    return seconds, loads, {name: images / statistics.median(t) for name, t in seconds.items()}
 
 
 def library_model(family, batch_size, data_format="channels_last", seed=0):
@@ -205,7 +225,12 @@ def library_model(family, batch_size, data_format="channels_last", seed=0):
     return model, x
 
 
-def library_runner(family, batch_size, steps, warmup, compiled=False, data_format="channels_last"):
+def library_runner(family, batch_size, steps, warmup, compiled=False, data_format="channels_last", fused=True):
+    """`run() -> seconds` of `steps` steps of `VAEGAN.fit`; with `fused=False`
+    its BatchNorms take Keras' element-wise path instead of the torch
+    trainer's fused kernel (`keras_perceptual.backend.torch_batch_norm`)."""
+    from keras_perceptual.backend import torch_trainer
+
     bench = _train_step_module()
     model, x = library_model(family, batch_size, data_format)
     model.compile(optimizers=bench.optimizers(model), jit_compile=compiled)
@@ -213,7 +238,11 @@ def library_runner(family, batch_size, steps, warmup, compiled=False, data_forma
 
     def run():
         timer = bench.StepTimer()
-        model.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False, callbacks=[timer])
+        with contextlib.ExitStack() as stack:
+            if not fused:
+                stack.enter_context(mock.patch.object(torch_trainer, "fused_batch_normalization",
+                                                      contextlib.nullcontext))
+            model.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False, callbacks=[timer])
         return timer.times[-1] - timer.times[warmup - 1]
 
     return run
@@ -247,6 +276,8 @@ def main(argv=None):
     p.add_argument("--flops", choices=["xla", "none"], default="xla")
     p.add_argument("--smoke", action="store_true", help="2 steps, 1 round, batch 8, no torch.compile")
     p.add_argument("--json", default=None)
+    p.add_argument("--only", nargs="+", default=None, metavar="VARIANT",
+                   help="time only these variants (quoted names, e.g. 'library NCHW' 'plain NCHW')")
     p.add_argument("--profile", nargs="+", default=None, metavar="VARIANT",
                    help="instead of timing, profile one variant (e.g. `library NCHW`) with torch.profiler "
                         "and print the ops that take the most time")
@@ -257,6 +288,7 @@ def main(argv=None):
         args.steps, args.warmup, args.repeats, args.batch_size, args.no_compile = 2, 1, 1, 8, True
     a = (args.family, args.batch_size, args.steps, args.warmup)
     variants = {"library NCHW": lambda: library_runner(*a, data_format="channels_first"),
+                "library NCHW Keras BN": lambda: library_runner(*a, data_format="channels_first", fused=False),
                 "library NHWC": lambda: library_runner(*a),
                 "plain NCHW": lambda: plain_runner(*a),
                 "plain NHWC": lambda: plain_runner(*a, channels_last=True)}
@@ -264,6 +296,11 @@ def main(argv=None):
         variants["library NCHW compiled"] = lambda: library_runner(*a, compiled=True, data_format="channels_first")
         variants["library NHWC compiled"] = lambda: library_runner(*a, compiled=True)
         variants["plain NCHW compiled"] = lambda: plain_runner(*a, compiled=True)
+    if args.only:
+        unknown = sorted(set(args.only) - set(variants))
+        if unknown:
+            raise ValueError(f"Expected `--only` to name some of {sorted(variants)}, received {unknown}.")
+        variants = {name: make for name, make in variants.items() if name in args.only}
     if args.profile:
         return profile(variants, " ".join(args.profile), args.steps)
     runners, failed = {}, {}
@@ -274,28 +311,25 @@ def main(argv=None):
         except Exception as e:  # torch.compile may not work on a given build
             failed[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
             runners.pop(name, None)
-    seconds = {name: [] for name in runners}
-    for _ in range(args.repeats):
-        for name, run in runners.items():
-            seconds[name].append(run())
-    images = args.batch_size * args.steps
-    rate = {name: images / statistics.median(t) for name, t in seconds.items()}
+    seconds, loads, rate = interleaved_rounds(runners, args.repeats, args.batch_size * args.steps)
     step_flops = _train_step_module().count_flops(args.family, args.batch_size)["hand-written"] \
         if args.flops == "xla" else None
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, family={args.family} "
-          f"batch={args.batch_size} steps={args.steps} rounds={args.repeats}")
+          f"batch={args.batch_size} steps={args.steps} rounds={args.repeats}, "
+          f"load average {statistics.median(loads):.1f}")
     if step_flops:
         print(f"one step: {step_flops / 1e9:.2f} GFLOP (XLA count)")
     print(f"{'variant':<24}{'images/s':>10}{'GFLOP/s':>10}{'vs plain NCHW':>15}")
     for name, r in rate.items():
         gf = "n/a" if step_flops is None else f"{step_flops * r / args.batch_size / 1e9:.1f}"
-        print(f"{name:<24}{r:>10.1f}{gf:>10}{r / rate['plain NCHW']:>15.3f}")
+        ratio = f"{r / rate['plain NCHW']:.3f}" if "plain NCHW" in rate else "n/a"
+        print(f"{name:<24}{r:>10.1f}{gf:>10}{ratio:>15}")
     for name, why in failed.items():
         print(f"{name:<24} failed: {why}")
     result = {"family": args.family, "batch_size": args.batch_size, "steps": args.steps, "rounds": args.repeats,
-              "torch": torch.__version__, "threads": torch.get_num_threads(), "seconds": seconds,
+              "torch": torch.__version__, "threads": torch.get_num_threads(), "load_average": loads, "seconds": seconds,
               "images_per_s": rate, "step_flops": step_flops, "failed": failed}
     if args.json:
         with open(args.json, "w") as fh:

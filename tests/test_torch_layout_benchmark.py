@@ -1,5 +1,7 @@
 """`benchmarks/torch_layout.py`: its plain PyTorch VAE/GAN has the library
-networks' architecture, and the benchmark runs in smoke mode."""
+networks' architecture, and the benchmark runs in smoke mode;
+`benchmarks/torch_peer.py`: its peer VAE/GAN has the peer's architecture and
+trains every player."""
 
 import importlib.util
 import json
@@ -14,9 +16,9 @@ import keras_perceptual as kp
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "torch", reason="a PyTorch benchmark")
 
 
-def _benchmark():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "torch_layout.py"
-    spec = importlib.util.spec_from_file_location("torch_layout_benchmark", path)
+def _benchmark(name="torch_layout"):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -56,8 +58,10 @@ def test_torch_layout_benchmark_smoke(tmp_path):
     out = tmp_path / "result.json"
     _benchmark().main(["--smoke", "--flops", "none", "--json", str(out)])
     result = json.loads(out.read_text())
-    assert set(result["images_per_s"]) == {"library NCHW", "library NHWC", "plain NCHW", "plain NHWC"}
-    assert len(set(result["images_per_s"].values())) == 4
+    assert set(result["images_per_s"]) == {"library NCHW", "library NCHW Keras BN", "library NHWC", "plain NCHW",
+                                           "plain NHWC"}
+    assert len(set(result["images_per_s"].values())) == 5
+    assert len(result["load_average"]) == result["rounds"]
     assert not result["failed"]
 
 
@@ -77,3 +81,43 @@ def test_library_variants_train_the_same_model_in_both_layouts():
 def test_profile_mode_reports_the_ops():
     totals = _benchmark().main(["--smoke", "--flops", "none", "--steps", "1", "--profile", "library", "NCHW"])
     assert any("conv" in op for op in totals)
+    assert "aten::native_batch_norm" in totals  # fit runs the fused BatchNorm
+    keras_bn = _benchmark().main(["--smoke", "--flops", "none", "--steps", "1", "--profile", "library", "NCHW",
+                                  "Keras", "BN"])
+    assert "aten::native_batch_norm" not in keras_bn
+
+
+def test_peer_networks_have_the_peer_architecture_and_train_every_player():
+    import torch
+
+    peer = _benchmark("torch_peer")
+    nets, step = peer.peer_vaegan()
+    assert peer.parameter_count(nets) == 32_233_188
+    convs = [m for m in nets["decoder"].modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [m.out_channels for m in convs] == [128, 64, 32]
+    before = {p: [w.detach().clone() for w in m.parameters()] for p, m in nets.items()}
+    loss = step(torch.rand(2, 3, 64, 64) * 2 - 1)
+    assert torch.isfinite(loss)
+    for player, module in nets.items():
+        moved = [not torch.equal(a, b) for a, b in zip(before[player], module.parameters())]
+        assert sum(moved) > len(moved) // 2, player
+    nets["discriminator"].eval()
+    with torch.no_grad():
+        labels, feature = nets["discriminator"](torch.zeros(2, 3, 64, 64))
+    assert labels.shape == (2, 1) and feature.shape == (2, 256, 8, 8)
+    assert float(labels.min()) >= 0 and float(labels.max()) <= 1  # sigmoid outputs
+
+
+@pytest.mark.slow
+def test_torch_peer_benchmark_smoke(tmp_path):
+    out = tmp_path / "result.json"
+    _benchmark("torch_peer").main(["--smoke", "--json", str(out)])
+    result = json.loads(out.read_text())
+    assert set(result["images_per_s"]) == {"library", "peer"}
+    assert all(r > 0 for r in result["images_per_s"].values())
+    assert result["parameters"]["peer"] == 32_233_188
+
+
+def test_only_refuses_an_unknown_variant():
+    with pytest.raises(ValueError, match="Expected `--only` to name some of"):
+        _benchmark().main(["--smoke", "--flops", "none", "--only", "library NCHW", "no such variant"])

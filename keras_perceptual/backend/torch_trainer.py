@@ -3,10 +3,14 @@ then each player's sub-optimizer applied under `no_grad` (skipped when the
 player's gate is False). All gradients are taken before any update so that
 no in-place update invalidates the graph. A step that `_check_step`
 rejects (bad batch, non-finite loss) applies no update and puts the
-non-trainable variables (BatchNorm statistics, random state) back."""
+non-trainable variables (BatchNorm statistics, random state) back.
+BatchNormalization layers run PyTorch's fused kernel inside the steps
+(`torch_batch_norm`)."""
 
 import torch
 import torch._functorch.config
+
+from keras_perceptual.backend.torch_batch_norm import fused_batch_normalization
 
 # Several players' gradients come from one graph (`retain_graph=True`), which
 # AOTAutograd's donated buffers forbid under `torch.compile`.
@@ -31,7 +35,8 @@ class AdversarialTrainer:
     def train_step(self, data):
         with torch.no_grad():
             before = [v.value.clone() for v in self.non_trainable_variables]
-        losses, logs = self._player_losses(data, training=True)
+        with fused_batch_normalization():
+            losses, logs = self._player_losses(data, training=True)
         ok, reported = self._check_step(data, losses)
         ok = bool(ok)
         gates = self._player_gates(losses, logs)
@@ -70,7 +75,7 @@ class AdversarialTrainer:
             return self._update_trackers(losses, logs, gates)
 
     def test_step(self, data):
-        with torch.no_grad():
+        with torch.no_grad(), fused_batch_normalization():
             losses, logs = self._player_losses(data, training=False)
             gates = self._player_gates(losses, logs)
             return self._update_trackers(losses, logs, gates)

@@ -1,15 +1,7 @@
 import os
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# JAX compiles every train step and every eager op of a new shape. The test
-# workers and the processes the tests start (resume after a kill, two-process
-# training, the CLI) compile the same tiny programs again and again; JAX's
-# persistent compilation cache lets each be compiled once. The variables are
-# inherited by those processes. Set them yourself to move or turn it off.
-os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path(tempfile.gettempdir()) / "keras_perceptual_tests_jax_cache"))
-os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 import keras
 import numpy as np

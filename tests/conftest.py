@@ -145,7 +145,11 @@ def pytest_collection_modifyitems(config, items):
 def _seed_and_clear():
     keras.utils.set_random_seed(0)
     yield
-    keras.backend.clear_session()
+    # Keras' global state (layer names, the TensorFlow graph) reset after each
+    # test. Without a full garbage collection each time (free_memory=False):
+    # it cost 0.6 s a test, about a third of the suite's time; Python's own
+    # collector still runs as it always does.
+    keras.backend.clear_session(free_memory=False)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Shared test helpers (keras-hub's run_layer_test style)."""
 
 import os
+import subprocess
 
 import keras
 import numpy as np
+import pytest
 
 
 def assert_close(a, b, atol=1e-5, rtol=1e-5):
@@ -99,3 +101,23 @@ class Interrupt(keras.callbacks.Callback):
         self.seen += 1
         if self.seen == self.step:
             raise KeyboardInterrupt
+
+
+def _torch_cpu_without_bfloat16_kernels():
+    if keras.backend.backend() != "torch":
+        return False
+    import torch
+
+    return not torch.cuda.is_available() and not torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+# A bfloat16 training step of the zoo's convolutional networks on PyTorch's CPU
+# build fails where oneDNN has no bfloat16 kernels (CPUs without AVX-512 BF16):
+# PyTorch's fallback convolution raises "slow_conv2d: grad_weight must be
+# contiguous" (docs/scaling.md says so), in the test's process or in a benchmark's
+# subprocess. Strict: once PyTorch fixes it, the
+# test fails until that page is updated.
+xfail_bfloat16_on_torch_cpu_without_kernels = pytest.mark.xfail(
+    _torch_cpu_without_bfloat16_kernels(), raises=(RuntimeError, subprocess.CalledProcessError), strict=True,
+    reason="PyTorch's CPU fallback convolution (slow_conv2d) fails in bfloat16 without oneDNN's bfloat16 "
+           "kernels (AVX-512 BF16)")

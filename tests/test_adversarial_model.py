@@ -13,6 +13,7 @@ from keras import ops
 
 import keras_perceptual as kp
 from tests.helpers import optimizer_state
+from tests.helpers import xfail_bfloat16_on_torch_cpu_without_kernels
 from tests.helpers import player_weights
 
 
@@ -240,6 +241,7 @@ def test_backup_and_restore_resumes(tmp_path):
     assert int(ops.convert_to_numpy(resumed.player_optimizers["a"].iterations)) == 16
 
 
+@xfail_bfloat16_on_torch_cpu_without_kernels
 def test_mixed_bfloat16_losses_in_float32():
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:

@@ -60,7 +60,7 @@ CASES = [
     (["train", "aae", "--smoke", "--option", "limit=-1"], 2, ["`limit`", "limit=-1"]),
     (["train", "aae", "--smoke", "--option", "lerning_rate=0.1"], 2, ["'lerning_rate'", "'learning_rate'"]),
     (["train", "aae", "--smoke", "--option", "novalue"], 2, ["KEY=VALUE", "'novalue'"]),
-    (["train", "aae", "--smoke", "--epochs", "0"], 2, ["--epochs 0"]),
+    (["train", "aae", "--smoke", "--epochs", "0"], 2, ["--epochs=0"]),
     (["train", "aae", "--smoke", "--seed", "-1"], 2, ["seed=-1"]),
     (["train", "aae", "--smoke", "--dataset", "celeba"], 2, ["dataset='celeba'"]),
     (["train", "aae", "--smoke", "--output", "{root}/plain_file"], 2, ["plain_file", "not a folder"]),

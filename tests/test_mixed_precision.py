@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import keras_perceptual as kp
+from tests.helpers import xfail_bfloat16_on_torch_cpu_without_kernels
 
 BACKEND = keras.backend.backend()
 
@@ -50,17 +51,7 @@ def test_mixed_bfloat16_plain_conv2d_trains(mixed_bfloat16):
     assert np.isfinite(history.history["loss"][0])
 
 
-def torch_cpu_without_bfloat16_kernels():
-    if BACKEND != "torch":
-        return False
-    import torch
-
-    return not torch.cuda.is_available() and not torch.ops.mkldnn._is_mkldnn_bf16_supported()
-
-
-@pytest.mark.xfail(torch_cpu_without_bfloat16_kernels(), raises=RuntimeError, strict=True,
-                   reason="PyTorch's CPU fallback convolution (slow_conv2d) fails in bfloat16 without oneDNN's "
-                          "bfloat16 kernels (AVX-512 BF16)")
+@xfail_bfloat16_on_torch_cpu_without_kernels
 def test_mixed_bfloat16_vaegan_trains(mixed_bfloat16):
     model, history = fit_vaegan()
     assert nets_compute_dtype(model) == "bfloat16"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import xfail_bfloat16_on_torch_cpu_without_kernels
+
 
 def _benchmark():
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "train_step.py"
@@ -55,6 +57,7 @@ def test_summarise_takes_medians_of_the_rounds():
 
 
 @pytest.mark.slow
+@xfail_bfloat16_on_torch_cpu_without_kernels
 def test_matrix_runs_each_configuration_in_its_own_process(capsys):
     bench = _benchmark()
     bench.MATRIX = [("small28", 8, False), ("small28", 8, True)]  # the GPU table's plumbing, CPU-sized

@@ -10,6 +10,22 @@ import keras_perceptual as kp
 from keras_perceptual.networks.layout import with_data_format
 
 
+def _channels_first_convolution_runs():
+    try:
+        keras.layers.Conv2D(1, 1, data_format="channels_first")(np.zeros((1, 1, 2, 2), "float32"))
+        return True
+    except Exception:  # TensorFlow's UnimplementedError: NHWC only on this CPU
+        return False
+
+
+# TensorFlow's CPU Conv2D runs NCHW only through oneDNN, which it turns on by
+# default on CPUs with AVX-512 VNNI/BF16 or AMX; elsewhere a plain Keras
+# channels-first Conv2D fails there, and so do these networks.
+needs_channels_first_convolutions = pytest.mark.skipif(
+    not _channels_first_convolution_runs(),
+    reason=f"{keras.backend.backend()} cannot run a channels-first Conv2D on this CPU (TensorFlow without oneDNN)")
+
+
 @pytest.fixture
 def image_data_format():
     """Sets the global image layout for one test, and restores it."""
@@ -61,6 +77,7 @@ NETWORKS = {
 }
 
 
+@needs_channels_first_convolutions
 @pytest.mark.parametrize("family", sorted(NETWORKS))
 def test_builders_run_channels_first_with_channels_last_inputs_and_outputs(family, image_data_format):
     last = NETWORKS[family]("channels_last")
@@ -93,6 +110,7 @@ def test_a_rewrite_keeps_the_weights_file_layout(tmp_path):
     assert with_data_format(first, "channels_first") is first
 
 
+@needs_channels_first_convolutions
 def test_the_dis_l_tap_is_channels_last_in_both_layouts():
     last = kp.networks.vaegan_discriminator("small28", channels=1, data_format="channels_last")
     first = with_data_format(last, "channels_first")
@@ -113,6 +131,7 @@ def test_a_bad_data_format_is_refused():
         with_data_format(net, "channels_first", channels_last_layers=["no_such_layer"])
 
 
+@needs_channels_first_convolutions
 @pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
 def test_up_convolution_in_both_layouts(interpolation):
     last = kp.layers.UpConvolution2D(3, 3, interpolation=interpolation, data_format="channels_last")
@@ -130,6 +149,7 @@ def test_up_convolution_in_both_layouts(interpolation):
     assert kp.layers.UpConvolution2D.from_config(config).data_format == "channels_last"
 
 
+@needs_channels_first_convolutions
 def test_comparator_features_and_feature_loss_are_the_same_in_both_layouts():
     backbone = kp.networks.fashion_mnist_classifier(filters=(4, 8), units=8, data_format="channels_last")
     layers = ["block1_act2", "block2_pool"]
@@ -149,6 +169,7 @@ def test_comparator_features_and_feature_loss_are_the_same_in_both_layouts():
     _assert_same(last.select(["block2_act1"])(x), other(x))
 
 
+@needs_channels_first_convolutions
 def test_a_preset_loads_into_channels_first_with_the_same_outputs(image_data_format):
     last = kp.from_pretrained("vaegan_fashion_mnist")
     image_data_format("channels_first")
@@ -165,6 +186,7 @@ def test_a_preset_loads_into_channels_first_with_the_same_outputs(image_data_for
     _assert_same(last.discriminator(x, training=False), first.discriminator(x, training=False))
 
 
+@needs_channels_first_convolutions
 def test_the_classifier_preset_and_its_comparator_in_channels_first(image_data_format):
     last = kp.comparators.fashion_mnist_comparator(weights="fashion_mnist_classifier")
     image_data_format("channels_first")
@@ -183,6 +205,7 @@ def _vaegan(nets):
     return model
 
 
+@needs_channels_first_convolutions
 def test_one_training_step_is_the_same_in_both_layouts():
     last = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4, data_format="channels_last")
     first = {name: with_data_format(net, "channels_first") for name, net in last.items()}
@@ -203,6 +226,7 @@ def test_one_training_step_is_the_same_in_both_layouts():
     assert moved > 20  # the step moved most weights of the three players
 
 
+@needs_channels_first_convolutions
 def test_a_vgg_comparator_under_a_channels_first_setting(image_data_format):
     last = kp.comparators.vgg16_comparator(["block1_conv2", "block2_pool"], image_shape=(32, 32, 3), weights=None)
     image_data_format("channels_first")

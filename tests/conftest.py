@@ -19,6 +19,7 @@ QUICK_FILES = {
     "test_gpu_run.py",
     "test_readme.py",
     "test_import_structure.py",
+    "test_suite_tiers.py",
 }
 
 
@@ -116,6 +117,10 @@ BACKEND_INDEPENDENT = {
         "test_peaks_match_the_card_name_most_specific_first",
         "test_fraction_of_peak_uses_the_policys_own_peak",
         "test_training_steps_are_the_scaled_budget_or_what_the_time_affords",
+    },
+    "test_train_step_benchmark.py": {
+        "test_summarise_takes_medians_of_the_rounds",
+        "test_matrix_runs_each_configuration_in_its_own_process",
     },
     "test_train_presets.py": {
         "test_claim_verdicts_separate_noise_from_a_result",

@@ -26,13 +26,23 @@ QUICK_FILES = {
 # Tests whose subject does not depend on the Keras backend: NumPy validation
 # tables, the safe loader's walk over a config, names and paths, HTTP and cache
 # handling against the loopback Hub, the import graph, packaging, argument
-# errors of the command line, NumPy metric formulas. A multi-backend run
+# errors of the command line, NumPy metric formulas; and the smoke runs of the
+# example and benchmark scripts, whose code is the same on every backend (each
+# model they train trains on every backend in its own tests; the benchmarks
+# with code per backend, train_step.py and torch_layout.py, and the training
+# of every preset's recipe stay on every backend). A multi-backend run
 # (`scripts/test.sh`) runs them on its first backend only: it sets
 # KERAS_PERCEPTUAL_TEST_LEG=other for the others, which deselects them there.
 # Run alone, pytest runs everything. A file name maps to None (the whole file)
 # or to the names of its backend-independent test functions.
 BACKEND_INDEPENDENT = {
     "test_suite_tiers.py": None,
+    "test_vaegan_examples.py": None,
+    "test_aae_iae_examples.py": None,
+    "test_deepsim_examples.py": None,
+    "test_conditional_vaegan_benchmark.py": None,
+    "test_vaegan_kl_weight_benchmark.py": None,
+    "test_clustering_benchmark.py": None,
     "test_import_structure.py": None,
     "test_package_import.py": None,
     "test_safe_loading.py": None,

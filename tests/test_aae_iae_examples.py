@@ -8,6 +8,8 @@ from tests.examples_support import assert_parser_defaults
 from tests.examples_support import assert_trained_as_recipe
 from tests.examples_support import load_example as load
 
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.mark.parametrize("smoke", [False, True])
 def test_aae_examples_defaults_are_the_recipes(smoke):

@@ -13,6 +13,8 @@ from PIL import Image
 from keras_perceptual import cli
 from tests.test_hub import tiny_vaegan
 
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -37,6 +37,7 @@ def budget():
     return max(1.0, 2 * calibration + 0.5)
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("command", [None] + COMMANDS)
 def test_help_is_under_one_second_and_quiet(command, budget):
     args = [] if command is None else [command]
@@ -48,6 +49,7 @@ def test_help_is_under_one_second_and_quiet(command, budget):
     assert elapsed < budget, f"`keras-perceptual {command or ''} --help` took {elapsed:.2f} s (budget {budget:.2f} s)"
 
 
+@pytest.mark.backend_independent
 def test_parser_and_package_import_no_framework():
     code = (
         "import sys, keras_perceptual, keras_perceptual.cli as c; c.build_parser(); "
@@ -63,6 +65,7 @@ def subparsers(parser):
     return action.choices
 
 
+@pytest.mark.backend_independent
 def test_every_option_has_help_text():
     sub = subparsers(cli.build_parser())
     assert sorted(sub) == sorted(COMMANDS)
@@ -71,6 +74,7 @@ def test_every_option_has_help_text():
             assert action.help, f"`{name} {'/'.join(action.option_strings) or action.dest}` has no help text"
 
 
+@pytest.mark.backend_independent
 def test_train_help_lists_every_recipe_with_its_description():
     from keras_perceptual.recipes import RECIPES
 
@@ -112,6 +116,7 @@ def test_keras_first_then_package_registers_classes_for_load_model(tmp_path):
     assert result.stdout.strip().endswith("UpConvolution2D")
 
 
+@pytest.mark.backend_independent
 def test_list_is_fast_and_imports_no_framework(budget):
     """`keras-perceptual list` reads the registry without Keras."""
     code = ("import sys, time; t = time.perf_counter(); from keras_perceptual import cli; cli.main(['list']); "
@@ -134,6 +139,7 @@ def _names(capsys, *args):
     return {line.split()[0] for line in out}
 
 
+@pytest.mark.backend_independent
 def test_list_filters(capsys):
     deepsim = _names(capsys, "--model", "DeePSiM")  # the class and its subclasses
     assert deepsim == {"deepsim_autoencoder_fashion_mnist", "deepsim_vae_fashion_mnist",

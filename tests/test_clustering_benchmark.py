@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import clustering  # noqa: E402
 
+pytestmark = pytest.mark.backend_independent
+
 
 def test_kmeans_spread_is_the_mean_min_and_max_over_seeds():
     rng = np.random.default_rng(0)

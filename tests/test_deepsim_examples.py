@@ -12,6 +12,8 @@ from tests.examples_support import assert_parser_defaults
 from tests.examples_support import assert_trained_as_recipe
 from tests.examples_support import load_script as _load
 
+pytestmark = pytest.mark.backend_independent
+
 # Each example, the recipe it mirrors, and its command-line options named as the recipe's options.
 RECIPES = {
     "examples/deepsim_autoencoder.py": "deepsim_autoencoder",

@@ -19,6 +19,7 @@ def _gpu_run():
     return load_script(ROOT / "benchmarks" / "gpu_run.py", "gpu_run_benchmark")
 
 
+@pytest.mark.backend_independent
 def test_peaks_match_the_card_name_most_specific_first():
     g = _gpu_run()
     assert g.peaks_for("NVIDIA H100 80GB HBM3, 81559 MiB, 580.159.04")["bfloat16"] == 989.4
@@ -29,6 +30,7 @@ def test_peaks_match_the_card_name_most_specific_first():
     assert g.peaks_for("Tesla T4", override=65.0) == {"bfloat16": 65.0, "tf32": 65.0, "float32": 65.0}
 
 
+@pytest.mark.backend_independent
 def test_fraction_of_peak_uses_the_policys_own_peak():
     g = _gpu_run()
     peaks = {"bfloat16": 1000.0, "tf32": 500.0, "float32": 60.0}
@@ -41,6 +43,7 @@ def test_fraction_of_peak_uses_the_policys_own_peak():
     assert g.fraction_of_peak(row, None) == {} and g.fraction_of_peak(dict(row, flops_per_s=None), peaks) == {}
 
 
+@pytest.mark.backend_independent
 def test_training_steps_are_the_scaled_budget_or_what_the_time_affords():
     g = _gpu_run()
     args = g.argparse.Namespace(dry_run=False, preset="vaegan_fashion_mnist", budget_scale=10.0, margin=30.0)

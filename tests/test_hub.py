@@ -226,6 +226,7 @@ def test_from_pretrained_checks_the_class(saved):
     np.testing.assert_array_equal(base.reconstruct(images()), ref)
 
 
+@pytest.mark.backend_independent
 def test_save_pretrained_rejects_bad_metadata(tmp_path):
     model = tiny_vaegan()
     with pytest.raises(ValueError, match="metadata"):
@@ -240,6 +241,7 @@ def test_save_pretrained_rejects_bad_metadata(tmp_path):
 
 
 # -- the download path ----------------------------------------------------------
+@pytest.mark.backend_independent
 def test_download_then_cache_with_server_stopped_then_offline(fake_hub, registered, saved, tmp_path):
     folder, ref = saved["A"]
     fake_hub.add(REPO, COMMIT_A, folder_files(folder))
@@ -257,6 +259,7 @@ def test_download_then_cache_with_server_stopped_then_offline(fake_hub, register
     # A branch name also resolves from the cache once downloaded.
 
 
+@pytest.mark.backend_independent
 def test_local_files_only_without_cache_says_what_to_do(fake_hub, registered, saved, tmp_path):
     fake_hub.add(REPO, COMMIT_A, folder_files(saved["A"][0]))
     with pytest.raises(PresetError, match="not in cache_dir.*local_files_only=True.*Connect"):
@@ -264,6 +267,7 @@ def test_local_files_only_without_cache_says_what_to_do(fake_hub, registered, sa
     assert fake_hub.requests == []
 
 
+@pytest.mark.backend_independent
 def test_no_network_and_no_cache(monkeypatch, registered, tmp_path):
     import huggingface_hub.utils._http as hf_http
 
@@ -275,6 +279,7 @@ def test_no_network_and_no_cache(monkeypatch, registered, tmp_path):
         load("vaegan_tiny", down, tmp_path / "cache")
 
 
+@pytest.mark.backend_independent
 def test_pinned_revision(fake_hub, registered, saved, tmp_path):
     (folder_a, ref_a), (folder_b, ref_b) = saved["A"], saved["B"]
     fake_hub.add(REPO, COMMIT_A, folder_files(folder_a), refs=())
@@ -296,6 +301,7 @@ def test_pinned_revision(fake_hub, registered, saved, tmp_path):
         load(f"hf://{REPO}@main", fake_hub, cache, revision=COMMIT_A)
 
 
+@pytest.mark.backend_independent
 def test_tampered_download_is_refused_and_dropped_from_cache(fake_hub, registered, saved, tmp_path):
     folder, ref = saved["A"]
     files = folder_files(folder)
@@ -319,6 +325,7 @@ def test_tampered_download_is_refused_and_dropped_from_cache(fake_hub, registere
     np.testing.assert_array_equal(load(f"hf://{REPO}", fake_hub, cache).reconstruct(images()), ref)
 
 
+@pytest.mark.backend_independent
 def test_tampered_local_file_is_refused_and_kept(saved, tmp_path):
     folder = Path(shutil.copytree(saved["A"][0], tmp_path / "copy"))
     weights = folder / "model.weights.h5"
@@ -334,6 +341,7 @@ def test_tampered_local_file_is_refused_and_kept(saved, tmp_path):
     assert isinstance(kp.VAEGAN.from_pretrained(folder, load_weights=False), kp.VAEGAN)
 
 
+@pytest.mark.backend_independent
 def test_missing_file(fake_hub, registered, saved, tmp_path):
     files = folder_files(saved["A"][0])
     del files["model.weights.h5"]
@@ -348,6 +356,7 @@ def test_missing_file(fake_hub, registered, saved, tmp_path):
         kp.VAEGAN.from_pretrained(local)
 
 
+@pytest.mark.backend_independent
 def test_failed_download_leaves_no_partial_file(fake_hub, registered, saved, tmp_path):
     folder, ref = saved["A"]
     fake_hub.add(REPO, COMMIT_A, folder_files(folder))
@@ -373,6 +382,7 @@ def _rewrite(folder, name, data):
     (folder / "metadata.json").write_text(json.dumps(meta))
 
 
+@pytest.mark.backend_independent
 def test_corrupt_config_json(saved, tmp_path):
     folder = Path(shutil.copytree(saved["A"][0], tmp_path / "copy"))
     _rewrite(folder, "config.json", b'{"format_version": 1, "model": {"class_name": ')
@@ -386,6 +396,7 @@ def test_corrupt_config_json(saved, tmp_path):
         kp.VAEGAN.from_pretrained(folder)
 
 
+@pytest.mark.backend_independent
 def test_serialized_code_is_refused(saved, tmp_path):
     folder = Path(shutil.copytree(saved["A"][0], tmp_path / "copy"))
     config = json.loads((folder / "config.json").read_text())
@@ -436,6 +447,7 @@ class RecordingApi:
         return Info()
 
 
+@pytest.mark.backend_independent
 def test_push_to_hub_uploads_a_verified_folder(monkeypatch, saved, tmp_path):
     import huggingface_hub
 
@@ -458,6 +470,7 @@ def test_push_to_hub_uploads_a_verified_folder(monkeypatch, saved, tmp_path):
         hub.verify_folder(broken)
 
 
+@pytest.mark.backend_independent
 def test_push_after_editing_the_card_rehashes_it(monkeypatch, saved, tmp_path):
     import huggingface_hub
 
@@ -587,6 +600,7 @@ def test_dtype_argument_and_global_mixed_policy(saved):
         kp.VAEGAN.from_pretrained(folder, dtype="float33")
 
 
+@pytest.mark.backend_independent
 def test_force_download(fake_hub, registered, saved, tmp_path):
     fake_hub.add(REPO, COMMIT_A, folder_files(saved["A"][0]))
     cache = tmp_path / "cache"
@@ -657,6 +671,7 @@ def test_nonfinite_weights_are_refused_on_save_and_on_load(saved, tmp_path):
         kp.VAEGAN.from_pretrained(folder)
 
 
+@pytest.mark.backend_independent
 def test_every_download_failure_is_a_preset_error_and_one_cli_line(monkeypatch, tmp_path, capsys):
     import huggingface_hub
 

@@ -29,6 +29,10 @@ Rules (DESIGN.md, "Layers of the package, and trust"):
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parent.parent / "keras_perceptual"
 PACKAGE = "keras_perceptual"
 ENTRY_POINTS = {"keras_perceptual.cli"}

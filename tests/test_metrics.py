@@ -148,6 +148,7 @@ def test_default_feature_model_names_the_missing_preset(monkeypatch):
         metrics.default_feature_model()
 
 
+@pytest.mark.backend_independent
 def test_the_judge_is_never_a_network_a_preset_trains_against():
     """The default feature space and judge is the evaluator, not the DeePSiM
     comparator (a model graded by its own teacher looks better than it is)."""
@@ -188,6 +189,7 @@ def reference_frechet(x, y):
     return np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * cross
 
 
+@pytest.mark.backend_independent
 def test_frechet_identical_and_shifted():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2000, 6)) @ rng.normal(size=(6, 6))
@@ -197,6 +199,7 @@ def test_frechet_identical_and_shifted():
     assert metrics.frechet_distance(x, x + shift) == pytest.approx(np.sum(shift**2), abs=1e-6)
 
 
+@pytest.mark.backend_independent
 def test_frechet_closed_form_for_diagonal_gaussians():
     a, b = np.array([1.0, 4.0, 0.25]), np.array([9.0, 1.0, 0.25])
     mu1, mu2 = np.zeros(3), np.array([1.0, 2.0, 0.0])
@@ -205,6 +208,7 @@ def test_frechet_closed_form_for_diagonal_gaussians():
     assert value == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.backend_independent
 def test_frechet_matches_reference():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(300, 10)) @ rng.normal(size=(10, 10))
@@ -212,6 +216,7 @@ def test_frechet_matches_reference():
     assert metrics.frechet_distance(x, y) == pytest.approx(reference_frechet(x, y), rel=1e-6)
 
 
+@pytest.mark.backend_independent
 def test_frechet_singular_covariances_stay_finite():
     # Fewer samples than dimensions: singular covariances, the eps fallback.
     rng = np.random.default_rng(2)
@@ -221,6 +226,7 @@ def test_frechet_singular_covariances_stay_finite():
     assert value == pytest.approx(reference_frechet(x, y), rel=1e-3)
 
 
+@pytest.mark.backend_independent
 def test_frechet_eps_fallback_when_sqrtm_is_not_finite(monkeypatch):
     calls = []
     real_sqrtm = distribution.linalg.sqrtm
@@ -238,6 +244,7 @@ def test_frechet_eps_fallback_when_sqrtm_is_not_finite(monkeypatch):
     assert value == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.backend_independent
 def test_frechet_bad_input():
     x = np.zeros((10, 3))
     with pytest.raises(ValueError, match="2-D"):
@@ -263,6 +270,7 @@ def double_loop_mmd2(x, y):
     return xx + yy - 2 * xy
 
 
+@pytest.mark.backend_independent
 def test_kid_matches_double_loop():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 3)) + 0.3
@@ -280,6 +288,7 @@ def test_kid_matches_double_loop():
     assert std == pytest.approx(np.std(values), rel=1e-10)
 
 
+@pytest.mark.backend_independent
 def test_kid_same_vs_shifted_distribution():
     rng = np.random.default_rng(4)
     x, y = rng.normal(size=(1000, 8)), rng.normal(size=(1000, 8))
@@ -291,6 +300,7 @@ def test_kid_same_vs_shifted_distribution():
     assert np.isfinite(metrics.kernel_distance(x[:50], y[:40], subset_size=1000)[0])
 
 
+@pytest.mark.backend_independent
 def test_kid_bad_input():
     x = np.zeros((10, 3))
     with pytest.raises(ValueError, match="num_subsets"):
@@ -470,6 +480,7 @@ def images_with_logits(logits, size=4):
     return images
 
 
+@pytest.mark.backend_independent
 def test_confident_fraction_hand_computed():
     model = pixel_classifier()
     images = images_with_logits(CONFIDENCE_LOGITS)
@@ -485,6 +496,7 @@ def test_confident_fraction_hand_computed():
             metrics.confident_fraction(images, model, threshold=bad)
 
 
+@pytest.mark.backend_independent
 def test_class_agreement_hand_computed():
     model = pixel_classifier()
     inputs = images_of_classes([0, 1])
@@ -580,6 +592,7 @@ def test_reconstruction_bad_input():
 
 
 # -- linear probe ----------------------------------------------------------------
+@pytest.mark.backend_independent
 def test_linear_probe():
     rng = np.random.default_rng(6)
     centres = rng.normal(0, 5, (3, 2, 2, 2))
@@ -591,6 +604,7 @@ def test_linear_probe():
     assert metrics.linear_probe_accuracy(train_x, train_y, noise, test_y) < 0.7
 
 
+@pytest.mark.backend_independent
 def test_linear_probe_bad_input():
     x, y = np.zeros((10, 4)), np.arange(10) % 2
     with pytest.raises(ValueError, match=r"shape \(10,\), one per code, received an array of shape \(5,\)"):
@@ -603,6 +617,7 @@ def test_linear_probe_bad_input():
         metrics.linear_probe_accuracy(np.zeros(10), y, x, y)
 
 
+@pytest.mark.backend_independent
 def test_no_framework_imports():
     for path in (ROOT / "keras_perceptual" / "metrics").glob("*.py"):
         source = path.read_text()

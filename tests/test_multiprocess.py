@@ -193,6 +193,7 @@ def _checkpoint_arrays(folder):
 # The cluster a process belongs to, from flags and launcher variables (pure functions).
 
 
+@pytest.mark.backend_independent
 def test_one_process_when_nothing_or_a_count_of_one_is_given():
     assert resolve_cluster() is None
     assert resolve_cluster(environ={"PATH": "/bin"}) is None
@@ -200,6 +201,7 @@ def test_one_process_when_nothing_or_a_count_of_one_is_given():
     assert resolve_cluster(environ={"SLURM_PROCID": "0", "SLURM_NTASKS": "1", "SLURM_STEP_NODELIST": "gpu1"}) is None
 
 
+@pytest.mark.backend_independent
 def test_flags_give_the_cluster_and_win_over_the_environment():
     spec = resolve_cluster("10.0.0.1:1234", 4, 3, environ={"JAX_PROCESS_ID": "1", "SLURM_PROCID": "2"})
     assert spec == ClusterSpec("10.0.0.1:1234", 4, 3)
@@ -208,6 +210,7 @@ def test_flags_give_the_cluster_and_win_over_the_environment():
     assert not spec.is_writer and resolve_cluster("h:1", 2, 0).is_writer
 
 
+@pytest.mark.backend_independent
 def test_each_value_from_the_first_source_that_gives_it():
     env = {"KERAS_DISTRIBUTION_JOB_ADDRESSES": "a:1,b:2", "JAX_NUM_PROCESSES": "2", "JAX_PROCESS_ID": "1",
            "JAX_COORDINATOR_ADDRESS": "ignored:9"}
@@ -217,6 +220,7 @@ def test_each_value_from_the_first_source_that_gives_it():
     assert resolve_cluster(process_id=0, environ=env).process_id == 0
 
 
+@pytest.mark.backend_independent
 def test_slurm_gives_rank_count_and_the_first_host_on_jaxs_port():
     env = {"SLURM_PROCID": "5", "SLURM_NTASKS": "8", "SLURM_STEP_NODELIST": "gpu[003-006,9],login1",
            "SLURM_JOB_ID": "123456"}
@@ -229,6 +233,7 @@ def test_slurm_gives_rank_count_and_the_first_host_on_jaxs_port():
     assert resolve_cluster(environ={k: v for k, v in env.items() if k != "SLURM_PROCID"}) is None
 
 
+@pytest.mark.backend_independent
 def test_first_host_of_slurm_host_lists():
     assert first_host("node1") == "node1"
     assert first_host("a,b") == "a"
@@ -239,6 +244,7 @@ def test_first_host_of_slurm_host_lists():
             first_host(bad)
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("kwargs, environ, message", [
     (dict(num_processes=2, process_id=0), {}, "Expected `--coordinator-address` to be process 0's HOST:PORT"),
     (dict(coordinator_address="h:1", num_processes=2), {}, "Expected `--process-id` to be this process's index"),

@@ -10,6 +10,8 @@ import pytest
 
 import keras_perceptual
 
+pytestmark = pytest.mark.backend_independent
+
 MODULES = sorted(
     info.name for info in pkgutil.iter_modules(keras_perceptual.__path__) if not info.name.startswith("_")
 )

@@ -37,6 +37,7 @@ def register(monkeypatch, name, **changes):
     return variant
 
 
+@pytest.mark.backend_independent
 def test_unknown_name_raises_and_lists_known_presets():
     with pytest.raises(PresetError, match="Unknown preset 'no_such_preset'.*celeba64.*vaegan_fashion_mnist"):
         kp.VAEGAN.from_pretrained("no_such_preset")
@@ -50,6 +51,7 @@ def test_unknown_name_raises_and_lists_known_presets():
         kp.from_pretrained("hf://just-a-name")
 
 
+@pytest.mark.backend_independent
 def test_unknown_name_says_did_you_mean():
     with pytest.raises(PresetError, match="Did you mean 'vaegan_fashion_mnist'"):
         kp.from_pretrained("vaegan_fashon_mnist")
@@ -59,6 +61,7 @@ def test_unknown_name_says_did_you_mean():
         presets.get_spec("vaegan_fashion")
 
 
+@pytest.mark.backend_independent
 def test_every_spec_is_typed_and_consistent():
     specs = presets.all_specs()
     assert [s.name for s in specs] == list(presets.PRESETS) and len(specs) >= 13
@@ -106,6 +109,7 @@ def test_every_spec_is_typed_and_consistent():
         dataclasses.replace(spec("vae_fashion_mnist"), hub_repo="no-slash")
 
 
+@pytest.mark.backend_independent
 def test_quality_tables_read_the_baselines():
     generation = quality.quality_rows("generation")
     assert generation[0] == ("vae_fashion_mnist", None)
@@ -119,6 +123,7 @@ def test_quality_tables_read_the_baselines():
         quality.quality_rows("speed")
 
 
+@pytest.mark.backend_independent
 def test_registering_a_name_twice_differently_is_refused(monkeypatch):
     import types
 
@@ -131,6 +136,7 @@ def test_registering_a_name_twice_differently_is_refused(monkeypatch):
         presets.register_presets(family)
 
 
+@pytest.mark.backend_independent
 def test_list_presets_and_model_presets():
     every = kp.list_presets()
     assert set(every) == set(presets.PRESETS)
@@ -155,6 +161,7 @@ def test_list_presets_and_model_presets():
     assert presets.PRESETS["celeba64"].input.shape[0] == 64
 
 
+@pytest.mark.backend_independent
 def test_model_classes_name_the_real_ancestry():
     """`list_presets(model=cls)` compares class names: the ancestry the
     registry stores as names must be the classes' real one."""
@@ -178,6 +185,7 @@ def test_model_classes_name_the_real_ancestry():
     assert kp.list_presets(type("MyVAE", (kp.VAE,), {})) == {}
 
 
+@pytest.mark.backend_independent
 def test_families_and_tasks_come_from_the_specs():
     every = kp.list_presets()
     assert every["vaegan_fashion_mnist"]["family"] == "vaegan"
@@ -188,6 +196,7 @@ def test_families_and_tasks_come_from_the_specs():
     assert set(presets.TASKS) == {"generation", "reconstruction", "clustering", "classification"}
 
 
+@pytest.mark.backend_independent
 def test_celeba64_explains_how_to_get_weights(monkeypatch, tmp_path):
     monkeypatch.setattr(presets, "WEIGHTS_DIR", tmp_path)
     assert kp.list_presets()["celeba64"]["weights"] == "none"
@@ -242,6 +251,7 @@ def test_registered_name_resolves_to_weights_folder(weights_dir):
         kp.DeePSiM.from_pretrained("vaegan_fashion_mnist")
 
 
+@pytest.mark.backend_independent
 def test_resealed_altered_folder_is_refused_under_its_registered_name(weights_dir):
     folder, ref = weights_dir
     # Someone alters the weights and re-seals the folder's own metadata.json.
@@ -261,12 +271,14 @@ def test_resealed_altered_folder_is_refused_under_its_registered_name(weights_di
     assert not np.allclose(altered, ref)
 
 
+@pytest.mark.backend_independent
 def test_unpinned_bundled_folder_is_refused(monkeypatch, weights_dir):
     register(monkeypatch, "vaegan_fashion_mnist", metadata_sha256=None)
     with pytest.raises(PresetError, match="pins no sha256.*pin_presets"):
         kp.VAEGAN.from_pretrained("vaegan_fashion_mnist")
 
 
+@pytest.mark.backend_independent
 def test_committed_pins_match_the_bundled_folders():
     from keras_perceptual import pin_presets
 
@@ -278,6 +290,7 @@ def test_committed_pins_match_the_bundled_folders():
         assert spec(name).metadata_sha256 == digest
 
 
+@pytest.mark.backend_independent
 def test_pin_command_rewrites_the_family_pins(monkeypatch, tmp_path, capsys):
     from keras_perceptual import pin_presets
 
@@ -299,6 +312,7 @@ def test_pin_command_rewrites_the_family_pins(monkeypatch, tmp_path, capsys):
     assert digest in family.read_text()
 
 
+@pytest.mark.backend_independent
 def test_ambiguous_short_name(monkeypatch):
     register(monkeypatch, "vaegan_shared", like="vaegan_fashion_mnist")
     register(monkeypatch, "deepsim_shared", like="vaegan_fashion_mnist", model="DeePSiM")

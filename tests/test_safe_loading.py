@@ -26,6 +26,8 @@ from keras_perceptual.preset_format import PresetError
 from tests.test_hub import FakeHub
 from tests.test_hub import folder_files
 
+pytestmark = pytest.mark.backend_independent
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

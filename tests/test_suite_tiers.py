@@ -1,43 +1,38 @@
-"""The suite's tiers: the quick tier's files and the backend-independent
-table of tests/conftest.py name tests that exist, and the collection hook
-leaves the backend-independent tests out of a multi-backend run's later legs
-(and only there)."""
+"""The suite's tiers: the quick tier's files exist, the quick marker goes on
+their tests only, and the collection hook leaves the tests marked
+`backend_independent` out of a multi-backend run's later legs (and only
+there)."""
 
-import re
 from pathlib import Path
 
+import pytest
+
 from tests import conftest
-from tests.conftest import BACKEND_INDEPENDENT
 from tests.conftest import QUICK_FILES
+
+pytestmark = pytest.mark.backend_independent
 
 TESTS = Path(__file__).resolve().parent
 
 
-def defined_tests(file_name):
-    return set(re.findall(r"^def (test_\w+)", (TESTS / file_name).read_text(), re.M))
-
-
-def test_every_listed_file_and_test_exists():
-    for file_name in QUICK_FILES | set(BACKEND_INDEPENDENT):
+def test_every_quick_file_exists():
+    for file_name in QUICK_FILES:
         assert (TESTS / file_name).is_file(), file_name
-    for file_name, names in BACKEND_INDEPENDENT.items():
-        missing = set(names or ()) - defined_tests(file_name)
-        assert not missing, f"{file_name} has no test named {sorted(missing)}"
 
 
 class _Item:
     """What the collection hook reads of a test item."""
 
-    def __init__(self, file_name, name):
+    def __init__(self, file_name, name, *marks):
         self.fspath = TESTS / file_name
         self.originalname = self.name = name
-        self.markers = []
+        self.markers = list(marks)
 
     def get_closest_marker(self, name):
-        return None
+        return next((m for m in self.markers if m.name == name), None)
 
     def add_marker(self, marker):
-        self.markers.append(marker)
+        self.markers.append(marker.mark if hasattr(marker, "mark") else marker)
 
 
 class _Config:
@@ -53,24 +48,30 @@ def collected(leg, items, monkeypatch):
     monkeypatch.setenv("KERAS_PERCEPTUAL_TEST_LEG", leg)
     items, config = list(items), _Config()
     conftest.pytest_collection_modifyitems(config, items)
-    return [(i.fspath.name, i.name) for i in items], [(i.fspath.name, i.name) for i in config.deselected]
+    return [i.name for i in items], [i.name for i in config.deselected]
 
 
 def test_later_legs_leave_out_the_backend_independent_tests(monkeypatch):
-    items = [_Item("test_train_presets.py", "test_claim_verdicts_separate_noise_from_a_result"),
-             _Item("test_train_presets.py", "test_smoke_run_writes_verified_presets"),
-             _Item("test_cli_errors.py", "test_every_verb_refuses_in_one_line"),
-             _Item("test_vaegan.py", "test_saving_round_trip"),
-             _Item("test_validation.py", "test_contract_refuses")]
+    independent = pytest.mark.backend_independent.mark
+    items = [_Item("test_train_presets.py", "claim_verdicts", independent),
+             _Item("test_train_presets.py", "smoke_run"),
+             _Item("test_cli_errors.py", "every_verb_refuses", independent),
+             _Item("test_vaegan.py", "saving_round_trip", pytest.mark.slow.mark),
+             _Item("test_validation.py", "contract_refuses", independent)]
     kept, deselected = collected("first", items, monkeypatch)
-    assert kept == [(i.fspath.name, i.name) for i in items] and deselected == []
+    assert kept == [i.name for i in items] and deselected == []
     kept, deselected = collected("other", items, monkeypatch)
-    assert kept == [("test_train_presets.py", "test_smoke_run_writes_verified_presets"),
-                    ("test_vaegan.py", "test_saving_round_trip")]
-    assert deselected == [(i.fspath.name, i.name) for i in items if (i.fspath.name, i.name) not in kept]
+    assert kept == ["smoke_run", "saving_round_trip"]
+    assert deselected == ["claim_verdicts", "every_verb_refuses", "contract_refuses"]
+
+
+def test_the_marker_is_on_the_collected_tests(request):
+    assert conftest.is_backend_independent(request.node)
 
 
 def test_the_quick_tier_is_marked_on_its_files_only(monkeypatch):
-    quick, other = _Item("test_validation.py", "test_contract_refuses"), _Item("test_vaegan.py", "test_saving_round_trip")
-    collected("first", [quick, other], monkeypatch)
+    quick, other = _Item("test_validation.py", "contract_refuses"), _Item("test_vaegan.py", "saving_round_trip")
+    slow = _Item("test_multiprocess.py", "two_processes", pytest.mark.slow.mark)
+    collected("first", [quick, other, slow], monkeypatch)
     assert [m.name for m in quick.markers] == ["quick"] and other.markers == []
+    assert [m.name for m in slow.markers] == ["slow"]

@@ -180,6 +180,7 @@ def test_skipped_networks_keep_their_init_and_shrink_the_file(tmp_path):
         kp.VAEGAN.from_pretrained(small)
 
 
+@pytest.mark.backend_independent
 def test_claim_verdicts_separate_noise_from_a_result():
     assert quality.claim("a", 0.2, "x")["verdict"] == "holds"
     assert quality.claim("a", -0.2, "x")["verdict"] == "does not hold"
@@ -206,6 +207,7 @@ def test_claim_verdicts_separate_noise_from_a_result():
                          ""]
 
 
+@pytest.mark.backend_independent
 def test_probe_claim_is_decided_by_the_seeds_file_when_there_is_one(tmp_path):
     seeds = tmp_path / "seeds.json"
     seeds.write_text(json.dumps({"probe_claim": {"verdict": "does not hold", "holds": False, "seeds": [0, 1, 2],

@@ -47,6 +47,7 @@ def test_train_step_benchmark_smoke_reports_a_measured_ratio_and_flops(tmp_path)
             flops["hand-written"] * rate[name] / result["batch_size"])
 
 
+@pytest.mark.backend_independent
 def test_summarise_takes_medians_of_the_rounds():
     seconds = {"library": [2.0, 1.0, 4.0], "hand-written": [1.0, 1.6, 1.5]}
     rate, best, flops_per_s, ratio = _benchmark().summarise(seconds, batch_size=8, steps=10, step_flops=1e9)
@@ -56,6 +57,7 @@ def test_summarise_takes_medians_of_the_rounds():
     assert flops_per_s["library"] == pytest.approx(5e9)  # 1 GFLOP x 5 steps/s
 
 
+@pytest.mark.backend_independent
 @pytest.mark.slow
 @xfail_bfloat16_on_torch_cpu_without_kernels
 def test_matrix_runs_each_configuration_in_its_own_process(capsys):

@@ -11,6 +11,8 @@ from tests.examples_support import assert_parser_defaults
 from tests.examples_support import assert_trained_as_recipe
 from tests.examples_support import load_example
 
+pytestmark = pytest.mark.backend_independent
+
 
 def test_vaegan_fashion_mnist_defaults_are_the_recipes():
     module = load_example("vaegan_fashion_mnist")

@@ -8,6 +8,8 @@ import pytest
 
 from tests.helpers import load_script
 
+pytestmark = pytest.mark.backend_independent
+
 PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "vaegan_kl_weight.py"
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from keras_perceptual import presets
 
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "keras_perceptual", "weights")
 

@@ -12,6 +12,7 @@ import pytest
 from keras import ops
 
 import keras_perceptual as kp
+from tests.conftest import FAST_XLA_COMPILE
 from tests.helpers import optimizer_state
 from tests.helpers import xfail_bfloat16_on_torch_cpu_without_kernels
 from tests.helpers import player_weights
@@ -71,6 +72,7 @@ def jit_modes():
     return [False, True]
 
 
+@pytest.mark.compiled
 @pytest.mark.parametrize("jit", jit_modes())
 def test_every_player_optimizer_advances(jit):
     model = TwoPlayerToy()
@@ -86,6 +88,7 @@ def test_every_player_optimizer_advances(jit):
     assert history.history["a_loss"][0] > 0
 
 
+@pytest.mark.compiled
 @pytest.mark.parametrize("jit", jit_modes())
 def test_skipped_step_leaves_player_bit_identical(jit):
     model = TwoPlayerToy(gate_b=False)
@@ -278,7 +281,7 @@ def test_jax_data_parallel_two_devices():
         print("ok", {p: int(o.iterations) for p, o in model.player_optimizers.items()})
         """
     )
-    env = dict(os.environ, KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    env = dict(os.environ, KERAS_BACKEND="jax", XLA_FLAGS=f"{FAST_XLA_COMPILE} --xla_force_host_platform_device_count=2")
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "ok {'encoder': 2, 'decoder'" in out.stdout

@@ -94,6 +94,7 @@ def test_a_command_runs_without_framework_log_lines():
     assert result.stderr == ""
 
 
+@pytest.mark.backend_independent
 def test_keras_first_then_package_registers_classes_for_load_model(tmp_path):
     """The usual import order (`import keras` first) loads the package eagerly,
     so a fresh process can `keras.saving.load_model` a file holding zoo

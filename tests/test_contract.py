@@ -118,6 +118,7 @@ def test_contract_behaviour(name, random_images):
         model.reconstruct(x, conditions=np.zeros((5, 3)))
 
 
+@pytest.mark.compiled
 def test_pixel_autoencoder_trains_and_round_trips(tmp_path, random_images):
     model = tiny_pixel(0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=False)

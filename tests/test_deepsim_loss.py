@@ -146,6 +146,7 @@ def test_plain_compile_fit_and_save(tmp_path, random_images):
         np.testing.assert_allclose(a, _np(b), atol=1e-7)
 
 
+@pytest.mark.compiled
 def test_plain_fit_with_frozen_discriminator_jit(random_images):
     if keras.backend.backend() == "torch":
         pytest.skip("torch.compile takes minutes on the shared 2-core CPU; TF and JAX cover jit here")

@@ -135,6 +135,7 @@ def test_saving_round_trip(mode, tmp_path, random_images):
     loaded.fit(x, batch_size=8, epochs=1, verbose=0)
 
 
+@pytest.mark.compiled
 def test_jit_compiled_training(random_images):
     if keras.backend.backend() == "torch":
         pytest.skip("torch.compile takes minutes on the shared 2-core CPU; TF and JAX cover jit here")

@@ -31,6 +31,7 @@ def test_trains_every_player(prior, random_images):
     assert all(np.isfinite(v[-1]) for v in history.history.values())
 
 
+@pytest.mark.compiled
 def test_jit_compiled_step(random_images):
     if keras.backend.backend() == "torch":
         pytest.skip("torch.compile of the four-player step takes minutes on a shared 2-core CPU")

@@ -18,6 +18,9 @@ import keras_perceptual
 from keras_perceptual.comparators import feature_extractor
 from keras_perceptual.losses import DeePSiMLoss
 
+# Registration follows imports, not the backend: one backend of a multi-backend run.
+pytestmark = pytest.mark.backend_independent
+
 ORDERS = {
     "package, then keras": "import keras_perceptual\nimport keras\n",
     "keras, then package": "import keras\nimport keras_perceptual\n",

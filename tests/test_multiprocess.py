@@ -28,6 +28,7 @@ from keras_perceptual.cluster import first_host
 from keras_perceptual.cluster import resolve_cluster
 from keras_perceptual.training import distributed
 from keras_perceptual.training.checkpoint import Checkpoint
+from tests.conftest import FAST_XLA_COMPILE
 from tests.test_hub import tiny_vaegan
 
 GLOBAL_BATCH = 8
@@ -141,11 +142,11 @@ def test_two_processes_train_like_one_process_over_two_devices_and_resume(tmp_pa
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", JAX_CPU_COLLECTIVES_IMPLEMENTATION="gloo",
                PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-               TF_CPP_MIN_LOG_LEVEL="3", XLA_FLAGS="--xla_force_host_platform_device_count=1")
+               TF_CPP_MIN_LOG_LEVEL="3", XLA_FLAGS=f"{FAST_XLA_COMPILE} --xla_force_host_platform_device_count=1")
     for key in [k for k in env if k.startswith(("SLURM_", "KERAS_DISTRIBUTION_", "JAX_COORDINATOR", "JAX_NUM_P",
                                                 "JAX_PROCESS"))]:
         del env[key]
-    single_env = dict(env, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    single_env = dict(env, XLA_FLAGS=f"{FAST_XLA_COMPILE} --xla_force_host_platform_device_count=2")
     checkpoint = tmp_path / "checkpoint"
 
     def cluster(phase):

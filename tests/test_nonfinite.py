@@ -28,6 +28,7 @@ def _tiny_aae():
     return model
 
 
+@pytest.mark.compiled  # the skip is a branch of the traced step
 @pytest.mark.parametrize("poison", ["nan", "inf", "0_255"])
 def test_bad_batch_skips_the_whole_step_and_stops_fit(random_images, poison):
     # `fit` checks the first 256 images on the host; batch 17 is checked

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from keras_perceptual import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +28,7 @@ print(json.dumps({"status": status, "shape": list(images.shape), "tf_after_cli":
 """
 
 
+@pytest.mark.backend_independent  # the subprocess is on JAX whatever the test process runs
 def test_jax_sample_is_quiet_and_does_not_load_tensorflow(tmp_path):
     """One process on the JAX backend, with none of the user's log settings:
     `keras-perceptual sample` writes its PNG and nothing on stderr, and

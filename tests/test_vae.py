@@ -31,6 +31,7 @@ def test_loss_is_the_gaussian_negative_elbo():
     assert 0.5 * direct < float(logs["reconstruction"]) < 2.0 * direct
 
 
+@pytest.mark.compiled
 @pytest.mark.parametrize("conditional", [False, True])
 def test_trains_and_generates(conditional):
     model = tiny_vae(conditional)

@@ -156,6 +156,7 @@ def test_saving_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded.generate(3, seed=1), model.generate(3, seed=1))
 
 
+@pytest.mark.compiled
 def test_jit_compiled_training_step():
     if keras.backend.backend() == "torch":
         pytest.skip("torch.compile is covered by test_torch_compile")
@@ -221,7 +222,8 @@ def test_recipe_condition_encoder_option():
     assert not recipe.build(recipe.resolve({"conditional": True})).encoder_is_conditional
     with pytest.raises(ValueError, match="`condition_encoder=True` .* needs `conditional=True`"):
         recipe.build(recipe.resolve({"condition_encoder": True}))
-    record = recipe.train(smoke=True, verbose=0, conditional=True, condition_encoder=True, jit_compile=False)
+    record = recipe.train(smoke=True, verbose=0, conditional=True, condition_encoder=True, jit_compile=False,
+                          batch_size=8, limit=32)
     assert record.steps == 4 and record.model.encoder_is_conditional
 
 

@@ -6,25 +6,24 @@ Keras' BatchNormalization on torch is element-wise: the batch moments as
 PyTorch's `native_batch_norm` computes the moments, the normalisation and,
 in its backward, the whole gradient in one kernel each.
 
-`fused_batch_normalization()` is a context manager under which
-`keras.layers.BatchNormalization` layers run that kernel: the torch trainer
-enters it around its training and evaluation steps, so the networks, their
-configs and weights files are unchanged (the layer class is Keras' own) and
-nothing outside the library's steps is touched. Same outputs, gradients and
-moving statistics as Keras' path to float tolerance (tests/test_data_format.py);
+`fuse_batch_normalization(model)` gives each `keras.layers.BatchNormalization`
+layer of `model` (its own layers, nested networks included) a `call` that
+runs that kernel, set on the layer instance: the class, every other layer
+(another model's, a standalone one, another thread's), the layers' configs
+and weights files are Keras' own. The torch trainer does it once, when it
+makes its train or test function. Same outputs, gradients and moving
+statistics as Keras' path to float tolerance (tests/test_torch_batch_norm.py);
 cases the kernel does not cover (a mask, renorm, synchronized statistics,
-several axes) take Keras' path.
+several axes, integer inputs) take Keras' path, and a subclass that defines
+its own `call` keeps it.
 """
 
-import contextlib
-import threading
+import types
 
 import keras
 import torch
 
 _KERAS_CALL = keras.layers.BatchNormalization.call
-_LOCK = threading.Lock()
-_DEPTH = [0]
 
 
 def _channel_axis(layer, rank):
@@ -64,19 +63,22 @@ def _fused_call(self, inputs, training=None, mask=None):
     return out.to(getattr(torch, self.compute_dtype))
 
 
-@contextlib.contextmanager
-def fused_batch_normalization():
-    """Inside, `keras.layers.BatchNormalization.call` runs PyTorch's fused
-    batch-norm kernel (see the module docstring); Keras' own `call` is back
-    when the outermost context exits."""
-    with _LOCK:
-        if _DEPTH[0] == 0:
-            keras.layers.BatchNormalization.call = _fused_call
-        _DEPTH[0] += 1
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _DEPTH[0] -= 1
-            if _DEPTH[0] == 0:
-                keras.layers.BatchNormalization.call = _KERAS_CALL
+def is_fused(layer):
+    """Whether `layer`'s `call` is the fused kernel's."""
+    call = vars(layer).get("call")
+    return getattr(call, "__func__", None) is _fused_call
+
+
+def fuse_batch_normalization(model):
+    """Sets the fused `call` on every `keras.layers.BatchNormalization` layer
+    of `model` (recursively) whose class keeps Keras' `call`; returns how many
+    layers run it. Idempotent. `object.__setattr__` keeps the bound method out
+    of Keras' attribute tracking and torch's module registry."""
+    count = 0
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        if not isinstance(layer, keras.layers.BatchNormalization) or type(layer).call is not _KERAS_CALL:
+            continue
+        if not is_fused(layer):
+            object.__setattr__(layer, "call", types.MethodType(_fused_call, layer))
+        count += 1
+    return count

@@ -4,13 +4,13 @@ player's gate is False). All gradients are taken before any update so that
 no in-place update invalidates the graph. A step that `_check_step`
 rejects (bad batch, non-finite loss) applies no update and puts the
 non-trainable variables (BatchNorm statistics, random state) back.
-BatchNormalization layers run PyTorch's fused kernel inside the steps
-(`torch_batch_norm`)."""
+The model's BatchNormalization layers run PyTorch's fused kernel, set on
+them when the train or test function is made (`torch_batch_norm`)."""
 
 import torch
 import torch._functorch.config
 
-from keras_perceptual.backend.torch_batch_norm import fused_batch_normalization
+from keras_perceptual.backend.torch_batch_norm import fuse_batch_normalization
 
 # Several players' gradients come from one graph (`retain_graph=True`), which
 # AOTAutograd's donated buffers forbid under `torch.compile`.
@@ -21,6 +21,8 @@ class AdversarialTrainer:
     def make_train_function(self, force=False):
         if self.train_function is not None and not force:
             return self.train_function
+        fuse_batch_normalization(self)
+
         def one_step_on_data(data):
             return self.train_step(data[0])
 
@@ -32,11 +34,15 @@ class AdversarialTrainer:
             self.train_function = one_step_on_data
         return self.train_function
 
+    def make_test_function(self, force=False):
+        if self.test_function is None or force:
+            fuse_batch_normalization(self)
+        return super().make_test_function(force)
+
     def train_step(self, data):
         with torch.no_grad():
             before = [v.value.clone() for v in self.non_trainable_variables]
-        with fused_batch_normalization():
-            losses, logs = self._player_losses(data, training=True)
+        losses, logs = self._player_losses(data, training=True)
         ok, reported = self._check_step(data, losses)
         ok = bool(ok)
         gates = self._player_gates(losses, logs)
@@ -75,7 +81,7 @@ class AdversarialTrainer:
             return self._update_trackers(losses, logs, gates)
 
     def test_step(self, data):
-        with torch.no_grad(), fused_batch_normalization():
+        with torch.no_grad():
             losses, logs = self._player_losses(data, training=False)
             gates = self._player_gates(losses, logs)
             return self._update_trackers(losses, logs, gates)

@@ -1,7 +1,7 @@
 """One library training step of VAE/GAN equals the hand-written step of
 benchmarks/train_step.py over the same networks, losses, seed and data (on
 PyTorch the library's step runs BatchNormalization as PyTorch's fused kernel,
-the hand-written one as Keras' element-wise ops; tests/test_torch_batch_norm.py
+the hand-written one as Keras' element-wise ops; tests/test_torch_layer_calls.py
 compares the two kernels)."""
 
 import importlib.util

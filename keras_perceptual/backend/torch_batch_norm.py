@@ -12,16 +12,16 @@ runs that kernel, set on the layer instance: the class, every other layer
 (another model's, a standalone one, another thread's), the layers' configs
 and weights files are Keras' own. The torch trainer does it once, when it
 makes its train or test function. Same outputs, gradients and moving
-statistics as Keras' path to float tolerance (tests/test_torch_batch_norm.py);
+statistics as Keras' path to float tolerance (tests/test_torch_layer_calls.py);
 cases the kernel does not cover (a mask, renorm, synchronized statistics,
 several axes, integer inputs) take Keras' path, and a subclass that defines
 its own `call` keeps it.
 """
 
-import types
-
 import keras
 import torch
+
+from keras_perceptual.backend.torch_layer_calls import has_call, set_call
 
 _KERAS_CALL = keras.layers.BatchNormalization.call
 
@@ -65,20 +65,11 @@ def _fused_call(self, inputs, training=None, mask=None):
 
 def is_fused(layer):
     """Whether `layer`'s `call` is the fused kernel's."""
-    call = vars(layer).get("call")
-    return getattr(call, "__func__", None) is _fused_call
+    return has_call(layer, _fused_call)
 
 
 def fuse_batch_normalization(model):
     """Sets the fused `call` on every `keras.layers.BatchNormalization` layer
     of `model` (recursively) whose class keeps Keras' `call`; returns how many
-    layers run it. Idempotent. `object.__setattr__` keeps the bound method out
-    of Keras' attribute tracking and torch's module registry."""
-    count = 0
-    for layer in model._flatten_layers(include_self=True, recursive=True):
-        if not isinstance(layer, keras.layers.BatchNormalization) or type(layer).call is not _KERAS_CALL:
-            continue
-        if not is_fused(layer):
-            object.__setattr__(layer, "call", types.MethodType(_fused_call, layer))
-        count += 1
-    return count
+    layers run it. Idempotent."""
+    return set_call(model, keras.layers.BatchNormalization, _KERAS_CALL, _fused_call)

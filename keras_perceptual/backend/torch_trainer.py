@@ -4,13 +4,16 @@ player's gate is False). All gradients are taken before any update so that
 no in-place update invalidates the graph. A step that `_check_step`
 rejects (bad batch, non-finite loss) applies no update and puts the
 non-trainable variables (BatchNorm statistics, random state) back.
-The model's BatchNormalization layers run PyTorch's fused kernel, set on
-them when the train or test function is made (`torch_batch_norm`)."""
+When the train or test function is made, the model's BatchNormalization
+layers get PyTorch's fused kernel (`torch_batch_norm`) and its
+Conv2DTranspose layers a call without crop copies (`torch_conv_transpose`),
+set on those layers only."""
 
 import torch
 import torch._functorch.config
 
 from keras_perceptual.backend.torch_batch_norm import fuse_batch_normalization
+from keras_perceptual.backend.torch_conv_transpose import crop_free_conv_transpose
 
 # Several players' gradients come from one graph (`retain_graph=True`), which
 # AOTAutograd's donated buffers forbid under `torch.compile`.
@@ -21,7 +24,7 @@ class AdversarialTrainer:
     def make_train_function(self, force=False):
         if self.train_function is not None and not force:
             return self.train_function
-        fuse_batch_normalization(self)
+        self._use_torch_kernels()
 
         def one_step_on_data(data):
             return self.train_step(data[0])
@@ -36,8 +39,12 @@ class AdversarialTrainer:
 
     def make_test_function(self, force=False):
         if self.test_function is None or force:
-            fuse_batch_normalization(self)
+            self._use_torch_kernels()
         return super().make_test_function(force)
+
+    def _use_torch_kernels(self):
+        fuse_batch_normalization(self)
+        crop_free_conv_transpose(self)
 
     def train_step(self, data):
         with torch.no_grad():

@@ -6,22 +6,23 @@ Keras' BatchNormalization on torch is element-wise: the batch moments as
 PyTorch's `native_batch_norm` computes the moments, the normalisation and,
 in its backward, the whole gradient in one kernel each.
 
-`fuse_batch_normalization(model)` gives each `keras.layers.BatchNormalization`
-layer of `model` (its own layers, nested networks included) a `call` that
-runs that kernel, set on the layer instance: the class, every other layer
-(another model's, a standalone one, another thread's), the layers' configs
-and weights files are Keras' own. The torch trainer does it once, when it
-makes its train or test function. Same outputs, gradients and moving
-statistics as Keras' path to float tolerance (tests/test_torch_layer_calls.py);
-cases the kernel does not cover (a mask, renorm, synchronized statistics,
-several axes, integer inputs) take Keras' path, and a subclass that defines
-its own `call` keeps it.
+`fused_batch_normalization(model)` is a context manager under which each
+`keras.layers.BatchNormalization` layer of `model` (its own layers, nested
+networks included) runs that kernel, through a `call` set on the layer
+instance (`torch_layer_calls`): the class, every other layer (another
+model's, a standalone one, another thread's), the layers' configs and
+weights files are Keras' own. The torch trainer makes it once, with its
+train or test function, and enters it around each step. Same outputs,
+gradients and moving statistics as Keras' path to float tolerance
+(tests/test_torch_layer_calls.py); cases the kernel does not cover (a mask,
+renorm, synchronized statistics, several axes, integer inputs) take Keras'
+path, and a subclass that defines its own `call` keeps it.
 """
 
 import keras
 import torch
 
-from keras_perceptual.backend.torch_layer_calls import has_call, set_call
+from keras_perceptual.backend.torch_layer_calls import LayerCalls, has_call
 
 _KERAS_CALL = keras.layers.BatchNormalization.call
 
@@ -68,8 +69,9 @@ def is_fused(layer):
     return has_call(layer, _fused_call)
 
 
-def fuse_batch_normalization(model):
-    """Sets the fused `call` on every `keras.layers.BatchNormalization` layer
-    of `model` (recursively) whose class keeps Keras' `call`; returns how many
-    layers run it. Idempotent."""
-    return set_call(model, keras.layers.BatchNormalization, _KERAS_CALL, _fused_call)
+def fused_batch_normalization(model):
+    """A re-entrant context manager under which the
+    `keras.layers.BatchNormalization` layers of `model` (recursively) whose
+    class keeps Keras' `call` run the fused kernel; `len()` of it is how
+    many."""
+    return LayerCalls(model, keras.layers.BatchNormalization, _KERAS_CALL, _fused_call)

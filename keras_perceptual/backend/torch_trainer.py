@@ -4,16 +4,14 @@ player's gate is False). All gradients are taken before any update so that
 no in-place update invalidates the graph. A step that `_check_step`
 rejects (bad batch, non-finite loss) applies no update and puts the
 non-trainable variables (BatchNorm statistics, random state) back.
-When the train or test function is made, the model's BatchNormalization
-layers get PyTorch's fused kernel (`torch_batch_norm`) and its
-Conv2DTranspose layers a call without crop copies (`torch_conv_transpose`),
-set on those layers only."""
+The model's own BatchNormalization layers run PyTorch's fused kernel
+during its train and test functions (`torch_batch_norm`), set on those
+layers only."""
 
 import torch
 import torch._functorch.config
 
-from keras_perceptual.backend.torch_batch_norm import fuse_batch_normalization
-from keras_perceptual.backend.torch_conv_transpose import crop_free_conv_transpose
+from keras_perceptual.backend.torch_batch_norm import fused_batch_normalization
 
 # Several players' gradients come from one graph (`retain_graph=True`), which
 # AOTAutograd's donated buffers forbid under `torch.compile`.
@@ -24,7 +22,6 @@ class AdversarialTrainer:
     def make_train_function(self, force=False):
         if self.train_function is not None and not force:
             return self.train_function
-        self._use_torch_kernels()
 
         def one_step_on_data(data):
             return self.train_step(data[0])
@@ -32,19 +29,18 @@ class AdversarialTrainer:
         if self._should_torch_compile():
             # Static shapes: Inductor fails to lower the convolution backward
             # of the several-player step once it switches to dynamic shapes.
-            self.train_function = torch.compile(one_step_on_data, dynamic=False)
+            step = torch.compile(one_step_on_data, dynamic=False)
         else:
-            self.train_function = one_step_on_data
+            step = one_step_on_data
+        self.train_function = _with_layer_calls(step, fused_batch_normalization(self))
         return self.train_function
 
     def make_test_function(self, force=False):
-        if self.test_function is None or force:
-            self._use_torch_kernels()
-        return super().make_test_function(force)
-
-    def _use_torch_kernels(self):
-        fuse_batch_normalization(self)
-        crop_free_conv_transpose(self)
+        if self.test_function is not None and not force:
+            return self.test_function
+        super().make_test_function(force=True)
+        self.test_function = _with_layer_calls(self.test_function, fused_batch_normalization(self))
+        return self.test_function
 
     def train_step(self, data):
         with torch.no_grad():
@@ -92,3 +88,13 @@ class AdversarialTrainer:
             losses, logs = self._player_losses(data, training=False)
             gates = self._player_gates(losses, logs)
             return self._update_trackers(losses, logs, gates)
+
+
+def _with_layer_calls(step, calls):
+    """`step` run inside `calls` (outside any `torch.compile` of it)."""
+
+    def step_with_layer_calls(data):
+        with calls:
+            return step(data)
+
+    return step_with_layer_calls

@@ -241,7 +241,7 @@ def library_runner(family, batch_size, steps, warmup, compiled=False, data_forma
         with contextlib.ExitStack() as stack:
             if not fused:
                 stack.enter_context(mock.patch.object(torch_trainer, "fused_batch_normalization",
-                                                      contextlib.nullcontext))
+                                                      lambda model: contextlib.nullcontext()))
             model.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False, callbacks=[timer])
         return timer.times[-1] - timer.times[warmup - 1]
 

@@ -6,25 +6,25 @@ Keras' BatchNormalization on torch is element-wise: the batch moments as
 PyTorch's `native_batch_norm` computes the moments, the normalisation and,
 in its backward, the whole gradient in one kernel each.
 
-`fused_batch_normalization()` is a context manager under which
-`keras.layers.BatchNormalization` layers run that kernel: the torch trainer
-enters it around its training and evaluation steps, so the networks, their
-configs and weights files are unchanged (the layer class is Keras' own) and
-nothing outside the library's steps is touched. Same outputs, gradients and
-moving statistics as Keras' path to float tolerance (tests/test_data_format.py);
-cases the kernel does not cover (a mask, renorm, synchronized statistics,
-several axes) take Keras' path.
+`fused_batch_normalization(model)` is a context manager under which each
+`keras.layers.BatchNormalization` layer of `model` (its own layers, nested
+networks included) runs that kernel, through a `call` set on the layer
+instance (`torch_layer_calls`): the class, every other layer (another
+model's, a standalone one, another thread's), the layers' configs and
+weights files are Keras' own. The torch trainer makes it once, with its
+train or test function, and enters it around each step. Same outputs,
+gradients and moving statistics as Keras' path to float tolerance
+(tests/test_torch_layer_calls.py); cases the kernel does not cover (a mask,
+renorm, synchronized statistics, several axes, integer inputs) take Keras'
+path, and a subclass that defines its own `call` keeps it.
 """
-
-import contextlib
-import threading
 
 import keras
 import torch
 
+from keras_perceptual.backend.torch_layer_calls import LayerCalls, has_call
+
 _KERAS_CALL = keras.layers.BatchNormalization.call
-_LOCK = threading.Lock()
-_DEPTH = [0]
 
 
 def _channel_axis(layer, rank):
@@ -64,19 +64,14 @@ def _fused_call(self, inputs, training=None, mask=None):
     return out.to(getattr(torch, self.compute_dtype))
 
 
-@contextlib.contextmanager
-def fused_batch_normalization():
-    """Inside, `keras.layers.BatchNormalization.call` runs PyTorch's fused
-    batch-norm kernel (see the module docstring); Keras' own `call` is back
-    when the outermost context exits."""
-    with _LOCK:
-        if _DEPTH[0] == 0:
-            keras.layers.BatchNormalization.call = _fused_call
-        _DEPTH[0] += 1
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _DEPTH[0] -= 1
-            if _DEPTH[0] == 0:
-                keras.layers.BatchNormalization.call = _KERAS_CALL
+def is_fused(layer):
+    """Whether `layer`'s `call` is the fused kernel's."""
+    return has_call(layer, _fused_call)
+
+
+def fused_batch_normalization(model):
+    """A re-entrant context manager under which the
+    `keras.layers.BatchNormalization` layers of `model` (recursively) whose
+    class keeps Keras' `call` run the fused kernel; `len()` of it is how
+    many."""
+    return LayerCalls(model, keras.layers.BatchNormalization, _KERAS_CALL, _fused_call)

@@ -4,8 +4,9 @@ player's gate is False). All gradients are taken before any update so that
 no in-place update invalidates the graph. A step that `_check_step`
 rejects (bad batch, non-finite loss) applies no update and puts the
 non-trainable variables (BatchNorm statistics, random state) back.
-BatchNormalization layers run PyTorch's fused kernel inside the steps
-(`torch_batch_norm`)."""
+The model's own BatchNormalization layers run PyTorch's fused kernel
+during its train and test functions (`torch_batch_norm`), set on those
+layers only."""
 
 import torch
 import torch._functorch.config
@@ -21,22 +22,30 @@ class AdversarialTrainer:
     def make_train_function(self, force=False):
         if self.train_function is not None and not force:
             return self.train_function
+
         def one_step_on_data(data):
             return self.train_step(data[0])
 
         if self._should_torch_compile():
             # Static shapes: Inductor fails to lower the convolution backward
             # of the several-player step once it switches to dynamic shapes.
-            self.train_function = torch.compile(one_step_on_data, dynamic=False)
+            step = torch.compile(one_step_on_data, dynamic=False)
         else:
-            self.train_function = one_step_on_data
+            step = one_step_on_data
+        self.train_function = _with_layer_calls(step, fused_batch_normalization(self))
         return self.train_function
+
+    def make_test_function(self, force=False):
+        if self.test_function is not None and not force:
+            return self.test_function
+        super().make_test_function(force=True)
+        self.test_function = _with_layer_calls(self.test_function, fused_batch_normalization(self))
+        return self.test_function
 
     def train_step(self, data):
         with torch.no_grad():
             before = [v.value.clone() for v in self.non_trainable_variables]
-        with fused_batch_normalization():
-            losses, logs = self._player_losses(data, training=True)
+        losses, logs = self._player_losses(data, training=True)
         ok, reported = self._check_step(data, losses)
         ok = bool(ok)
         gates = self._player_gates(losses, logs)
@@ -75,7 +84,17 @@ class AdversarialTrainer:
             return self._update_trackers(losses, logs, gates)
 
     def test_step(self, data):
-        with torch.no_grad(), fused_batch_normalization():
+        with torch.no_grad():
             losses, logs = self._player_losses(data, training=False)
             gates = self._player_gates(losses, logs)
             return self._update_trackers(losses, logs, gates)
+
+
+def _with_layer_calls(step, calls):
+    """`step` run inside `calls` (outside any `torch.compile` of it)."""
+
+    def step_with_layer_calls(data):
+        with calls:
+            return step(data)
+
+    return step_with_layer_calls

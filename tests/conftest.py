@@ -2,6 +2,9 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# torch.compile's one test compiles in this process instead of starting a
+# pool of compile workers (with a cold cache: 186 s -> 162 s of CPU time).
+os.environ.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")
 # XLA (JAX's compiler, and TensorFlow's under jit_compile=True) generates CPU
 # code at its lowest optimisation level in the tests: their tiny models run a
 # few steps each, so compiling is most of their time, and this halves it

@@ -47,7 +47,7 @@ fi
 
 status=0
 failed=""
-# Backend-independent tests (tests/conftest.py BACKEND_INDEPENDENT) run on the
+# Tests marked backend_independent (tests/conftest.py) run on the
 # first backend only.
 leg=first
 suite_start=$SECONDS

@@ -62,11 +62,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _seed_and_clear(request):
+def _seed_and_clear():
     keras.utils.set_random_seed(0)
-    graphs = _tensorflow_runs_graphs(request.node.get_closest_marker("compiled") is not None)
     yield
-    _tensorflow_runs_graphs(graphs)
     # Keras' global state (layer names, the TensorFlow graph) reset after each
     # test. Without a full garbage collection each time (free_memory=False):
     # it cost 0.6 s a test, about a third of the suite's time; Python's own
@@ -74,20 +72,23 @@ def _seed_and_clear(request):
     keras.backend.clear_session(free_memory=False)
 
 
-def _tensorflow_runs_graphs(graphs):
+@pytest.fixture(autouse=True)
+def _tensorflow_step_mode(request):
     """On TensorFlow, Keras traces every train/test/predict step of a new
     model into a graph (a tf.function): seconds per model of the zoo, more
     than the few steps a test runs. Tests run those steps eagerly; tests
     marked `compiled` (every test with jit_compile=True, one training test per
     model family) run them as graphs, as every test's subprocess does (the
-    resumed run, the CLI, the GPU run). Returns the previous setting."""
+    resumed run, the CLI, the GPU run)."""
     if keras.backend.backend() != "tensorflow":
-        return True
+        yield
+        return
     import tensorflow as tf
 
-    previous = not tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(not graphs)
-    return previous
+    eager = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(request.node.get_closest_marker("compiled") is None)
+    yield
+    tf.config.run_functions_eagerly(eager)
 
 
 @pytest.fixture

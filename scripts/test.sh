@@ -55,7 +55,7 @@ for backend in ${BACKENDS:-tensorflow jax torch}; do
   echo "=== KERAS_BACKEND=$backend"
   start=$SECONDS
   if ! KERAS_BACKEND=$backend KERAS_PERCEPTUAL_TEST_LEG=$leg \
-      python3 -m pytest -n 2 -q -p no:cacheprovider --durations=15 "${tier[@]}" "$@"; then
+      python3 -m pytest -n 2 --dist worksteal -q -p no:cacheprovider --durations=15 "${tier[@]}" "$@"; then
     status=1
     failed="$failed $backend"
   fi

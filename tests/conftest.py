@@ -58,7 +58,11 @@ def pytest_collection_modifyitems(config, items):
         (deselected if other_leg and is_backend_independent(item) else keep).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = keep
+    # The tests marked `slow` (10 s and more) start first, each file's in
+    # their order, so that the two workers of `pytest -n 2` share them and
+    # end together on short tests, instead of one worker running a long test
+    # alone at the end.
+    items[:] = sorted(keep, key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -73,14 +77,29 @@ def _seed_and_clear():
 
 
 @pytest.fixture(autouse=True)
-def _tensorflow_step_mode(request):
-    """On TensorFlow, Keras traces every train/test/predict step of a new
-    model into a graph (a tf.function): seconds per model of the zoo, more
-    than the few steps a test runs. Tests run those steps eagerly; tests
-    marked `compiled` (every test with jit_compile=True, one training test per
-    model family) run them as graphs, as every test's subprocess does (the
-    resumed run, the CLI, the GPU run)."""
-    if keras.backend.backend() != "tensorflow":
+def _step_mode(request, monkeypatch):
+    """Each backend runs a test's Keras steps the way that costs least for
+    the few steps a test takes.
+
+    TensorFlow traces every train/test/predict step of a new model into a
+    graph (a tf.function): seconds per model of the zoo. Tests run those steps
+    eagerly; tests marked `compiled` (every test with jit_compile=True, one
+    training test per model family) run them as graphs, as every test's
+    subprocess does (the resumed run, the CLI, the GPU run).
+
+    JAX is the other way round: run op by op (`jit_compile=False`), each new
+    operation shape is dispatched and compiled on its own, which costs more
+    than XLA compiling the whole step once at the tests' optimisation level
+    (test_vaegan.py and test_iae.py: 150 s -> 100 s). Every JAX step in the
+    tests is jitted, as in use (jit_compile defaults to True on JAX), whatever
+    `jit_compile` a test passes for TensorFlow's sake. Jitting is the stricter
+    mode: a step that runs under jit also runs op by op."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        from keras.src.trainers.trainer import Trainer
+
+        monkeypatch.setattr(Trainer, "jit_compile", property(lambda self: True, Trainer.jit_compile.fset))
+    if backend != "tensorflow":
         yield
         return
     import tensorflow as tf

@@ -92,6 +92,7 @@ def test_plain_folder_and_bad_folders(tmp_path):
 @pytest.mark.skipif(keras.backend.backend() == "jax",
                     reason="XLA compiling the 33M-parameter 64x64 networks takes over a minute on a CPU; the data "
                            "path (tf.data) is the same on every backend, run here on TensorFlow and PyTorch")
+@pytest.mark.slow
 def test_train_vaegan_celeba64_from_the_official_zip(tmp_path, capsys):
     """The celeba64 preset's recipe, from the files CelebA's site ships, to a
     preset folder `from_pretrained` loads; a second run of the same command

@@ -205,6 +205,7 @@ def _vaegan(nets):
     return model
 
 
+@pytest.mark.slow
 @needs_channels_first_convolutions
 def test_one_training_step_is_the_same_in_both_layouts():
     last = kp.networks.vaegan_networks("small28", channels=1, latent_dim=4, data_format="channels_last")

@@ -84,6 +84,7 @@ def test_classifier_recipe_smoke(tmp_path):
     assert os.path.exists(tmp_path / "classifier.weights.h5")
 
 
+@pytest.mark.slow
 def test_benchmark_smoke(tmp_path, capsys):
     bench = _load("benchmarks/deepsim_vs_pixel.py")
     result = bench.main(["--smoke", "--seeds", "2", "--seed", "3", "--output", str(tmp_path)])

@@ -199,6 +199,7 @@ def test_presets_faithful_and_clustering():
     assert isinstance(model.prior, priors.CategoricalPrior)
 
 
+@pytest.mark.slow
 def test_faithful_preset_picture_is_one_code_under_several_noises(tmp_path):
     """A preset written by the driver from the paper's set-up shows the
     noise picture as its samples.png."""

@@ -55,6 +55,7 @@ def test_modules_found():
     assert {"hub", "presets", "preset_reader", "preset_writer", "models", "training", "cli"} <= set(MODULES)
 
 
+@pytest.mark.slow
 def test_every_module_imports_alone():
     env = {"KERAS_BACKEND": "torch", "PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path)}
     result = subprocess.run([sys.executable, "-c", CHILD_PER_MODULE, *MODULES], capture_output=True, text=True,

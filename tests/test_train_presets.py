@@ -57,6 +57,7 @@ def splits(monkeypatch):
 # The script's code is the same on every backend; each recipe it runs trains on
 # every backend in its own tests (and `keras-perceptual train` writes a preset on
 # every backend in tests/test_cli.py).
+@pytest.mark.slow
 @pytest.mark.backend_independent
 def test_smoke_run_writes_verified_presets(tmp_path, splits):
     names = ["fashion_mnist_classifier", "vae_fashion_mnist", "pixel_autoencoder_fashion_mnist",

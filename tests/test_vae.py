@@ -68,6 +68,7 @@ def test_bad_arguments():
         kp.VAE(nets["decoder"], nets["decoder"])
 
 
+@pytest.mark.slow
 def test_recipe_matches_the_vaegan_budget():
     from keras_perceptual.recipes import vae
 

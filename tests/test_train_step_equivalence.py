@@ -9,6 +9,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
 
 def _benchmark():
@@ -19,6 +20,7 @@ def _benchmark():
     return module
 
 
+@pytest.mark.eager
 def test_library_step_equals_the_hand_written_step():
     bench = _benchmark()
     library, x = bench.build("small28", 8, seed=0)

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from keras_perceptual import cli
+from tests.helpers import env_on_jax
 
 COMMANDS = ["list", "sample", "reconstruct", "interpolate", "train", "evaluate", "push"]
 FRAMEWORKS = ("keras", "tensorflow", "jax", "torch")
@@ -112,7 +113,8 @@ def test_keras_first_then_package_registers_classes_for_load_model(tmp_path):
         "print(type(m.layers[-1]).__name__)\n"
     )
     for code in (save, load):
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                                env=env_on_jax())
         assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("UpConvolution2D")
 

@@ -17,6 +17,7 @@ import pytest
 import keras_perceptual
 from keras_perceptual.comparators import feature_extractor
 from keras_perceptual.losses import DeePSiMLoss
+from tests.helpers import env_on_jax
 
 # Registration follows imports, not the backend: one backend of a multi-backend run.
 pytestmark = pytest.mark.backend_independent
@@ -46,7 +47,7 @@ def saved_model(tmp_path_factory):
 
 
 def _run(code):
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env_on_jax())
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

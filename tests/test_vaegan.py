@@ -22,9 +22,10 @@ def onehot(n):
 
 
 def test_networks_shapes_and_dis_l():
+    built = {}
     for family, size, channels, dis_l in [("larsen64", 64, 3, (8, 8, 256)), ("larsen32", 32, 3, (4, 4, 256)),
                                           ("small28", 28, 1, (7, 7, 128))]:
-        nets = kp.networks.vaegan_networks(family, channels=channels)
+        nets = built[family] = kp.networks.vaegan_networks(family, channels=channels)
         x = np.zeros((2, size, size, channels), "float32")
         mean, log_var = nets["encoder"](x)
         assert mean.shape == log_var.shape
@@ -32,7 +33,7 @@ def test_networks_shapes_and_dis_l():
         logits, features = nets["discriminator"](x)
         assert tuple(logits.shape) == (2, 1) and tuple(features.shape[1:]) == dis_l
     # Dis_l is the last convolution's output *before* its BatchNorm.
-    disc = kp.networks.vaegan_networks("larsen64")["discriminator"]
+    disc = built["larsen64"]["discriminator"]
     assert disc.outputs[1]._keras_history.operation.name == "dis_l"
     assert disc.get_layer("conv4_bn").input is disc.get_layer("conv4").output
     with pytest.raises(ValueError, match="Unknown network family"):

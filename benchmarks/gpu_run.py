@@ -25,7 +25,7 @@ start); a configuration that does not fit is skipped and listed as such.
 
 `--dry-run` runs the same stages on the CPU with tiny sizes (small28 at
 batch 8 in mixed_bfloat16, 2 steps, no FLOP count; a 2-step smoke
-training): the plumbing, not the numbers.
+training at batch 8): the plumbing, not the numbers.
 """
 
 import argparse
@@ -195,7 +195,8 @@ def run_training(args, folder, plan, clock, log):
     if not plan.get("steps") or clock.left() < (5 if args.dry_run else 60):
         return {"skipped": f"{clock.left():.0f} s left", **plan}
     cmd = [sys.executable, os.path.abspath(__file__), "--train-child", "--preset", args.preset,
-           "--steps", str(plan["steps"]), "--output", str(folder)] + (["--dry-run"] if args.dry_run else [])
+           "--steps", str(plan["steps"]), "--batch-size", str(plan["batch_size"]), "--output", str(folder)]
+    cmd += ["--dry-run"] if args.dry_run else []
     limit = max(5.0, clock.left() - 10)
     log(f"$ {' '.join(cmd[1:])}  (limit {limit:.0f} s)")
     start = time.monotonic()
@@ -258,8 +259,8 @@ def train_child(args):
     if args.dry_run:
         options.pop("limit", None)
     folder = Path(args.output)
-    record = train(plan.recipe, folder, steps=args.steps, seed=plan.seed, smoke=args.dry_run,
-                   options=options, verbose=2, checkpoint_every=None if args.dry_run else 1000,
+    record = train(plan.recipe, folder, steps=args.steps, batch_size=args.batch_size, seed=plan.seed,
+                   smoke=args.dry_run, options=options, verbose=2, checkpoint_every=None if args.dry_run else 1000,
                    command="bash benchmarks/gpu_run.sh" + (" --dry-run" if args.dry_run else ""),
                    metadata={"name": args.preset, "description": spec.description + " GPU RUN (benchmarks/gpu_run.py)."
                              + (" DRY RUN: untrained." if args.dry_run else ""), "budget": plan.budget})
@@ -317,6 +318,7 @@ def main(argv=None):
     p.add_argument("--peak-tflops", type=float, default=None,
                    help="the card's peak TFLOP/s, for a card not in the built-in table")
     p.add_argument("--train-child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)  # the training plan's, for the child
     args = p.parse_args(argv)
     if args.train_child:
         return train_child(args)

@@ -77,6 +77,7 @@ def test_dry_run_goes_through_every_stage_into_one_folder(tmp_path):
         assert rate == pytest.approx(8 * 2 / row["seconds"][loop][0])
     training = summary["training"]
     assert training["exit"] == 0 and training["record"]["steps"] == 2, training
+    assert training["record"]["batch_size"] == training["batch_size"] == 8  # the plan's batch trained
     assert (out / "preset" / "config.json").is_file() and (out / "preset" / "model.weights.h5").is_file()
     assert "| small28 | 8 | mixed_bfloat16 |" in (out / "summary.md").read_text()
     # on a device machine ($OUT set): the summary and the whole folder come back

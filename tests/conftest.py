@@ -92,15 +92,13 @@ def _step_mode(request, monkeypatch):
 
     JAX is the other way round: run op by op (`jit_compile=False`), each new
     operation shape is dispatched and compiled on its own, which costs more
-    than XLA compiling the whole step once at the tests' optimisation level
-    (test_vaegan.py and test_iae.py: 150 s -> 100 s). Every JAX step in the
-    tests is jitted, as in use (jit_compile defaults to True on JAX), whatever
-    `jit_compile` a test passes for TensorFlow's sake. Jitting is the stricter
-    mode: a step that runs under jit also runs op by op. A test marked `eager`
-    runs as it is written (one step of a library model against a hand-written
-    step, both op by op: 20 s instead of 45 s jitted)."""
+    than XLA compiling the whole step once (test_vaegan.py and test_iae.py:
+    150 s -> 100 s). Every JAX step in the tests is jitted, as in use
+    (jit_compile defaults to True on JAX), whatever `jit_compile` a test
+    passes for TensorFlow's sake. Jitting is the stricter mode: a step that
+    runs under jit also runs op by op."""
     backend = keras.backend.backend()
-    if backend == "jax" and request.node.get_closest_marker("eager") is None:
+    if backend == "jax":
         jit_compile = keras.Model.jit_compile  # Keras' property: the setter stays, the getter says True
         monkeypatch.setattr(keras.Model, "jit_compile", property(lambda self: True, jit_compile.fset))
     if backend != "tensorflow":

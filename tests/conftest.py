@@ -62,9 +62,10 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
     # The tests marked `slow` (10 s and more) start first, each file's in
-    # their order, so that the two workers of `pytest -n 2` share them and
-    # end together on short tests, instead of one worker running a long test
-    # alone at the end.
+    # their order, so that two workers taking one test at a time
+    # (`pytest -n 2 --dist load --maxschedchunk 1`, as scripts/test.sh runs)
+    # share them and end together on short tests, instead of one worker
+    # running a long test alone at the end.
     items[:] = sorted(keep, key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -95,10 +96,11 @@ def _step_mode(request, monkeypatch):
     than XLA compiling the whole step once (test_vaegan.py and test_iae.py:
     150 s -> 100 s). Every JAX step in the tests is jitted, as in use
     (jit_compile defaults to True on JAX), whatever `jit_compile` a test
-    passes for TensorFlow's sake. Jitting is the stricter mode: a step that
-    runs under jit also runs op by op."""
+    passes for TensorFlow's sake. A test marked `eager` runs its steps as
+    written: the toy-model tests of tests/test_adversarial_model.py that take
+    both jit_compile=False and True, so the op-by-op mode keeps its tests."""
     backend = keras.backend.backend()
-    if backend == "jax":
+    if backend == "jax" and request.node.get_closest_marker("eager") is None:
         jit_compile = keras.Model.jit_compile  # Keras' property: the setter stays, the getter says True
         monkeypatch.setattr(keras.Model, "jit_compile", property(lambda self: True, jit_compile.fset))
     if backend != "tensorflow":

@@ -73,10 +73,12 @@ def jit_modes():
 
 
 @pytest.mark.compiled
+@pytest.mark.eager
 @pytest.mark.parametrize("jit", jit_modes())
 def test_every_player_optimizer_advances(jit):
     model = TwoPlayerToy()
     model.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=jit)
+    assert model.jit_compile == jit  # marked eager: on JAX too, the mode the test names
     before = {p: player_weights(model, p) for p in model.players}
     history = model.fit(toy_data(), batch_size=8, epochs=1, verbose=0)
     assert int(ops.convert_to_numpy(model.optimizer.iterations)) == 4
@@ -89,6 +91,7 @@ def test_every_player_optimizer_advances(jit):
 
 
 @pytest.mark.compiled
+@pytest.mark.eager
 @pytest.mark.parametrize("jit", jit_modes())
 def test_skipped_step_leaves_player_bit_identical(jit):
     model = TwoPlayerToy(gate_b=False)
